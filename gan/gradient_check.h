@@ -1,0 +1,45 @@
+#ifndef GAN_GRADIENT_CHECK_H_
+#define GAN_GRADIENT_CHECK_H_
+
+// Test support: a double-precision reference of an Mlp's forward pass (naive
+// loops, no oneDNN), and a check of the Mlp's analytic gradients against
+// central finite differences of that reference.
+
+#include <cstdint>
+#include <vector>
+
+#include "gan/mlp.h"
+
+namespace gan {
+
+// The Mlp's parameters as double, in Mlp::Parameters() order.
+std::vector<std::vector<double>> ParametersAsDouble(Mlp& mlp);
+
+// y = mlp(x) for x [batch, in] in double with the given parameters. Dropout
+// layers multiply by `dropout_masks` (one per dropout layer, in order), or are
+// the identity when it is empty.
+std::vector<double> ReferenceForward(Mlp& mlp, const std::vector<std::vector<double>>& params,
+                                     const std::vector<double>& x, int64_t batch,
+                                     const std::vector<std::vector<float>>& dropout_masks);
+
+// Runs mlp.Forward(batch, training) on x and returns the dropout masks it
+// drew (recovered by replaying each dropout layer's generator).
+std::vector<std::vector<float>> ForwardRecordingMasks(Mlp& mlp, const std::vector<float>& x, int64_t batch,
+                                                      bool training);
+
+struct GradientCheckReport {
+  int64_t checked = 0;         // entries compared
+  double max_error = 0;        // max |analytic - numeric| / max(1, |numeric|)
+  double max_abs_gradient = 0; // so a check of all-zero gradients is visible
+};
+
+// Objective L = sum(c * mlp(x)) with random x in [-1, 1] and c in [-1, 1].
+// Compares dL/dx and dL/dparameter (all entries of tensors up to
+// `entries_per_tensor`, else that many random ones) from mlp.Backward with
+// central differences (step 1e-6) of ReferenceForward.
+GradientCheckReport CheckGradients(Mlp& mlp, int64_t batch, bool training, uint64_t seed,
+                                   int64_t entries_per_tensor = 64);
+
+}  // namespace gan
+
+#endif  // GAN_GRADIENT_CHECK_H_

@@ -1,0 +1,264 @@
+#include "gan/layers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <utility>
+
+namespace gan {
+
+CpuContext& Cpu() {
+  static CpuContext* context = [] {
+    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    return new CpuContext{engine, dnnl::stream(engine)};
+  }();
+  return *context;
+}
+
+namespace {
+
+using dt = dnnl::memory::data_type;
+using Args = std::unordered_map<int, dnnl::memory>;
+
+// A row-major [rows, cols] matrix, or its transpose viewed in place.
+dnnl::memory::desc Matrix(int64_t rows, int64_t cols) {
+  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{cols, 1});
+}
+dnnl::memory::desc TransposedMatrix(int64_t rows, int64_t cols) {
+  // The [rows, cols] view of a row-major [cols, rows] matrix.
+  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{1, rows});
+}
+
+dnnl::memory Bind(const dnnl::memory::desc& desc, float* data) { return dnnl::memory(desc, Cpu().engine, data); }
+
+dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
+                        const dnnl::memory::desc* bias, const dnnl::memory::desc& dst,
+                        const dnnl::primitive_attr& attr = dnnl::primitive_attr()) {
+  dnnl::matmul::desc desc = bias ? dnnl::matmul::desc(src, weights, *bias, dst) : dnnl::matmul::desc(src, weights, dst);
+  return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, Cpu().engine));
+}
+
+// z = act(x W + b) and its backward, for one batch size:
+//   forward           z[N, out]  = act(x[N, in] W[in, out] + b)
+//   backward data     dx[N, in]  = dz[N, out] W^T[out, in]
+//   backward weights  dW[in, out] = x^T[in, N] dz[N, out];  db = sum over rows of dz
+class AffinePass {
+ public:
+  AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation)
+      : p_(p), batch_(batch), dz_(dz) {
+    const dnnl::memory::desc x_md = Matrix(batch, p.in), z_md = Matrix(batch, p.out);
+    const dnnl::memory::desc w_md = Matrix(p.in, p.out), b_md = Matrix(1, p.out);
+
+    dnnl::post_ops post_ops;
+    if (activation == Activation::kRelu) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    if (activation == Activation::kSigmoid) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(post_ops);
+    forward_ = MakeMatmul(x_md, w_md, &b_md, z_md, attr);
+    forward_args_ = {{DNNL_ARG_SRC, Bind(x_md, x)},
+                     {DNNL_ARG_WEIGHTS, Bind(w_md, p.weights.data())},
+                     {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
+                     {DNNL_ARG_DST, Bind(z_md, z)}};
+
+    if (dx != nullptr) {
+      const dnnl::memory::desc wt_md = TransposedMatrix(p.out, p.in), dx_md = Matrix(batch, p.in);
+      backward_data_ = MakeMatmul(z_md, wt_md, nullptr, dx_md);
+      backward_data_args_ = {{DNNL_ARG_SRC, Bind(z_md, dz)},
+                             {DNNL_ARG_WEIGHTS, Bind(wt_md, p.weights.data())},
+                             {DNNL_ARG_DST, Bind(dx_md, dx)}};
+    }
+    const dnnl::memory::desc xt_md = TransposedMatrix(p.in, batch);
+    backward_weights_ = MakeMatmul(xt_md, z_md, nullptr, w_md);
+    backward_weights_args_ = {{DNNL_ARG_SRC, Bind(xt_md, x)},
+                              {DNNL_ARG_WEIGHTS, Bind(z_md, dz)},
+                              {DNNL_ARG_DST, Bind(w_md, p.weights_grad.data())}};
+  }
+
+  void Forward() { forward_.execute(Cpu().stream, forward_args_); }
+
+  // Reads dz (the gradient wrt the pre-activation output).
+  void Backward(bool input_grad, bool param_grads) {
+    if (input_grad) backward_data_.execute(Cpu().stream, backward_data_args_);
+    if (param_grads) {
+      backward_weights_.execute(Cpu().stream, backward_weights_args_);
+      float* db = p_.bias_grad.data();
+      const int64_t out = p_.out;
+      std::fill(db, db + out, 0.0f);
+      for (int64_t n = 0; n < batch_; ++n) {
+        const float* row = dz_ + n * out;
+#pragma omp simd
+        for (int64_t o = 0; o < out; ++o) db[o] += row[o];
+      }
+    }
+    Cpu().stream.wait();
+  }
+
+ private:
+  AffineParameters& p_;
+  int64_t batch_;
+  float* dz_;
+  dnnl::matmul forward_, backward_data_, backward_weights_;
+  Args forward_args_, backward_data_args_, backward_weights_args_;
+};
+
+class LinearPass : public LayerPass {
+ public:
+  LinearPass(Linear& layer, const LayerBuffers& b)
+      : b_(b), size_(b.batch * layer.output_dim()), activation_(layer.activation()),
+        affine_(layer.params(), b.batch, b.x, b.y, b.dx, b.dy, layer.activation()) {}
+
+  void Forward(bool) override { affine_.Forward(); }
+
+  void Backward(bool input_grad, bool param_grads) override {
+    // dy <- dz, the gradient before the activation, computed from its output y.
+    float* dy = b_.dy;
+    const float* y = b_.y;
+    if (activation_ == Activation::kRelu) {
+#pragma omp parallel for simd
+      for (int64_t i = 0; i < size_; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    } else if (activation_ == Activation::kSigmoid) {
+#pragma omp parallel for simd
+      for (int64_t i = 0; i < size_; ++i) dy[i] *= y[i] * (1.0f - y[i]);
+    }
+    affine_.Backward(input_grad, param_grads);
+  }
+
+ private:
+  LayerBuffers b_;
+  int64_t size_;
+  Activation activation_;
+  AffinePass affine_;
+};
+
+class MaxoutPass : public LayerPass {
+ public:
+  MaxoutPass(Maxout& layer, const LayerBuffers& b)
+      : b_(b), units_(layer.output_dim()), pieces_(layer.pieces()),
+        z_(b.batch * units_ * pieces_), dz_(z_.size()), argmax_(b.batch * units_),
+        affine_(layer.params(), b.batch, b.x, z_.data(), b.dx, dz_.data(), Activation::kIdentity) {}
+
+  void Forward(bool) override {
+    affine_.Forward();
+    Cpu().stream.wait();
+    const int64_t count = b_.batch * units_;
+#pragma omp parallel for
+    for (int64_t i = 0; i < count; ++i) {
+      const float* group = z_.data() + i * pieces_;
+      int64_t best = 0;
+      for (int64_t p = 1; p < pieces_; ++p) best = group[p] > group[best] ? p : best;
+      argmax_[i] = static_cast<int32_t>(best);
+      b_.y[i] = group[best];
+    }
+  }
+
+  void Backward(bool input_grad, bool param_grads) override {
+    const int64_t count = b_.batch * units_;
+#pragma omp parallel for
+    for (int64_t i = 0; i < count; ++i) {
+      float* group = dz_.data() + i * pieces_;
+      for (int64_t p = 0; p < pieces_; ++p) group[p] = 0.0f;
+      group[argmax_[i]] = b_.dy[i];
+    }
+    affine_.Backward(input_grad, param_grads);
+  }
+
+ private:
+  LayerBuffers b_;
+  int64_t units_, pieces_;
+  std::vector<float> z_, dz_;     // [batch, units * pieces]
+  std::vector<int32_t> argmax_;   // [batch, units]
+  AffinePass affine_;
+};
+
+class DropoutPass : public LayerPass {
+ public:
+  DropoutPass(Dropout& layer, const LayerBuffers& b)
+      : layer_(layer), b_(b), size_(b.batch * layer.input_dim()), mask_(size_) {}
+
+  void Forward(bool training) override {
+    trained_ = training;
+    if (!training) {
+      std::copy(b_.x, b_.x + size_, b_.y);
+      return;
+    }
+    DrawDropoutMask(layer_.rng(), layer_.keep_prob(), mask_.data(), size_);
+    const float* x = b_.x;
+    const float* mask = mask_.data();
+    float* y = b_.y;
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < size_; ++i) y[i] = x[i] * mask[i];
+  }
+
+  void Backward(bool input_grad, bool) override {
+    if (!input_grad) return;
+    if (!trained_) {
+      std::copy(b_.dy, b_.dy + size_, b_.dx);
+      return;
+    }
+    const float* dy = b_.dy;
+    const float* mask = mask_.data();
+    float* dx = b_.dx;
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < size_; ++i) dx[i] = dy[i] * mask[i];
+  }
+
+ private:
+  Dropout& layer_;
+  LayerBuffers b_;
+  int64_t size_;
+  std::vector<float> mask_;  // [batch, dim]: 0 or 1 / keep_prob
+  bool trained_ = false;
+};
+
+}  // namespace
+
+void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n) {
+  // Each 64-bit draw decides two elements: keep when its 32-bit half falls
+  // below keep_prob * 2^32.
+  const uint64_t threshold = static_cast<uint64_t>(static_cast<double>(keep_prob) * 4294967296.0);
+  const float scale = 1.0f / keep_prob;
+  for (int64_t i = 0; i < n; i += 2) {
+    const uint64_t bits = rng.NextU64();
+    mask[i] = (bits & 0xffffffffu) < threshold ? scale : 0.0f;
+    if (i + 1 < n) mask[i + 1] = (bits >> 32) < threshold ? scale : 0.0f;
+  }
+}
+
+AffineParameters::AffineParameters(int64_t in, int64_t out)
+    : in(in), out(out), weights(in * out), weights_grad(in * out), bias(out), bias_grad(out) {}
+
+void AffineParameters::Initialize(float irange, float bias_value, Rng& rng) {
+  rng.FillUniform(weights.data(), static_cast<int64_t>(weights.size()), -irange, irange);
+  std::fill(bias.begin(), bias.end(), bias_value);
+}
+
+Linear::Linear(int64_t in, int64_t out, Activation activation) : params_(in, out), activation_(activation) {}
+
+std::vector<ParameterRef> Linear::Parameters() {
+  return {{"linear.weights", params_.weights.data(), params_.weights_grad.data(), params_.in * params_.out},
+          {"linear.bias", params_.bias.data(), params_.bias_grad.data(), params_.out}};
+}
+
+std::unique_ptr<LayerPass> Linear::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<LinearPass>(*this, buffers);
+}
+
+Maxout::Maxout(int64_t in, int64_t units, int64_t pieces)
+    : params_(in, units * pieces), units_(units), pieces_(pieces) {}
+
+std::vector<ParameterRef> Maxout::Parameters() {
+  return {{"maxout.weights", params_.weights.data(), params_.weights_grad.data(), params_.in * params_.out},
+          {"maxout.bias", params_.bias.data(), params_.bias_grad.data(), params_.out}};
+}
+
+std::unique_ptr<LayerPass> Maxout::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<MaxoutPass>(*this, buffers);
+}
+
+Dropout::Dropout(int64_t dim, float keep_prob, uint64_t seed) : dim_(dim), keep_prob_(keep_prob), rng_(seed) {}
+
+std::unique_ptr<LayerPass> Dropout::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<DropoutPass>(*this, buffers);
+}
+
+}  // namespace gan

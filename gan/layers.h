@@ -1,0 +1,144 @@
+#ifndef GAN_LAYERS_H_
+#define GAN_LAYERS_H_
+
+// The layers of the paper's nets: Linear (with a fused ReLU or sigmoid), Maxout
+// and Dropout. Matrix products run as oneDNN matmul primitives on the CPU.
+//
+// A Layer owns its parameters and their gradients. For each batch size it is
+// used at, Bind() builds a LayerPass: the primitives and memory objects for that
+// shape, made once, bound to buffers the caller (an Mlp) owns. The training loop
+// then only executes; it allocates nothing.
+//
+// All matrices are row-major: activations [batch, features], weights
+// [inputs, outputs].
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gan/random.h"
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace gan {
+
+// The CPU engine and the stream every primitive runs on.
+struct CpuContext {
+  dnnl::engine engine;
+  dnnl::stream stream;
+};
+CpuContext& Cpu();
+
+enum class Activation { kIdentity, kRelu, kSigmoid };
+
+// A parameter tensor and its gradient (same size), owned by a layer.
+struct ParameterRef {
+  std::string name;  // e.g. "maxout.weights"
+  float* value;
+  float* grad;
+  int64_t size;
+};
+
+// The buffers one layer reads and writes at one batch size.
+struct LayerBuffers {
+  int64_t batch = 0;
+  float* x = nullptr;   // [batch, in]  input
+  float* y = nullptr;   // [batch, out] output
+  float* dx = nullptr;  // [batch, in]  gradient of the objective wrt x
+  float* dy = nullptr;  // [batch, out] gradient of the objective wrt y
+};
+
+class LayerPass {
+ public:
+  virtual ~LayerPass() = default;
+  // Reads x, writes y. `training` switches dropout on.
+  virtual void Forward(bool training) = 0;
+  // Reads dy (and may overwrite it) and what Forward left. Writes dx if
+  // input_grad, and sets the layer's parameter gradients if param_grads.
+  virtual void Backward(bool input_grad, bool param_grads) = 0;
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual int64_t input_dim() const = 0;
+  virtual int64_t output_dim() const = 0;
+  virtual std::vector<ParameterRef> Parameters() { return {}; }
+  // The buffers must outlive the returned pass.
+  virtual std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) = 0;
+};
+
+// Weights W [in, out] and bias b [out] of an affine map, with their gradients.
+struct AffineParameters {
+  AffineParameters(int64_t in, int64_t out);
+  // W uniform in [-irange, irange] from rng; b constant.
+  void Initialize(float irange, float bias, Rng& rng);
+
+  int64_t in, out;
+  std::vector<float> weights, weights_grad;  // [in, out]
+  std::vector<float> bias, bias_grad;        // [out]
+};
+
+// y = activation(x W + b); the activation is a post-op of the matmul.
+class Linear : public Layer {
+ public:
+  Linear(int64_t in, int64_t out, Activation activation);
+
+  int64_t input_dim() const override { return params_.in; }
+  int64_t output_dim() const override { return params_.out; }
+  std::vector<ParameterRef> Parameters() override;
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+
+  Activation activation() const { return activation_; }
+  AffineParameters& params() { return params_; }
+
+ private:
+  AffineParameters params_;
+  Activation activation_;
+};
+
+// y[n, u] = max over p < pieces of z[n, u * pieces + p], where z = x W + b and
+// W is [in, units * pieces]. The gradient flows to the piece that won.
+class Maxout : public Layer {
+ public:
+  Maxout(int64_t in, int64_t units, int64_t pieces);
+
+  int64_t input_dim() const override { return params_.in; }
+  int64_t output_dim() const override { return units_; }
+  std::vector<ParameterRef> Parameters() override;
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+
+  int64_t pieces() const { return pieces_; }
+  AffineParameters& params() { return params_; }
+
+ private:
+  AffineParameters params_;
+  int64_t units_, pieces_;
+};
+
+// Draws an inverted-dropout mask: each mask[i] is 1 / keep_prob with
+// probability keep_prob, else 0.
+void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n);
+
+// Inverted dropout: while training, y = x * mask / keep_prob with mask ~
+// Bernoulli(keep_prob) drawn anew on every Forward; at inference y = x.
+class Dropout : public Layer {
+ public:
+  Dropout(int64_t dim, float keep_prob, uint64_t seed);
+
+  int64_t input_dim() const override { return dim_; }
+  int64_t output_dim() const override { return dim_; }
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+
+  float keep_prob() const { return keep_prob_; }
+  Rng& rng() { return rng_; }
+
+ private:
+  int64_t dim_;
+  float keep_prob_;
+  Rng rng_;  // shared by all batch sizes, so the mask stream is one sequence
+};
+
+}  // namespace gan
+
+#endif  // GAN_LAYERS_H_

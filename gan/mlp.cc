@@ -1,0 +1,137 @@
+#include "gan/mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace gan {
+
+Mlp::Mlp(int64_t input_dim, std::vector<std::unique_ptr<Layer>> layers)
+    : input_dim_(input_dim), layers_(std::move(layers)) {}
+
+std::vector<ParameterRef> Mlp::Parameters() {
+  std::vector<ParameterRef> all;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    for (ParameterRef p : layers_[i]->Parameters()) {
+      p.name = absl::StrCat("layer", i, ".", p.name);
+      all.push_back(p);
+    }
+  }
+  return all;
+}
+
+Mlp::Pass& Mlp::PassFor(int64_t batch) {
+  auto it = passes_.find(batch);
+  if (it != passes_.end()) return it->second;
+  Pass& pass = passes_[batch];
+  pass.activations.emplace_back(batch * input_dim_);
+  pass.gradients.emplace_back(batch * input_dim_);
+  for (const auto& layer : layers_) {
+    pass.activations.emplace_back(batch * layer->output_dim());
+    pass.gradients.emplace_back(batch * layer->output_dim());
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    LayerBuffers buffers;
+    buffers.batch = batch;
+    buffers.x = pass.activations[i].data();
+    buffers.y = pass.activations[i + 1].data();
+    buffers.dx = pass.gradients[i].data();
+    buffers.dy = pass.gradients[i + 1].data();
+    pass.layers.push_back(layers_[i]->Bind(buffers));
+  }
+  return pass;
+}
+
+void Mlp::Forward(int64_t batch, bool training) {
+  for (auto& layer : PassFor(batch).layers) layer->Forward(training);
+}
+
+void Mlp::Backward(int64_t batch, bool input_grad, bool param_grads) {
+  Pass& pass = PassFor(batch);
+  for (size_t i = pass.layers.size(); i-- > 0;) {
+    pass.layers[i]->Backward(/*input_grad=*/i > 0 || input_grad, param_grads);
+  }
+}
+
+namespace {
+
+Activation FromProto(proto::Activation activation) {
+  switch (activation) {
+    case proto::RELU: return Activation::kRelu;
+    case proto::SIGMOID: return Activation::kSigmoid;
+    default: return Activation::kIdentity;
+  }
+}
+
+absl::Status CheckIrange(float irange, int64_t index) {
+  if (!(irange >= 0.0f) || !std::isfinite(irange)) {
+    return absl::InvalidArgumentError(absl::StrCat("layer ", index, ": weight_irange must be finite and >= 0, not ", irange));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t input_dim, uint64_t seed,
+                                              const std::vector<float>* data_mean) {
+  if (input_dim <= 0) return absl::InvalidArgumentError(absl::StrCat("input dimension must be positive, not ", input_dim));
+  if (config.layers_size() == 0) return absl::InvalidArgumentError("an MLP needs at least one layer");
+  // Weights and each dropout layer draw from their own streams of one seed.
+  Rng init_rng(seed);
+  std::vector<std::unique_ptr<Layer>> layers;
+  int64_t dim = input_dim;
+  for (int i = 0; i < config.layers_size(); ++i) {
+    const proto::Layer& spec = config.layers(i);
+    switch (spec.kind_case()) {
+      case proto::Layer::kLinear: {
+        const proto::LinearLayer& linear = spec.linear();
+        if (linear.units() <= 0) return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (linear): units must be positive"));
+        if (absl::Status s = CheckIrange(linear.weight_irange(), i); !s.ok()) return s;
+        auto layer = std::make_unique<Linear>(dim, linear.units(), FromProto(linear.activation()));
+        layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
+        if (linear.bias_from_data_mean_logit()) {
+          if (data_mean == nullptr || static_cast<int64_t>(data_mean->size()) != linear.units()) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "layer ", i, " (linear): bias_from_data_mean_logit needs the data's per-pixel mean of ", linear.units(),
+                " values, got ", data_mean == nullptr ? 0 : data_mean->size()));
+          }
+          for (int64_t u = 0; u < linear.units(); ++u) {
+            // Clamp so that a pixel that is always 0 (or 1) gets a finite logit.
+            const double mean = std::clamp(double{(*data_mean)[u]}, 1e-7, 1 - 1e-7);
+            layer->params().bias[u] = static_cast<float>(std::log(mean / (1 - mean)));
+          }
+        }
+        dim = linear.units();
+        layers.push_back(std::move(layer));
+        break;
+      }
+      case proto::Layer::kMaxout: {
+        const proto::MaxoutLayer& maxout = spec.maxout();
+        if (maxout.units() <= 0 || maxout.pieces() <= 0) {
+          return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (maxout): units and pieces must be positive"));
+        }
+        if (absl::Status s = CheckIrange(maxout.weight_irange(), i); !s.ok()) return s;
+        auto layer = std::make_unique<Maxout>(dim, maxout.units(), maxout.pieces());
+        layer->params().Initialize(maxout.weight_irange(), maxout.bias(), init_rng);
+        dim = maxout.units();
+        layers.push_back(std::move(layer));
+        break;
+      }
+      case proto::Layer::kDropout: {
+        const float keep = spec.dropout().keep_prob();
+        if (!(keep > 0.0f && keep <= 1.0f)) {
+          return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (dropout): keep_prob must be in (0, 1], not ", keep));
+        }
+        layers.push_back(std::make_unique<Dropout>(dim, keep, init_rng.NextU64()));
+        break;
+      }
+      default:
+        return absl::InvalidArgumentError(absl::StrCat("layer ", i, " has no kind (linear, maxout or dropout)"));
+    }
+  }
+  return std::make_unique<Mlp>(input_dim, std::move(layers));
+}
+
+}  // namespace gan

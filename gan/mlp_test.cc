@@ -1,0 +1,138 @@
+// Whole MLPs: built from experiment descriptions, checked against the
+// double-precision reference (forward) and finite differences (gradients).
+// The error bound is argued in layers_test.cc; the paper-size nets sum up to
+// 1200 terms per entry, so their forward bound grows to 1200 * 2^-24 ~ 7e-5.
+#include "gan/mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "gan/experiment.h"
+#include "gan/gradient_check.h"
+#include "gtest/gtest.h"
+
+namespace gan {
+namespace {
+
+proto::Mlp ParseMlp(const std::string& text) {
+  proto::Experiment experiment = ParseExperiment("generator {" + text + "}", "test").value();
+  return experiment.generator();
+}
+
+// The paper's discriminator, scaled down so every entry can be checked.
+constexpr char kSmallDiscriminator[] = R"(
+  layers { dropout { keep_prob: 0.8 } }
+  layers { maxout { units: 6 pieces: 5 weight_irange: 0.5 } }
+  layers { dropout { keep_prob: 0.5 } }
+  layers { maxout { units: 5 pieces: 3 weight_irange: 0.5 } }
+  layers { dropout { keep_prob: 0.5 } }
+  layers { linear { units: 1 weight_irange: 0.5 } })";
+
+constexpr char kSmallGenerator[] = R"(
+  layers { linear { units: 9 activation: RELU weight_irange: 0.5 bias: 0.1 } }
+  layers { linear { units: 8 activation: RELU weight_irange: 0.5 bias: 0.1 } }
+  layers { linear { units: 7 activation: SIGMOID weight_irange: 0.5 } })";
+
+TEST(MlpTest, SmallDiscriminatorGradientsInTrainingMode) {
+  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 1).value();
+  const GradientCheckReport report = CheckGradients(*mlp, 4, /*training=*/true, 2, 1000);
+  EXPECT_GT(report.checked, 12 * 4 + 12 * 30);
+  EXPECT_GT(report.max_abs_gradient, 1e-2);
+  EXPECT_LT(report.max_error, 1e-4);
+}
+
+TEST(MlpTest, SmallGeneratorGradients) {
+  auto mlp = BuildMlp(ParseMlp(kSmallGenerator), 5, 3).value();
+  const GradientCheckReport report = CheckGradients(*mlp, 3, /*training=*/true, 4, 1000);
+  EXPECT_GT(report.max_abs_gradient, 1e-2);
+  EXPECT_LT(report.max_error, 1e-4);
+}
+
+TEST(MlpTest, InputGradientOnlyLeavesParameterGradientsAlone) {
+  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 5).value();
+  for (const ParameterRef& p : mlp->Parameters()) std::fill(p.grad, p.grad + p.size, 7.0f);
+  std::vector<float> x(2 * 12, 0.5f);
+  ForwardRecordingMasks(*mlp, x, 2, true);
+  std::fill(mlp->OutputGrad(2), mlp->OutputGrad(2) + 2, 1.0f);
+  mlp->Backward(2, /*input_grad=*/true, /*param_grads=*/false);
+  for (const ParameterRef& p : mlp->Parameters()) {
+    for (int64_t i = 0; i < p.size; ++i) ASSERT_EQ(p.grad[i], 7.0f) << p.name;
+  }
+}
+
+class PaperMnistTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<proto::Experiment> experiment = LoadExperimentFile("experiments/mnist.pbtxt");
+    ASSERT_TRUE(experiment.ok()) << experiment.status();
+    experiment_ = *experiment;
+  }
+  proto::Experiment experiment_;
+};
+
+TEST_F(PaperMnistTest, ShapesAndParameterCounts) {
+  const std::vector<float> pixel_mean(784, 0.13f);
+  auto g = BuildMlp(experiment_.generator(), 100, 1, &pixel_mean).value();
+  auto d = BuildMlp(experiment_.discriminator(), 784, 2).value();
+  EXPECT_EQ(g->output_dim(), 784);
+  EXPECT_EQ(d->output_dim(), 1);
+  auto count = [](Mlp& mlp) {
+    int64_t total = 0;
+    for (const ParameterRef& p : mlp.Parameters()) total += p.size;
+    return total;
+  };
+  EXPECT_EQ(count(*g), 100 * 1200 + 1200 + 1200 * 1200 + 1200 + 1200 * 784 + 784);
+  EXPECT_EQ(count(*d), 784 * 1200 + 1200 + 240 * 1200 + 1200 + 240 + 1);
+  // Output bias: logit of the pixel mean; weights within their irange.
+  const std::vector<ParameterRef> params = g->Parameters();
+  EXPECT_NEAR(params.back().value[0], std::log(0.13 / 0.87), 1e-6);
+  for (int64_t i = 0; i < params[0].size; ++i) ASSERT_LE(std::abs(params[0].value[i]), 0.05f);
+}
+
+TEST_F(PaperMnistTest, ForwardMatchesReferenceAndSampledGradientsMatch) {
+  const std::vector<float> pixel_mean(784, 0.13f);
+  for (bool is_generator : {true, false}) {
+    auto mlp = is_generator ? BuildMlp(experiment_.generator(), 100, 1, &pixel_mean).value()
+                            : BuildMlp(experiment_.discriminator(), 784, 2).value();
+    constexpr int64_t kBatch = 3;
+    std::vector<float> x(kBatch * mlp->input_dim());
+    Rng(3).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
+    const auto masks = ForwardRecordingMasks(*mlp, x, kBatch, true);
+    const std::vector<double> expected =
+        ReferenceForward(*mlp, ParametersAsDouble(*mlp), std::vector<double>(x.begin(), x.end()), kBatch, masks);
+    for (size_t i = 0; i < expected.size(); ++i) {
+      ASSERT_NEAR(mlp->Output(kBatch)[i], expected[i], 1e-4 * std::max(1.0, std::abs(expected[i])));
+    }
+    const GradientCheckReport report = CheckGradients(*mlp, kBatch, true, 4, /*entries_per_tensor=*/6);
+    int64_t expected_checked = 6;  // the input
+    for (const ParameterRef& p : mlp->Parameters()) expected_checked += std::min<int64_t>(p.size, 6);
+    EXPECT_EQ(report.checked, expected_checked);
+    EXPECT_LT(report.max_error, 1e-3) << (is_generator ? "generator" : "discriminator");
+  }
+}
+
+TEST(BuildMlpTest, ErrorsNameTheLayer) {
+  auto bad_units = BuildMlp(ParseMlp("layers { linear { units: 4 } } layers { maxout { units: 0 pieces: 2 } }"), 3, 1);
+  ASSERT_FALSE(bad_units.ok());
+  EXPECT_NE(bad_units.status().message().find("layer 1 (maxout)"), std::string::npos) << bad_units.status();
+  auto bad_keep = BuildMlp(ParseMlp("layers { dropout { keep_prob: 1.5 } }"), 3, 1);
+  ASSERT_FALSE(bad_keep.ok());
+  EXPECT_NE(bad_keep.status().message().find("keep_prob"), std::string::npos);
+  auto no_mean = BuildMlp(ParseMlp("layers { linear { units: 4 bias_from_data_mean_logit: true } }"), 3, 1);
+  ASSERT_FALSE(no_mean.ok());
+  EXPECT_NE(no_mean.status().message().find("per-pixel mean"), std::string::npos);
+  EXPECT_FALSE(BuildMlp(proto::Mlp(), 3, 1).ok());
+}
+
+TEST(ExperimentTest, ParseErrorNamesSourceAndLine) {
+  auto parsed = ParseExperiment("name: \"x\"\nnoise_dim: oops\n", "bad.pbtxt");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.status().message().find("bad.pbtxt: not a valid experiment: line 2"), std::string::npos)
+      << parsed.status();
+  EXPECT_EQ(LoadExperimentFile("/no/such/file.pbtxt").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace gan

@@ -1,0 +1,111 @@
+#include "gan/optimizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace gan {
+
+SgdMomentum::SgdMomentum(std::vector<ParameterRef> params, const proto::SgdMomentum& config)
+    : params_(std::move(params)), config_(config),
+      learning_rate_(config.learning_rate()), momentum_(config.initial_momentum()) {
+  for (const ParameterRef& p : params_) velocity_.emplace_back(p.size, 0.0f);
+}
+
+void SgdMomentum::Step() {
+  const float lr = static_cast<float>(learning_rate_), momentum = static_cast<float>(momentum_);
+  for (size_t t = 0; t < params_.size(); ++t) {
+    float* w = params_[t].value;
+    const float* g = params_[t].grad;
+    float* v = velocity_[t].data();
+    const int64_t n = params_[t].size;
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) {
+      v[i] = momentum * v[i] - lr * g[i];
+      w[i] += v[i];
+    }
+  }
+  if (config_.lr_decay_factor() > 0) {
+    learning_rate_ = std::max(learning_rate_ / config_.lr_decay_factor(), double{config_.min_learning_rate()});
+  }
+}
+
+void SgdMomentum::StartEpoch(int epoch) {
+  const int start = config_.momentum_start_epoch(), saturate = config_.momentum_saturate_epoch();
+  double progress = 1.0;
+  if (saturate > start) progress = std::clamp(double(epoch - start) / double(saturate - start), 0.0, 1.0);
+  momentum_ = config_.initial_momentum() + (config_.final_momentum() - config_.initial_momentum()) * progress;
+}
+
+std::vector<std::vector<float>*> SgdMomentum::StateTensors() {
+  std::vector<std::vector<float>*> state;
+  for (auto& v : velocity_) state.push_back(&v);
+  return state;
+}
+
+Adam::Adam(std::vector<ParameterRef> params, const proto::Adam& config)
+    : params_(std::move(params)), config_(config) {
+  for (const ParameterRef& p : params_) {
+    first_moment_.emplace_back(p.size, 0.0f);
+    second_moment_.emplace_back(p.size, 0.0f);
+  }
+}
+
+void Adam::Step() {
+  steps_ += 1;
+  const double beta1 = config_.beta1(), beta2 = config_.beta2();
+  // Bias corrections folded into the step size and epsilon.
+  const float step = static_cast<float>(config_.learning_rate() * std::sqrt(1 - std::pow(beta2, steps_)) /
+                                        (1 - std::pow(beta1, steps_)));
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const float eps = static_cast<float>(config_.epsilon() * std::sqrt(1 - std::pow(beta2, steps_)));
+  for (size_t t = 0; t < params_.size(); ++t) {
+    float* w = params_[t].value;
+    const float* g = params_[t].grad;
+    float* m = first_moment_[t].data();
+    float* v = second_moment_[t].data();
+    const int64_t n = params_[t].size;
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      w[i] -= step * m[i] / (std::sqrt(v[i]) + eps);
+    }
+  }
+}
+
+std::vector<std::vector<float>*> Adam::StateTensors() {
+  std::vector<std::vector<float>*> state;
+  for (auto& m : first_moment_) state.push_back(&m);
+  for (auto& v : second_moment_) state.push_back(&v);
+  return state;
+}
+
+absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(const proto::Optimizer& config,
+                                                         std::vector<ParameterRef> params) {
+  if (config.has_sgd()) {
+    const proto::SgdMomentum& sgd = config.sgd();
+    if (!(sgd.learning_rate() > 0)) return absl::InvalidArgumentError("sgd.learning_rate must be positive");
+    if (sgd.lr_decay_factor() != 0 && !(sgd.lr_decay_factor() >= 1)) {
+      return absl::InvalidArgumentError(absl::StrCat("sgd.lr_decay_factor must be >= 1 (or unset), not ", sgd.lr_decay_factor()));
+    }
+    for (float momentum : {sgd.initial_momentum(), sgd.final_momentum()}) {
+      if (!(momentum >= 0 && momentum < 1)) return absl::InvalidArgumentError("sgd momentum must be in [0, 1)");
+    }
+    return std::make_unique<SgdMomentum>(std::move(params), sgd);
+  }
+  if (config.has_adam()) {
+    const proto::Adam& adam = config.adam();
+    if (!(adam.learning_rate() > 0)) return absl::InvalidArgumentError("adam.learning_rate must be positive");
+    if (!(adam.beta1() >= 0 && adam.beta1() < 1 && adam.beta2() >= 0 && adam.beta2() < 1)) {
+      return absl::InvalidArgumentError("adam.beta1 and adam.beta2 must be in [0, 1)");
+    }
+    if (!(adam.epsilon() > 0)) return absl::InvalidArgumentError("adam.epsilon must be positive");
+    return std::make_unique<Adam>(std::move(params), adam);
+  }
+  return absl::InvalidArgumentError("the optimizer must be sgd or adam");
+}
+
+}  // namespace gan

@@ -1,0 +1,35 @@
+#ifndef GAN_RANDOM_H_
+#define GAN_RANDOM_H_
+
+#include <array>
+#include <cstdint>
+
+namespace gan {
+
+// A small, fast, seedable generator (xoshiro256**, seeded through splitmix64).
+// Its whole state is four words, so checkpoints can save and restore it and a
+// resumed run draws exactly the numbers an uninterrupted one would.
+class Rng {
+ public:
+  using State = std::array<uint64_t, 4>;
+
+  explicit Rng(uint64_t seed);
+
+  uint64_t NextU64();
+  // Uniform in [0, 1), 24 random bits (every value is an exact float).
+  float NextUniform() { return static_cast<float>(NextU64() >> 40) * 0x1.0p-24f; }
+
+  // Fills values[0, n) with independent draws.
+  void FillUniform(float* values, int64_t n, float low, float high);
+  void FillNormal(float* values, int64_t n);  // standard normal (Box-Muller)
+
+  const State& state() const { return state_; }
+  void set_state(const State& state) { state_ = state; }
+
+ private:
+  State state_;
+};
+
+}  // namespace gan
+
+#endif  // GAN_RANDOM_H_
