@@ -1,0 +1,147 @@
+#include "gan/adversarial_step.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "gan/loss.h"
+
+namespace gan {
+
+AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& g_optimizer,
+                                 Optimizer& d_optimizer, const proto::Experiment& experiment, Rng& noise_rng,
+                                 std::function<const float*()> next_data_batch)
+    : g_(generator), d_(discriminator), g_opt_(g_optimizer), d_opt_(d_optimizer), experiment_(experiment),
+      noise_rng_(noise_rng), next_data_batch_(std::move(next_data_batch)), m_(experiment.batch_size()),
+      data_dim_(discriminator.input_dim()), non_saturating_(experiment.generator_loss() == proto::NON_SATURATING) {
+  // Make every pass's buffers and primitives now, not inside the first step.
+  g_.Input(m_);
+  d_.Input(m_);
+  d_.Input(2 * m_);
+}
+
+void AdversarialStep::SampleNoise() {
+  float* z = g_.Input(m_);  // [m, noise_dim]
+  const int64_t n = m_ * g_.input_dim();
+  if (experiment_.noise() == proto::UNIFORM) {
+    noise_rng_.FillUniform(z, n, -1.0f, 1.0f);
+  } else {
+    noise_rng_.FillNormal(z, n);
+  }
+}
+
+void AdversarialStep::GeneratorForward() {
+  SampleNoise();
+  g_.Forward(m_, /*training=*/true);
+}
+
+StepStats AdversarialStep::DiscriminatorUpdate() {
+  GeneratorForward();
+  float* d_in = d_.Input(2 * m_);  // [2m, data_dim]: data rows, then generated rows
+  const float* x = next_data_batch_();
+  std::copy(x, x + m_ * data_dim_, d_in);
+  std::copy(g_.Output(m_), g_.Output(m_) + m_ * data_dim_, d_in + m_ * data_dim_);
+  d_.Forward(2 * m_, /*training=*/true);
+
+  StepStats stats;
+  const Objective d = DiscriminatorObjective(d_.Output(2 * m_), m_, d_.OutputGrad(2 * m_), &stats.mean_d_fake);
+  stats.d_loss = d.value;
+  stats.mean_d_real = d.mean_d;
+  d_.Backward(2 * m_, /*input_grad=*/false, /*param_grads=*/true);
+  d_opt_.Step();
+  return stats;
+}
+
+StepStats AdversarialStep::GeneratorUpdate() {
+  GeneratorForward();
+  std::copy(g_.Output(m_), g_.Output(m_) + m_ * data_dim_, d_.Input(m_));
+  d_.Forward(m_, /*training=*/true);
+  StepStats stats;
+  stats.g_loss = GeneratorObjective(d_.Output(m_), m_, non_saturating_, d_.OutputGrad(m_)).value;
+  // G's gradient flows through D's input; D's own parameter gradients are not needed.
+  d_.Backward(m_, /*input_grad=*/true, /*param_grads=*/false);
+  std::copy(d_.InputGrad(m_), d_.InputGrad(m_) + m_ * data_dim_, g_.OutputGrad(m_));
+  g_.Backward(m_, /*input_grad=*/false, /*param_grads=*/true);
+  g_opt_.Step();
+  return stats;
+}
+
+StepStats AdversarialStep::SimultaneousUpdate() {
+  GeneratorForward();
+  float* d_in = d_.Input(2 * m_);
+  const float* x = next_data_batch_();
+  std::copy(x, x + m_ * data_dim_, d_in);
+  std::copy(g_.Output(m_), g_.Output(m_) + m_ * data_dim_, d_in + m_ * data_dim_);
+  d_.Forward(2 * m_, /*training=*/true);
+
+  StepStats stats;
+  float* d_out_grad = d_.OutputGrad(2 * m_);  // [2m, 1]
+  const float* logits = d_.Output(2 * m_);
+  const Objective d = DiscriminatorObjective(logits, m_, d_out_grad, &stats.mean_d_fake);
+  stats.d_loss = d.value;
+  stats.mean_d_real = d.mean_d;
+  d_.Backward(2 * m_, /*input_grad=*/false, /*param_grads=*/true);
+
+  // The G objective from the same forward pass: zero gradient on the data rows.
+  std::fill(d_out_grad, d_out_grad + m_, 0.0f);
+  stats.g_loss = GeneratorObjective(logits + m_, m_, non_saturating_, d_out_grad + m_).value;
+  d_.Backward(2 * m_, /*input_grad=*/true, /*param_grads=*/false);
+  const float* fake_input_grad = d_.InputGrad(2 * m_) + m_ * data_dim_;
+  std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g_.OutputGrad(m_));
+  g_.Backward(m_, /*input_grad=*/false, /*param_grads=*/true);
+
+  d_opt_.Step();
+  g_opt_.Step();
+  return stats;
+}
+
+StepStats AdversarialStep::Run() {
+  if (experiment_.update_mode() == proto::SIMULTANEOUS) return SimultaneousUpdate();
+  StepStats stats;
+  const int k = std::max(1, experiment_.discriminator_steps());
+  for (int i = 0; i < k; ++i) stats = DiscriminatorUpdate();
+  stats.g_loss = GeneratorUpdate().g_loss;
+  return stats;
+}
+
+namespace {
+
+// 2 * rows * in * out for each affine layer's forward; backward data and
+// backward weights cost the same again each.
+struct AffineFlops {
+  double forward = 0, first_layer_forward = 0;
+};
+
+AffineFlops PerRowFlops(Mlp& mlp) {
+  AffineFlops flops;
+  bool first = true;
+  for (const auto& layer : mlp.layers()) {
+    double per_row = 0;
+    if (auto* maxout = dynamic_cast<Maxout*>(layer.get())) per_row = 2.0 * maxout->params().in * maxout->params().out;
+    if (auto* linear = dynamic_cast<Linear*>(layer.get())) per_row = 2.0 * linear->params().in * linear->params().out;
+    if (per_row > 0 && first) flops.first_layer_forward = per_row;
+    if (per_row > 0) first = false;
+    flops.forward += per_row;
+  }
+  return flops;
+}
+
+}  // namespace
+
+double AdversarialStep::MatmulFlops() const {
+  const AffineFlops g = PerRowFlops(g_), d = PerRowFlops(d_);
+  const double m = static_cast<double>(m_);
+  // D update: G forward (m rows); D forward, backward weights and backward
+  // data of all but the first layer (2m rows).
+  const double d_update = m * g.forward + 2 * m * (3 * d.forward - d.first_layer_forward);
+  // G update: G forward, backward weights and backward data of all but its
+  // first layer (m rows); D forward and backward data (m rows).
+  const double g_update = m * 2 * d.forward + m * (3 * g.forward - g.first_layer_forward);
+  if (experiment_.update_mode() == proto::SIMULTANEOUS) {
+    // D forward, backward weights and backward data of all layers (2m rows);
+    // G forward and backward as in the G update.
+    return 2 * m * 3 * d.forward + m * (3 * g.forward - g.first_layer_forward);
+  }
+  return std::max(1, experiment_.discriminator_steps()) * d_update + g_update;
+}
+
+}  // namespace gan

@@ -1,0 +1,72 @@
+#ifndef GAN_ADVERSARIAL_STEP_H_
+#define GAN_ADVERSARIAL_STEP_H_
+
+// One training iteration of the adversarial game, in either update mode of
+// gan/experiment.proto (UpdateMode):
+//
+//   Alternating (Algorithm 1 as the paper states it), repeated k times:
+//       z ~ p_z, x ~ data          D([x; G(z)]) -> D objective -> D grads -> D update
+//     then once:
+//       z ~ p_z (fresh)            D(G(z)) -> G objective -> D input grad -> G grads -> G update
+//
+//   Simultaneous (the authors' code): z ~ p_z, x ~ data, one forward of
+//       D([x; G(z)]); D grads of the D objective and G grads of the G objective
+//       (through the same dropped-out D), then both updates.
+//
+// Real and generated rows go through D as one batch of 2m rows: dropout masks
+// are drawn per row, so this is the same computation as two batches of m, with
+// matrix products twice as tall.
+
+#include <cstdint>
+#include <functional>
+
+#include "gan/experiment.pb.h"
+#include "gan/mlp.h"
+#include "gan/optimizer.h"
+#include "gan/random.h"
+
+namespace gan {
+
+// What one iteration measured, from its last D and G evaluations.
+struct StepStats {
+  double d_loss = 0;       // D objective (minimised), 0.5 * (BCE real + BCE fake)
+  double g_loss = 0;       // G objective (minimised), per the experiment's GeneratorLoss
+  double mean_d_real = 0;  // mean D(x) on the data batch
+  double mean_d_fake = 0;  // mean D(G(z)) in the D evaluation
+};
+
+class AdversarialStep {
+ public:
+  // next_data_batch returns m data rows [m, data_dim]; it is called once per D
+  // update. Nothing is owned; all must outlive this object.
+  AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& g_optimizer, Optimizer& d_optimizer,
+                  const proto::Experiment& experiment, Rng& noise_rng,
+                  std::function<const float*()> next_data_batch);
+
+  StepStats Run();
+
+  // Matrix-product FLOPs of one Run() (forward, backward data, backward
+  // weights), for speed figures.
+  double MatmulFlops() const;
+
+ private:
+  void SampleNoise();
+  void GeneratorForward();              // noise -> G(z) into D's fake rows
+  StepStats DiscriminatorUpdate();      // one D update on fresh data and noise
+  StepStats GeneratorUpdate();          // one G update on fresh noise
+  StepStats SimultaneousUpdate();
+
+  Mlp& g_;
+  Mlp& d_;
+  Optimizer& g_opt_;
+  Optimizer& d_opt_;
+  const proto::Experiment& experiment_;
+  Rng& noise_rng_;
+  std::function<const float*()> next_data_batch_;
+  int64_t m_, data_dim_;
+  bool non_saturating_;
+};
+
+}  // namespace gan
+
+#endif  // GAN_ADVERSARIAL_STEP_H_

@@ -1,0 +1,157 @@
+// The update modes: how many updates each makes, and that the gradients they
+// hand to the optimisers are those of the paper's objectives (checked against
+// central differences of a double-precision reference of G and D).
+#include "gan/adversarial_step.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "gan/experiment.h"
+#include "gan/gradient_check.h"
+#include "gan/loss.h"
+#include "gtest/gtest.h"
+
+namespace gan {
+namespace {
+
+// Counts updates and keeps the gradients of the last one; changes nothing.
+class RecordingOptimizer : public Optimizer {
+ public:
+  explicit RecordingOptimizer(std::vector<ParameterRef> params) : params_(std::move(params)) {}
+  void Step() override {
+    ++steps;
+    grads.clear();
+    for (const ParameterRef& p : params_) grads.emplace_back(p.grad, p.grad + p.size);
+  }
+  void StartEpoch(int) override {}
+  std::vector<std::vector<float>*> StateTensors() override { return {}; }
+  std::vector<double*> StateScalars() override { return {}; }
+
+  int steps = 0;
+  std::vector<std::vector<float>> grads;
+
+ private:
+  std::vector<ParameterRef> params_;
+};
+
+constexpr char kSmallExperiment[] = R"(
+  name: "small" noise_dim: 3 batch_size: 4
+  generator {
+    layers { linear { units: 6 activation: RELU weight_irange: 0.8 bias: 0.1 } }
+    layers { linear { units: 5 activation: SIGMOID weight_irange: 0.8 } }
+  }
+  discriminator {
+    layers { maxout { units: 4 pieces: 3 weight_irange: 0.8 } }
+    layers { linear { units: 1 weight_irange: 0.8 } }
+  })";
+
+struct Game {
+  explicit Game(const std::string& overrides) {
+    experiment = ParseExperiment(std::string(kSmallExperiment) + overrides, "test").value();
+    g = BuildMlp(experiment.generator(), experiment.noise_dim(), 1).value();
+    d = BuildMlp(experiment.discriminator(), 5, 2).value();
+    g_opt = std::make_unique<RecordingOptimizer>(g->Parameters());
+    d_opt = std::make_unique<RecordingOptimizer>(d->Parameters());
+    data.resize(4 * 5);
+    Rng(3).FillUniform(data.data(), 20, 0.0f, 1.0f);
+    step = std::make_unique<AdversarialStep>(*g, *d, *g_opt, *d_opt, experiment, noise_rng, [this] {
+      ++data_batches;
+      return data.data();
+    });
+  }
+  proto::Experiment experiment;
+  std::unique_ptr<Mlp> g, d;
+  std::unique_ptr<RecordingOptimizer> g_opt, d_opt;
+  std::vector<float> data;
+  Rng noise_rng{4};
+  int data_batches = 0;
+  std::unique_ptr<AdversarialStep> step;
+};
+
+TEST(AdversarialStepTest, AlternatingMakesKDiscriminatorUpdatesPerGeneratorUpdate) {
+  for (int k : {1, 2, 3}) {
+    Game game("update_mode: ALTERNATING discriminator_steps: " + std::to_string(k));
+    game.step->Run();
+    game.step->Run();
+    EXPECT_EQ(game.d_opt->steps, 2 * k);
+    EXPECT_EQ(game.g_opt->steps, 2);
+    EXPECT_EQ(game.data_batches, 2 * k);  // a fresh data batch for every D update
+  }
+}
+
+TEST(AdversarialStepTest, SimultaneousMakesOneOfEach) {
+  Game game("update_mode: SIMULTANEOUS");
+  game.step->Run();
+  EXPECT_EQ(game.d_opt->steps, 1);
+  EXPECT_EQ(game.g_opt->steps, 1);
+  EXPECT_EQ(game.data_batches, 1);
+}
+
+// In simultaneous mode both gradients come from one noise draw z, which a copy
+// of the noise generator reproduces.
+TEST(AdversarialStepTest, SimultaneousGradientsAreThoseOfThePaperObjectives) {
+  for (const char* loss : {"NON_SATURATING", "MINIMAX"}) {
+    Game game(std::string("update_mode: SIMULTANEOUS generator_loss: ") + loss);
+    Rng replay = game.noise_rng;
+    game.step->Run();
+    std::vector<float> z_float(4 * 3);
+    replay.FillNormal(z_float.data(), 12);
+    const std::vector<double> z(z_float.begin(), z_float.end()), x(game.data.begin(), game.data.end());
+    const bool non_saturating = std::string(loss) == "NON_SATURATING";
+
+    auto g_params = ParametersAsDouble(*game.g);
+    auto d_params = ParametersAsDouble(*game.d);
+    auto logits_of = [&](const std::vector<double>& input) { return ReferenceForward(*game.d, d_params, input, 4, {}); };
+    auto d_objective = [&]() {
+      const std::vector<double> real = logits_of(x), fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}));
+      double sum = 0;
+      for (int i = 0; i < 4; ++i) sum += 0.5 / 4 * (BinaryCrossEntropyWithLogit(real[i], 1) + BinaryCrossEntropyWithLogit(fake[i], 0));
+      return sum;
+    };
+    auto g_objective = [&]() {
+      const std::vector<double> fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}));
+      double sum = 0;
+      for (double l : fake) sum += (non_saturating ? BinaryCrossEntropyWithLogit(l, 1) : -BinaryCrossEntropyWithLogit(l, 0)) / 4;
+      return sum;
+    };
+    // Every entry of every tensor; bound as argued in layers_test.cc.
+    auto check = [](std::vector<std::vector<double>>& params, const std::vector<std::vector<float>>& grads,
+                    const std::function<double()>& objective, const char* what) {
+      double max_gradient = 0;
+      for (size_t t = 0; t < params.size(); ++t) {
+        for (size_t i = 0; i < params[t].size(); ++i) {
+          const double saved = params[t][i];
+          params[t][i] = saved + 1e-6;
+          const double plus = objective();
+          params[t][i] = saved - 1e-6;
+          const double minus = objective();
+          params[t][i] = saved;
+          const double numeric = (plus - minus) / 2e-6;
+          max_gradient = std::max(max_gradient, std::abs(numeric));
+          ASSERT_NEAR(grads[t][i], numeric, 1e-4 * std::max(1.0, std::abs(numeric))) << what << " tensor " << t << " entry " << i;
+        }
+      }
+      EXPECT_GT(max_gradient, 1e-3) << what;
+    };
+    check(d_params, game.d_opt->grads, d_objective, "discriminator");
+    check(g_params, game.g_opt->grads, g_objective, "generator");
+  }
+}
+
+TEST(AdversarialStepTest, PaperModelFlopCount) {
+  proto::Experiment experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
+  experiment.set_update_mode(proto::ALTERNATING);
+  const std::vector<float> mean(784, 0.1f);
+  auto g = BuildMlp(experiment.generator(), 100, 1, &mean).value();
+  auto d = BuildMlp(experiment.discriminator(), 784, 2).value();
+  RecordingOptimizer g_opt(g->Parameters()), d_opt(d->Parameters());
+  Rng rng(1);
+  std::vector<float> data(100 * 784, 0.5f);
+  AdversarialStep step(*g, *d, g_opt, d_opt, experiment, rng, [&] { return data.data(); });
+  // ../shared/design.md: "about 3.6 GFLOP a step" for Algorithm 1 as written.
+  EXPECT_NEAR(step.MatmulFlops() / 1e9, 3.567, 0.001);
+}
+
+}  // namespace
+}  // namespace gan
