@@ -213,14 +213,25 @@ class DropoutPass : public LayerPass {
 }  // namespace
 
 void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n) {
-  // Each 64-bit draw decides two elements: keep when its 32-bit half falls
-  // below keep_prob * 2^32.
+  // The mask is drawn in a fixed number of chunks, each from its own stream
+  // seeded by `rng`, so the chunks can be drawn in parallel and the mask does
+  // not depend on the number of threads. Each 64-bit draw decides two
+  // elements: keep when its 32-bit half falls below keep_prob * 2^32.
+  constexpr int64_t kChunks = 8;
+  uint64_t seeds[kChunks];
+  for (uint64_t& seed : seeds) seed = rng.NextU64();
   const uint64_t threshold = static_cast<uint64_t>(static_cast<double>(keep_prob) * 4294967296.0);
   const float scale = 1.0f / keep_prob;
-  for (int64_t i = 0; i < n; i += 2) {
-    const uint64_t bits = rng.NextU64();
-    mask[i] = (bits & 0xffffffffu) < threshold ? scale : 0.0f;
-    if (i + 1 < n) mask[i + 1] = (bits >> 32) < threshold ? scale : 0.0f;
+  const int64_t chunk = (n + kChunks - 1) / kChunks;
+#pragma omp parallel for
+  for (int64_t c = 0; c < kChunks; ++c) {
+    Rng stream(seeds[c]);
+    const int64_t end = std::min(n, (c + 1) * chunk);
+    for (int64_t i = c * chunk; i < end; i += 2) {
+      const uint64_t bits = stream.NextU64();
+      mask[i] = (bits & 0xffffffffu) < threshold ? scale : 0.0f;
+      if (i + 1 < end) mask[i + 1] = (bits >> 32) < threshold ? scale : 0.0f;
+    }
   }
 }
 

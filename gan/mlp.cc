@@ -9,7 +9,14 @@
 namespace gan {
 
 Mlp::Mlp(int64_t input_dim, std::vector<std::unique_ptr<Layer>> layers)
-    : input_dim_(input_dim), layers_(std::move(layers)) {}
+    : input_dim_(input_dim), layers_(std::move(layers)), first_parameter_layer_(static_cast<int64_t>(layers_.size())) {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (!layers_[i]->Parameters().empty()) {
+      first_parameter_layer_ = static_cast<int64_t>(i);
+      break;
+    }
+  }
+}
 
 std::vector<ParameterRef> Mlp::Parameters() {
   std::vector<ParameterRef> all;
@@ -50,8 +57,11 @@ void Mlp::Forward(int64_t batch, bool training) {
 
 void Mlp::Backward(int64_t batch, bool input_grad, bool param_grads) {
   Pass& pass = PassFor(batch);
+  // Layer i needs its input gradient only if something below it uses it: the
+  // caller, or a layer with parameters whose gradients are wanted.
   for (size_t i = pass.layers.size(); i-- > 0;) {
-    pass.layers[i]->Backward(/*input_grad=*/i > 0 || input_grad, param_grads);
+    const bool below_has_parameters = static_cast<int64_t>(i) > first_parameter_layer_;
+    pass.layers[i]->Backward(input_grad || (param_grads && below_has_parameters), param_grads);
   }
 }
 

@@ -50,6 +50,7 @@ class Mlp {
 
   int64_t input_dim_;
   std::vector<std::unique_ptr<Layer>> layers_;
+  int64_t first_parameter_layer_;  // index of the first layer with parameters
   std::map<int64_t, Pass> passes_;
 };
 
