@@ -19,6 +19,11 @@ DEBIAN_PACKAGES=(
   libgmock-dev           # GoogleMock
   libbenchmark-dev       # Google Benchmark
   zlib1g-dev             # .gz data files
+  libmatio-dev           # MATLAB .mat data files (TFD, Olivetti faces)
+  libcurl4-openssl-dev   # optional data-set downloads
+  libssl-dev             # MD5 of downloads
+  clang                  # libFuzzer targets of the data parsers
+  libclang-rt-14-dev     # libFuzzer and sanitizer runtimes for clang
   dataset-fashion-mnist  # a data set every offline machine can have
 )
 

@@ -1,0 +1,75 @@
+#include "data/dataset.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace gan::data {
+
+const char* SplitName(Split split) {
+  switch (split) {
+    case Split::kTrain: return "train";
+    case Split::kValid: return "valid";
+    case Split::kTest: return "test";
+    case Split::kUnlabeled: return "unlabeled";
+  }
+  return "unknown";
+}
+
+Dataset Dataset::Slice(int64_t begin, int64_t end, Split new_split) const {
+  Dataset slice;
+  slice.name = name;
+  slice.split = new_split;
+  slice.shape = shape;
+  slice.pixels.assign(pixels.begin() + begin * dim(), pixels.begin() + end * dim());
+  slice.labels.assign(labels.begin() + begin, labels.begin() + end);
+  return slice;
+}
+
+std::vector<float> Dataset::PixelMean() const {
+  std::vector<double> sum(dim(), 0.0);
+  for (int64_t r = 0; r < rows(); ++r) {
+    const float* row = Row(r);
+    for (int64_t i = 0; i < dim(); ++i) sum[i] += row[i];
+  }
+  std::vector<float> mean(dim());
+  for (int64_t i = 0; i < dim(); ++i) mean[i] = rows() ? static_cast<float>(sum[i] / rows()) : 0.0f;
+  return mean;
+}
+
+Batcher::Batcher(const Dataset& dataset, int64_t batch, uint64_t seed)
+    : dataset_(dataset), batch_(batch), rng_(seed), order_(dataset.rows()), buffer_(batch * dataset.dim()) {
+  Shuffle();
+}
+
+void Batcher::Shuffle() {
+  std::iota(order_.begin(), order_.end(), 0);
+  // Fisher-Yates with our own generator, so the order is the same everywhere.
+  for (int64_t i = static_cast<int64_t>(order_.size()) - 1; i > 0; --i) {
+    const int64_t j = static_cast<int64_t>(rng_.NextU64() % static_cast<uint64_t>(i + 1));
+    std::swap(order_[i], order_[j]);
+  }
+}
+
+const float* Batcher::Next() {
+  if (position_ == batches_per_epoch()) {
+    ++epoch_;
+    position_ = 0;
+    Shuffle();
+  }
+  const int64_t dim = dataset_.dim();
+  for (int64_t b = 0; b < batch_; ++b) {
+    const float* row = dataset_.Row(order_[position_ * batch_ + b]);
+    std::copy(row, row + dim, buffer_.data() + b * dim);
+  }
+  ++position_;
+  return buffer_.data();
+}
+
+void Batcher::set_state(const State& state) {
+  rng_.set_state(state.rng);
+  epoch_ = state.epoch;
+  position_ = state.position;
+  order_ = state.order;
+}
+
+}  // namespace gan::data

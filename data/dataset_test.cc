@@ -1,0 +1,68 @@
+#include "data/dataset.h"
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace gan::data {
+namespace {
+
+// Row i of this dataset is filled with the value i, so a batch shows which rows it holds.
+Dataset Numbered(int64_t rows) {
+  Dataset dataset;
+  dataset.shape = {1, 2, 3};
+  for (int64_t i = 0; i < rows; ++i) {
+    dataset.labels.push_back(static_cast<int32_t>(i % 10));
+    for (int j = 0; j < 6; ++j) dataset.pixels.push_back(static_cast<float>(i));
+  }
+  return dataset;
+}
+
+TEST(BatcherTest, EachEpochIsAPermutationCutIntoFullBatches) {
+  const Dataset dataset = Numbered(23);
+  Batcher batcher(dataset, 5, 1);
+  EXPECT_EQ(batcher.batches_per_epoch(), 4);  // 3 rows of each permutation unused
+  std::vector<std::vector<float>> epochs(2);
+  for (int e = 0; e < 2; ++e) {
+    std::set<float> seen;
+    for (int b = 0; b < 4; ++b) {
+      const float* batch = batcher.Next();
+      for (int r = 0; r < 5; ++r) {
+        for (int j = 1; j < 6; ++j) ASSERT_EQ(batch[r * 6 + j], batch[r * 6]) << "a row was torn";
+        EXPECT_TRUE(seen.insert(batch[r * 6]).second) << "row " << batch[r * 6] << " twice in one epoch";
+        epochs[e].push_back(batch[r * 6]);
+      }
+    }
+    EXPECT_EQ(batcher.epoch(), e);
+  }
+  EXPECT_NE(epochs[0], epochs[1]) << "each epoch is a fresh permutation";
+  batcher.Next();
+  EXPECT_EQ(batcher.epoch(), 2);
+}
+
+TEST(BatcherTest, SameSeedSameBatchesAndStateResumes) {
+  const Dataset dataset = Numbered(50);
+  Batcher a(dataset, 7, 3), b(dataset, 7, 3);
+  for (int i = 0; i < 10; ++i) a.Next();
+  const Batcher::State saved = a.state();
+  std::vector<float> expected;
+  for (int i = 0; i < 12; ++i) expected.push_back(a.Next()[0]);
+  b.set_state(saved);
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(b.Next()[0], expected[i]) << i;
+}
+
+TEST(DatasetTest, SliceAndPixelMean) {
+  const Dataset dataset = Numbered(4);
+  const Dataset slice = dataset.Slice(1, 3, Split::kValid);
+  EXPECT_EQ(slice.rows(), 2);
+  EXPECT_EQ(slice.Row(0)[0], 1.0f);
+  EXPECT_EQ(slice.split, Split::kValid);
+  const std::vector<float> mean = dataset.PixelMean();
+  ASSERT_EQ(mean.size(), 6u);
+  for (float m : mean) EXPECT_FLOAT_EQ(m, 1.5f);
+}
+
+}  // namespace
+}  // namespace gan::data

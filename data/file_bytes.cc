@@ -1,0 +1,61 @@
+#include "data/file_bytes.h"
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace gan::data {
+
+absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
+  struct stat info;
+  if (stat(path.c_str(), &info) != 0) {
+    if (errno == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+    return absl::PermissionDeniedError(absl::StrCat(path, ": ", std::strerror(errno)));
+  }
+  if (S_ISDIR(info.st_mode)) return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a file"));
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot be opened for reading"));
+  std::ostringstream bytes;
+  bytes << file.rdbuf();
+  if (file.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  return bytes.str();
+}
+
+absl::StatusOr<std::string> MaybeGunzip(std::string bytes, const std::string& source, size_t max_size) {
+  if (bytes.size() < 2 || static_cast<unsigned char>(bytes[0]) != 0x1f || static_cast<unsigned char>(bytes[1]) != 0x8b) {
+    return bytes;
+  }
+  z_stream stream;
+  std::memset(&stream, 0, sizeof(stream));
+  if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) return absl::InternalError("zlib: inflateInit2 failed");
+  stream.next_in = reinterpret_cast<Bytef*>(bytes.data());
+  stream.avail_in = static_cast<uInt>(bytes.size());
+  std::string out;
+  char chunk[1 << 16];
+  int result = Z_OK;
+  while (result == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(chunk);
+    stream.avail_out = sizeof(chunk);
+    result = inflate(&stream, Z_NO_FLUSH);
+    out.append(chunk, sizeof(chunk) - stream.avail_out);
+    if (out.size() > max_size) {
+      inflateEnd(&stream);
+      return absl::ResourceExhaustedError(absl::StrCat(source, ": gzip data inflates beyond ", max_size, " bytes"));
+    }
+    if (result == Z_BUF_ERROR && stream.avail_in == 0) break;  // input ended early
+  }
+  const std::string reason = stream.msg ? stream.msg : (result == Z_BUF_ERROR ? "unexpected end of data" : "error");
+  inflateEnd(&stream);
+  if (result != Z_STREAM_END) {
+    return absl::DataLossError(absl::StrCat(source, ": corrupt or truncated gzip data (zlib: ", reason, ")"));
+  }
+  return out;
+}
+
+}  // namespace gan::data
