@@ -1,0 +1,112 @@
+#include "data/download.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "data/data_dir.h"
+
+namespace gan::data {
+namespace {
+
+absl::Status MakeDirs(const std::string& dir) {
+  for (size_t slash = 1; slash != std::string::npos;) {
+    slash = dir.find('/', slash + 1);
+    const std::string prefix = dir.substr(0, slash);
+    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      return absl::PermissionDeniedError(absl::StrCat(prefix, ": cannot create directory: ", std::strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+struct CurlDeleter {
+  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+
+size_t WriteToFile(char* data, size_t size, size_t count, void* file) {
+  return std::fwrite(data, size, count, static_cast<FILE*>(file)) * size;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> Md5OfFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), EVP_md5(), nullptr);
+  char buffer[1 << 16];
+  while (file.read(buffer, sizeof(buffer)) || file.gcount() > 0) EVP_DigestUpdate(context.get(), buffer, file.gcount());
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) absl::StrAppend(&hex, absl::Hex(digest[i], absl::kZeroPad2));
+  return hex;
+}
+
+absl::Status DownloadFiles(const std::string& base_url, const std::vector<RemoteFile>& files, const std::string& dir) {
+  if (absl::Status made = MakeDirs(dir); !made.ok()) return made;
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) return absl::InternalError("libcurl: curl_easy_init failed");
+  for (const RemoteFile& file : files) {
+    const std::string path = dir + "/" + file.name;
+    if (absl::StatusOr<std::string> md5 = Md5OfFile(path); md5.ok() && *md5 == file.md5) continue;
+    const std::string url = base_url + file.name, partial = path + ".partial";
+    std::fprintf(stderr, "downloading %s -> %s\n", url.c_str(), path.c_str());
+    FILE* out = std::fopen(partial.c_str(), "wb");
+    if (out == nullptr) return absl::PermissionDeniedError(absl::StrCat(partial, ": cannot write: ", std::strerror(errno)));
+    char error[CURL_ERROR_SIZE] = "";
+    curl_easy_reset(curl.get());
+    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, WriteToFile);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(curl.get(), CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 20L);
+    // Give up on a stalled transfer: under 1 KB/s for 30 s.
+    curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, 30L);
+    const CURLcode result = curl_easy_perform(curl.get());
+    const bool closed = std::fclose(out) == 0;
+    if (result != CURLE_OK) {
+      std::remove(partial.c_str());
+      return absl::UnavailableError(absl::StrCat(url, ": download failed: ", error[0] ? error : curl_easy_strerror(result)));
+    }
+    if (!closed) {
+      std::remove(partial.c_str());
+      return absl::DataLossError(absl::StrCat(partial, ": write failed"));
+    }
+    absl::StatusOr<std::string> md5 = Md5OfFile(partial);
+    if (!md5.ok() || *md5 != file.md5) {
+      std::remove(partial.c_str());
+      return absl::DataLossError(absl::StrCat(url, ": MD5 ", md5.ok() ? *md5 : "unreadable", " does not match the expected ",
+                                              file.md5, "; the file was not kept"));
+    }
+    if (std::rename(partial.c_str(), path.c_str()) != 0) {
+      return absl::PermissionDeniedError(absl::StrCat(path, ": cannot rename into place: ", std::strerror(errno)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<RemoteFile> MnistFiles() {
+  return {{"train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"},
+          {"train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"},
+          {"t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"},
+          {"t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"}};
+}
+
+absl::Status DownloadMnist(const std::string& base_url) {
+  return DownloadFiles(base_url.empty() ? kMnistUrl : base_url, MnistFiles(), UserCacheDir("mnist"));
+}
+
+}  // namespace gan::data
