@@ -52,7 +52,10 @@ absl::StatusOr<TfdFold> LoadTfdFile(const std::string& path, int fold) {
     }
     Dataset& dataset = *by_code[static_cast<int>(code)];
     const double label = labels.values[i];
-    dataset.labels.push_back(std::isfinite(label) ? static_cast<int32_t>(label) : -1);
+    if (!(label >= -1 && label <= 1e6) || label != std::floor(label)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": 'labs_ex'(", i, ") = ", label, " is not a label (-1 for none)"));
+    }
+    dataset.labels.push_back(static_cast<int32_t>(label));
     for (int64_t r = 0; r < side; ++r) {
       for (int64_t c = 0; c < side; ++c) {
         dataset.pixels.push_back(static_cast<float>(images.values[i + n * (r + side * c)] / 255.0));

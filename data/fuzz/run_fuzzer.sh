@@ -16,7 +16,7 @@ clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-reco
   -labsl_raw_logging_internal -labsl_throw_delegate
 cp data/fuzz/corpus/"$name"/* "$work/corpus/"
 export TMPDIR="$work"
-"$work/fuzzer" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+"$work/fuzzer" -seed=1 -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
   -artifact_prefix="$work/" "$work/corpus" 2>&1 | tail -60
 status=${PIPESTATUS[0]}
 if ((status != 0)); then
