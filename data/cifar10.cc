@@ -40,23 +40,27 @@ absl::StatusOr<Splits> LoadCifar10(const std::string& flag_dir) {
   wanted.push_back({{"test_batch.bin"}});
   absl::StatusOr<std::vector<std::string>> files = FindDataFiles("cifar10", wanted, flag_dir);
   if (!files.ok()) return files.status();
-  Dataset train_file, test_file;
-  train_file.name = test_file.name = "cifar10";
+  // Files 1-4 are exactly the first 40,000 training images, file 5 the next
+  // 10,000, so each file goes straight into its split.
+  Splits splits;
+  Dataset* destination[6] = {&splits.train, &splits.train, &splits.train, &splits.train, &splits.valid, &splits.test};
+  const Split split_of[3] = {Split::kTrain, Split::kValid, Split::kTest};
+  Dataset* all[3] = {&splits.train, &splits.valid, &splits.test};
+  for (int i = 0; i < 3; ++i) {
+    all[i]->name = "cifar10";
+    all[i]->split = split_of[i];
+  }
   for (size_t i = 0; i < files->size(); ++i) {
     absl::StatusOr<std::string> bytes = ReadFileBytes((*files)[i]);
     if (!bytes.ok()) return bytes.status();
-    absl::Status appended = AppendCifar10Records(*bytes, (*files)[i], i < 5 ? train_file : test_file);
+    absl::Status appended = AppendCifar10Records(*bytes, (*files)[i], *destination[i]);
     if (!appended.ok()) return appended;
   }
-  if (train_file.rows() < kTrainRows + kValidRows) {
-    return absl::InvalidArgumentError(absl::StrCat("cifar10: ", train_file.rows(), " training images; the split needs ",
-                                                   kTrainRows + kValidRows));
+  if (splits.train.rows() != kTrainRows || splits.valid.rows() != kValidRows) {
+    return absl::InvalidArgumentError(absl::StrCat("cifar10: data_batch_1..4.bin hold ", splits.train.rows(),
+                                                   " images and data_batch_5.bin ", splits.valid.rows(), "; expected ",
+                                                   kTrainRows, " and ", kValidRows));
   }
-  Splits splits;
-  splits.train = train_file.Slice(0, kTrainRows, Split::kTrain);
-  splits.valid = train_file.Slice(kTrainRows, kTrainRows + kValidRows, Split::kValid);
-  splits.test = std::move(test_file);
-  splits.test.split = Split::kTest;
   return splits;
 }
 

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 
@@ -21,10 +20,12 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
   if (S_ISDIR(info.st_mode)) return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a file"));
   std::ifstream file(path, std::ios::binary);
   if (!file) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot be opened for reading"));
-  std::ostringstream bytes;
-  bytes << file.rdbuf();
-  if (file.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
-  return bytes.str();
+  std::string bytes(static_cast<size_t>(info.st_size), '\0');
+  file.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (file.gcount() != static_cast<std::streamsize>(bytes.size())) {
+    return absl::DataLossError(absl::StrCat(path, ": read ", file.gcount(), " of its ", bytes.size(), " bytes"));
+  }
+  return bytes;
 }
 
 absl::StatusOr<std::string> MaybeGunzip(std::string bytes, const std::string& source, size_t max_size) {
