@@ -20,6 +20,7 @@ DEBIAN_PACKAGES=(
   libbenchmark-dev       # Google Benchmark
   zlib1g-dev             # .gz data files
   libmatio-dev           # MATLAB .mat data files (TFD, Olivetti faces)
+  libpng-dev             # PNG figures
   libcurl4-openssl-dev   # optional data-set downloads
   libssl-dev             # MD5 of downloads
   clang                  # libFuzzer targets of the data parsers

@@ -1,0 +1,30 @@
+#ifndef EVAL_IMAGE_GRID_H_
+#define EVAL_IMAGE_GRID_H_
+
+// Grids of images as PNG files: the paper's sample figures.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "data/dataset.h"
+
+namespace gan::eval {
+
+// An 8-bit image, grey (channels 1) or RGB (channels 3), rows top to bottom.
+struct Image {
+  int64_t width = 0, height = 0, channels = 1;
+  std::vector<uint8_t> pixels;  // [height, width, channels]
+};
+
+// Lays out `count` images of `shape` (rows of [C, H, W] floats, clipped to
+// [0, 1]) in a grid of `columns`, with a 1-pixel border between cells.
+Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns);
+
+// Writes `image` as PNG, atomically (temporary file, then rename). Errors name the path.
+absl::Status WritePng(const Image& image, const std::string& path);
+
+}  // namespace gan::eval
+
+#endif  // EVAL_IMAGE_GRID_H_
