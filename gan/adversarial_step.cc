@@ -48,6 +48,7 @@ StepStats AdversarialStep::DiscriminatorUpdate() {
   stats.mean_d_real = d.mean_d;
   d_.Backward(2 * m_, /*input_grad=*/false, /*param_grads=*/true);
   d_opt_.Step();
+  d_.ApplyConstraints();
   return stats;
 }
 
@@ -62,6 +63,7 @@ StepStats AdversarialStep::GeneratorUpdate() {
   std::copy(d_.InputGrad(m_), d_.InputGrad(m_) + m_ * data_dim_, g_.OutputGrad(m_));
   g_.Backward(m_, /*input_grad=*/false, /*param_grads=*/true);
   g_opt_.Step();
+  g_.ApplyConstraints();
   return stats;
 }
 
@@ -91,6 +93,8 @@ StepStats AdversarialStep::SimultaneousUpdate() {
 
   d_opt_.Step();
   g_opt_.Step();
+  d_.ApplyConstraints();
+  g_.ApplyConstraints();
   return stats;
 }
 

@@ -243,6 +243,22 @@ void AffineParameters::Initialize(float irange, float bias_value, Rng& rng) {
   std::fill(bias.begin(), bias.end(), bias_value);
 }
 
+void AffineParameters::ClipColumnNorms() {
+  if (max_column_norm <= 0) return;
+  std::vector<double> norms(out, 0.0);
+  for (int64_t i = 0; i < in; ++i) {
+    const float* row = weights.data() + i * out;
+    for (int64_t o = 0; o < out; ++o) norms[o] += double{row[o]} * row[o];
+  }
+  for (int64_t i = 0; i < in; ++i) {
+    float* row = weights.data() + i * out;
+    for (int64_t o = 0; o < out; ++o) {
+      const double norm = std::sqrt(norms[o]);
+      if (norm > max_column_norm) row[o] = static_cast<float>(row[o] * (max_column_norm / norm));
+    }
+  }
+}
+
 Linear::Linear(int64_t in, int64_t out, Activation activation) : params_(in, out), activation_(activation) {}
 
 std::vector<ParameterRef> Linear::Parameters() {

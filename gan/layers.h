@@ -64,6 +64,8 @@ class Layer {
   virtual int64_t input_dim() const = 0;
   virtual int64_t output_dim() const = 0;
   virtual std::vector<ParameterRef> Parameters() { return {}; }
+  // Enforces constraints on the parameters after an update (column norms).
+  virtual void ApplyConstraints() {}
   // The buffers must outlive the returned pass.
   virtual std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) = 0;
 };
@@ -73,10 +75,14 @@ struct AffineParameters {
   AffineParameters(int64_t in, int64_t out);
   // W uniform in [-irange, irange] from rng; b constant.
   void Initialize(float irange, float bias, Rng& rng);
+  // If max_column_norm > 0, rescales each column of W (one output) whose L2
+  // norm exceeds it to exactly that norm.
+  void ClipColumnNorms();
 
   int64_t in, out;
   std::vector<float> weights, weights_grad;  // [in, out]
   std::vector<float> bias, bias_grad;        // [out]
+  float max_column_norm = 0;
 };
 
 // y = activation(x W + b); the activation is a post-op of the matmul.
@@ -87,6 +93,7 @@ class Linear : public Layer {
   int64_t input_dim() const override { return params_.in; }
   int64_t output_dim() const override { return params_.out; }
   std::vector<ParameterRef> Parameters() override;
+  void ApplyConstraints() override { params_.ClipColumnNorms(); }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
 
   Activation activation() const { return activation_; }
@@ -106,6 +113,7 @@ class Maxout : public Layer {
   int64_t input_dim() const override { return params_.in; }
   int64_t output_dim() const override { return units_; }
   std::vector<ParameterRef> Parameters() override;
+  void ApplyConstraints() override { params_.ClipColumnNorms(); }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
 
   int64_t pieces() const { return pieces_; }

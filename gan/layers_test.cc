@@ -94,6 +94,21 @@ TEST(LinearTest, ReluZeroesNegativesAndSigmoidIsInUnitInterval) {
   }
 }
 
+TEST(AffineParametersTest, ClipColumnNormsRescalesOnlyLongColumns) {
+  AffineParameters p(2, 3);
+  p.weights = {3, 0.1f, 1, 4, 0.1f, -1};  // column norms 5, ~0.141, ~1.414
+  p.max_column_norm = 2.0f;
+  p.ClipColumnNorms();
+  EXPECT_FLOAT_EQ(p.weights[0], 1.2f);
+  EXPECT_FLOAT_EQ(p.weights[3], 1.6f);
+  EXPECT_FLOAT_EQ(p.weights[1], 0.1f);
+  EXPECT_FLOAT_EQ(p.weights[5], -1.0f);
+  p.max_column_norm = 0;  // off
+  p.weights[0] = 100;
+  p.ClipColumnNorms();
+  EXPECT_EQ(p.weights[0], 100);
+}
+
 std::unique_ptr<Mlp> RandomMaxout(int64_t in, int64_t units, int64_t pieces, uint64_t seed) {
   auto layer = std::make_unique<Maxout>(in, units, pieces);
   Rng rng(seed);

@@ -101,6 +101,7 @@ absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t 
         if (absl::Status s = CheckIrange(linear.weight_irange(), i); !s.ok()) return s;
         auto layer = std::make_unique<Linear>(dim, linear.units(), FromProto(linear.activation()));
         layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
+        layer->params().max_column_norm = linear.max_column_norm();
         if (linear.bias_from_data_mean_logit()) {
           if (data_mean == nullptr || static_cast<int64_t>(data_mean->size()) != linear.units()) {
             return absl::InvalidArgumentError(absl::StrCat(
@@ -125,6 +126,7 @@ absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t 
         if (absl::Status s = CheckIrange(maxout.weight_irange(), i); !s.ok()) return s;
         auto layer = std::make_unique<Maxout>(dim, maxout.units(), maxout.pieces());
         layer->params().Initialize(maxout.weight_irange(), maxout.bias(), init_rng);
+        layer->params().max_column_norm = maxout.max_column_norm();
         dim = maxout.units();
         layers.push_back(std::move(layer));
         break;

@@ -25,6 +25,10 @@ class Mlp {
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Every parameter tensor, first layer first.
   std::vector<ParameterRef> Parameters();
+  // Each layer's constraints (e.g. column norms), to call after an update.
+  void ApplyConstraints() {
+    for (auto& layer : layers_) layer->ApplyConstraints();
+  }
 
   // The batch's buffers: fill Input before Forward, OutputGrad before Backward.
   float* Input(int64_t batch) { return PassFor(batch).activations.front().data(); }          // [batch, in]

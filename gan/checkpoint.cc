@@ -1,0 +1,173 @@
+#include "gan/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace gan {
+namespace {
+
+constexpr char kMagic[] = "GANCKPT1";
+constexpr char kEnd[] = "END!";
+enum Kind : uint8_t { kFloat = 1, kDouble = 2, kU64 = 3, kString = 4 };
+size_t ElementSize(uint8_t kind) { return kind == kFloat ? 4 : kind == kString ? 1 : 8; }
+const char* KindName(uint8_t kind) {
+  return kind == kFloat ? "float" : kind == kDouble ? "double" : kind == kU64 ? "integer" : "string";
+}
+
+template <typename T>
+void Append(std::string& bytes, T value) {
+  bytes.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+}  // namespace
+
+void CheckpointWriter::AddRecord(const std::string& name, uint8_t kind, uint64_t count, const void* payload,
+                                 size_t bytes) {
+  if (bytes_.empty()) bytes_ = kMagic;
+  Append<uint32_t>(bytes_, static_cast<uint32_t>(name.size()));
+  bytes_ += name;
+  Append<uint8_t>(bytes_, kind);
+  Append<uint64_t>(bytes_, count);
+  bytes_.append(static_cast<const char*>(payload), bytes);
+}
+
+void CheckpointWriter::AddFloats(const std::string& name, const float* values, int64_t count) {
+  AddRecord(name, kFloat, count, values, count * sizeof(float));
+}
+void CheckpointWriter::AddDoubles(const std::string& name, const std::vector<double>& values) {
+  AddRecord(name, kDouble, values.size(), values.data(), values.size() * sizeof(double));
+}
+void CheckpointWriter::AddU64s(const std::string& name, const std::vector<uint64_t>& values) {
+  AddRecord(name, kU64, values.size(), values.data(), values.size() * sizeof(uint64_t));
+}
+void CheckpointWriter::AddString(const std::string& name, const std::string& value) {
+  AddRecord(name, kString, value.size(), value.data(), value.size());
+}
+
+absl::Status CheckpointWriter::Write(const std::string& path) const {
+  std::string bytes = bytes_.empty() ? std::string(kMagic) : bytes_;
+  bytes += kEnd;
+  Append<uint32_t>(bytes, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size())));
+
+  const std::string temporary = path + ".tmp";
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(temporary, ": cannot write: ", std::strerror(errno)));
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+    if (n <= 0) {
+      const std::string reason = std::strerror(errno);
+      close(fd);
+      unlink(temporary.c_str());
+      return absl::DataLossError(absl::StrCat(temporary, ": write failed: ", reason));
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0 || rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    unlink(temporary.c_str());
+    return absl::DataLossError(absl::StrCat(path, ": could not be written safely: ", reason));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CheckpointReader> CheckpointReader::Open(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return absl::NotFoundError(absl::StrCat(path, ": cannot open checkpoint: ", std::strerror(errno)));
+  std::string bytes;
+  char buffer[1 << 16];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) bytes.append(buffer, n);
+  const bool failed = std::ferror(file);
+  std::fclose(file);
+  if (failed) return absl::DataLossError(absl::StrCat(path, ": read error (a directory?)"));
+
+  const size_t magic = sizeof(kMagic) - 1, tail = sizeof(kEnd) - 1 + 4;
+  if (bytes.size() < magic || bytes.compare(0, magic, kMagic) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a gan checkpoint"));
+  }
+  if (bytes.size() < magic + tail || bytes.compare(bytes.size() - tail, sizeof(kEnd) - 1, kEnd) != 0) {
+    return absl::DataLossError(absl::StrCat(path, ": truncated checkpoint (no end marker)"));
+  }
+  uint32_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 4, 4);
+  const uint32_t actual = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size() - 4));
+  if (stored != actual) return absl::DataLossError(absl::StrCat(path, ": corrupt checkpoint (CRC mismatch)"));
+
+  CheckpointReader reader;
+  reader.path_ = path;
+  size_t at = magic;
+  const size_t end = bytes.size() - tail;
+  while (at < end) {
+    uint32_t name_length;
+    uint64_t count;
+    uint8_t kind;
+    if (end - at < 4) return absl::DataLossError(absl::StrCat(path, ": malformed record at byte ", at));
+    std::memcpy(&name_length, bytes.data() + at, 4);
+    if (end - at - 4 < uint64_t{name_length} + 9) return absl::DataLossError(absl::StrCat(path, ": malformed record at byte ", at));
+    std::string name = bytes.substr(at + 4, name_length);
+    at += 4 + name_length;
+    kind = static_cast<uint8_t>(bytes[at]);
+    std::memcpy(&count, bytes.data() + at + 1, 8);
+    at += 9;
+    if (kind < kFloat || kind > kString || count > (end - at) / ElementSize(kind)) {
+      return absl::DataLossError(absl::StrCat(path, ": malformed record '", name, "'"));
+    }
+    const size_t payload = count * ElementSize(kind);
+    reader.records_[name] = Record{kind, count, bytes.substr(at, payload)};
+    at += payload;
+  }
+  return reader;
+}
+
+absl::StatusOr<const CheckpointReader::Record*> CheckpointReader::Find(const std::string& name, uint8_t kind) const {
+  auto it = records_.find(name);
+  if (it == records_.end()) return absl::NotFoundError(absl::StrCat(path_, ": checkpoint has no '", name, "'"));
+  if (it->second.kind != kind) {
+    return absl::InvalidArgumentError(absl::StrCat(path_, ": '", name, "' holds ", KindName(it->second.kind),
+                                                   " values, not ", KindName(kind)));
+  }
+  return &it->second;
+}
+
+absl::Status CheckpointReader::ReadFloats(const std::string& name, float* values, int64_t count) const {
+  absl::StatusOr<const Record*> record = Find(name, kFloat);
+  if (!record.ok()) return record.status();
+  if ((*record)->count != static_cast<uint64_t>(count)) {
+    return absl::InvalidArgumentError(absl::StrCat(path_, ": '", name, "' holds ", (*record)->count,
+                                                   " values, the model has ", count, " (a different experiment?)"));
+  }
+  std::memcpy(values, (*record)->payload.data(), count * sizeof(float));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<double>> CheckpointReader::ReadDoubles(const std::string& name) const {
+  absl::StatusOr<const Record*> record = Find(name, kDouble);
+  if (!record.ok()) return record.status();
+  std::vector<double> values((*record)->count);
+  std::memcpy(values.data(), (*record)->payload.data(), (*record)->payload.size());
+  return values;
+}
+
+absl::StatusOr<std::vector<uint64_t>> CheckpointReader::ReadU64s(const std::string& name) const {
+  absl::StatusOr<const Record*> record = Find(name, kU64);
+  if (!record.ok()) return record.status();
+  std::vector<uint64_t> values((*record)->count);
+  std::memcpy(values.data(), (*record)->payload.data(), (*record)->payload.size());
+  return values;
+}
+
+absl::StatusOr<std::string> CheckpointReader::ReadString(const std::string& name) const {
+  absl::StatusOr<const Record*> record = Find(name, kString);
+  if (!record.ok()) return record.status();
+  return (*record)->payload;
+}
+
+}  // namespace gan
