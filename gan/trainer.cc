@@ -1,0 +1,332 @@
+#include "gan/trainer.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "eval/image_grid.h"
+#include "gan/checkpoint.h"
+#include "google/protobuf/text_format.h"
+
+namespace gan {
+namespace {
+
+absl::Status MakeDir(const std::string& dir) {
+  for (size_t slash = 1; slash != std::string::npos;) {
+    slash = dir.find('/', slash + 1);
+    const std::string prefix = dir.substr(0, slash);
+    struct stat info;
+    if (stat(prefix.c_str(), &info) == 0) {
+      if (!S_ISDIR(info.st_mode)) return absl::FailedPreconditionError(absl::StrCat(prefix, ": exists and is not a directory"));
+      continue;
+    }
+    if (mkdir(prefix.c_str(), 0755) != 0) return absl::PermissionDeniedError(absl::StrCat(prefix, ": cannot create directory"));
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Rng*> DropoutGenerators(Mlp& mlp) {
+  std::vector<Rng*> rngs;
+  for (const auto& layer : mlp.layers()) {
+    if (auto* dropout = dynamic_cast<Dropout*>(layer.get())) rngs.push_back(&dropout->rng());
+  }
+  return rngs;
+}
+
+std::string FormatSeconds(double seconds) {
+  const int64_t s = static_cast<int64_t>(seconds);
+  return s >= 3600 ? absl::StrFormat("%dh%02dm", s / 3600, s / 60 % 60) : absl::StrFormat("%dm%02ds", s / 60, s % 60);
+}
+
+}  // namespace
+
+std::string ExperimentKey(const proto::Experiment& experiment) {
+  proto::Experiment key = experiment;
+  key.clear_epochs();
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(key, &text);
+  return text;
+}
+
+Trainer::Trainer(const proto::Experiment& experiment, const data::Dataset& train, TrainerOptions options)
+    : experiment_(experiment), train_(train), options_(std::move(options)), noise_rng_(experiment.seed() * 4 + 1) {}
+
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const proto::Experiment& experiment,
+                                                         const data::Dataset& train, TrainerOptions options) {
+  std::unique_ptr<Trainer> trainer(new Trainer(experiment, train, std::move(options)));
+  if (absl::Status built = trainer->Build(); !built.ok()) return built;
+  return trainer;
+}
+
+absl::Status Trainer::Build() {
+  const proto::Experiment& e = experiment_;
+  if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
+  if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
+  if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
+  if (train_.rows() < e.batch_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the training set has ", train_.rows(), " examples, fewer than one batch of ", e.batch_size()));
+  }
+  const std::vector<float> pixel_mean = train_.PixelMean();
+  // Separate streams of the one seed for G's and D's weights, the batches and the noise.
+  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(e.generator(), e.noise_dim(), e.seed() * 4 + 2, &pixel_mean);
+  if (!g.ok()) return absl::Status(g.status().code(), absl::StrCat("generator: ", g.status().message()));
+  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(e.discriminator(), train_.dim(), e.seed() * 4 + 3);
+  if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat("discriminator: ", d.status().message()));
+  g_ = *std::move(g);
+  d_ = *std::move(d);
+  if (g_->output_dim() != train_.dim()) {
+    return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train_.dim()));
+  }
+  if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
+  absl::StatusOr<std::unique_ptr<Optimizer>> g_opt = MakeOptimizer(e.generator_optimizer(), g_->Parameters());
+  if (!g_opt.ok()) return absl::Status(g_opt.status().code(), absl::StrCat("generator_optimizer: ", g_opt.status().message()));
+  absl::StatusOr<std::unique_ptr<Optimizer>> d_opt = MakeOptimizer(e.discriminator_optimizer(), d_->Parameters());
+  if (!d_opt.ok()) return absl::Status(d_opt.status().code(), absl::StrCat("discriminator_optimizer: ", d_opt.status().message()));
+  g_opt_ = *std::move(g_opt);
+  d_opt_ = *std::move(d_opt);
+  batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), e.seed() * 4);
+  step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, *g_opt_, *d_opt_, experiment_, noise_rng_,
+                                                   [this] { return batcher_->Next(); });
+  const int k = e.update_mode() == proto::SIMULTANEOUS ? 1 : std::max(1, e.discriminator_steps());
+  steps_per_epoch_ = std::max<int64_t>(1, batcher_->batches_per_epoch() / k);
+  fixed_noise_.resize(100 * e.noise_dim());
+  Rng sample_rng(e.seed() ^ 0x5a5a5a5a5a5a5a5aULL);
+  if (e.noise() == proto::UNIFORM) {
+    sample_rng.FillUniform(fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()), -1.0f, 1.0f);
+  } else {
+    sample_rng.FillNormal(fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
+  }
+  if (absl::Status made = MakeDir(options_.output_dir); !made.ok()) return made;
+  if (options_.sample_every_epochs > 0) {
+    if (absl::Status made = MakeDir(options_.output_dir + "/samples"); !made.ok()) return made;
+  }
+  return absl::OkStatus();
+}
+
+std::vector<Rng*> Trainer::Generators() {
+  std::vector<Rng*> rngs = {&noise_rng_};
+  for (Rng* r : DropoutGenerators(*g_)) rngs.push_back(r);
+  for (Rng* r : DropoutGenerators(*d_)) rngs.push_back(r);
+  return rngs;
+}
+
+absl::Status Trainer::SaveCheckpoint(const std::string& path) {
+  CheckpointWriter writer;
+  writer.AddString("experiment", ExperimentKey(experiment_));
+  writer.AddU64s("step", {static_cast<uint64_t>(step_)});
+  for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
+    for (const ParameterRef& p : mlp->Parameters()) writer.AddFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
+    const std::vector<std::vector<float>*> tensors = opt->StateTensors();
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      writer.AddFloats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(), static_cast<int64_t>(tensors[i]->size()));
+    }
+    std::vector<double> scalars;
+    for (double* s : opt->StateScalars()) scalars.push_back(*s);
+    writer.AddDoubles(absl::StrCat(prefix, ".optimizer.scalars"), scalars);
+  }
+  std::vector<uint64_t> rng_words;
+  for (Rng* rng : Generators()) rng_words.insert(rng_words.end(), rng->state().begin(), rng->state().end());
+  writer.AddU64s("rngs", rng_words);
+  const data::Batcher::State batcher = batcher_->state();
+  std::vector<uint64_t> batcher_words(batcher.rng.begin(), batcher.rng.end());
+  batcher_words.push_back(batcher.epoch);
+  batcher_words.push_back(batcher.position);
+  writer.AddU64s("batcher", batcher_words);
+  writer.AddU64s("batcher.order", std::vector<uint64_t>(batcher.order.begin(), batcher.order.end()));
+  return writer.Write(path);
+}
+
+absl::Status Trainer::LoadCheckpoint(const std::string& path) {
+  absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  absl::StatusOr<std::string> key = reader->ReadString("experiment");
+  if (!key.ok()) return key.status();
+  if (*key != ExperimentKey(experiment_)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": was written by a different experiment (only `epochs` may change on resume). Its experiment:\n", *key));
+  }
+  absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
+  if (!step.ok()) return step.status();
+  if (step->size() != 1) return absl::DataLossError(absl::StrCat(path, ": malformed 'step'"));
+  for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
+    for (const ParameterRef& p : mlp->Parameters()) {
+      if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
+    }
+    const std::vector<std::vector<float>*> tensors = opt->StateTensors();
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(),
+                                          static_cast<int64_t>(tensors[i]->size()));
+      if (!s.ok()) return s;
+    }
+    absl::StatusOr<std::vector<double>> scalars = reader->ReadDoubles(absl::StrCat(prefix, ".optimizer.scalars"));
+    if (!scalars.ok()) return scalars.status();
+    const std::vector<double*> targets = opt->StateScalars();
+    if (scalars->size() != targets.size()) return absl::DataLossError(absl::StrCat(path, ": optimizer state does not match"));
+    for (size_t i = 0; i < targets.size(); ++i) *targets[i] = (*scalars)[i];
+  }
+  absl::StatusOr<std::vector<uint64_t>> rng_words = reader->ReadU64s("rngs");
+  if (!rng_words.ok()) return rng_words.status();
+  const std::vector<Rng*> rngs = Generators();
+  if (rng_words->size() != 4 * rngs.size()) return absl::DataLossError(absl::StrCat(path, ": random generator state does not match"));
+  for (size_t i = 0; i < rngs.size(); ++i) {
+    rngs[i]->set_state({(*rng_words)[4 * i], (*rng_words)[4 * i + 1], (*rng_words)[4 * i + 2], (*rng_words)[4 * i + 3]});
+  }
+  absl::StatusOr<std::vector<uint64_t>> batcher = reader->ReadU64s("batcher");
+  absl::StatusOr<std::vector<uint64_t>> order = reader->ReadU64s("batcher.order");
+  if (!batcher.ok()) return batcher.status();
+  if (!order.ok()) return order.status();
+  if (batcher->size() != 6 || static_cast<int64_t>(order->size()) != train_.rows()) {
+    return absl::DataLossError(absl::StrCat(path, ": batch order does not match the training set"));
+  }
+  data::Batcher::State state;
+  state.rng = {(*batcher)[0], (*batcher)[1], (*batcher)[2], (*batcher)[3]};
+  state.epoch = static_cast<int64_t>((*batcher)[4]);
+  state.position = static_cast<int64_t>((*batcher)[5]);
+  for (uint64_t row : *order) {
+    if (row >= static_cast<uint64_t>(train_.rows())) return absl::DataLossError(absl::StrCat(path, ": batch order out of range"));
+    state.order.push_back(static_cast<int64_t>(row));
+  }
+  batcher_->set_state(state);
+  step_ = static_cast<int64_t>((*step)[0]);
+  last_checkpoint_step_ = step_;
+  return absl::OkStatus();
+}
+
+bool Trainer::ParametersFinite() {
+  for (Mlp* mlp : {g_.get(), d_.get()}) {
+    for (const ParameterRef& p : mlp->Parameters()) {
+      for (int64_t i = 0; i < p.size; ++i) {
+        if (!std::isfinite(p.value[i])) return false;
+      }
+    }
+  }
+  return true;
+}
+
+absl::Status Trainer::WriteSamples(int64_t epoch) {
+  const int64_t n = 100;
+  std::copy(fixed_noise_.begin(), fixed_noise_.end(), g_->Input(n));
+  g_->Forward(n, /*training=*/false);
+  std::vector<float> images(g_->Output(n), g_->Output(n) + n * train_.dim());
+  if (experiment_.data().gcn_scale() > 0) {
+    // Contrast-normalised images: show each one stretched to [0, 1].
+    for (int64_t k = 0; k < n; ++k) {
+      float* image = images.data() + k * train_.dim();
+      const auto [lo, hi] = std::minmax_element(image, image + train_.dim());
+      const float low = *lo, range = std::max(*hi - *lo, 1e-6f);
+      for (int64_t i = 0; i < train_.dim(); ++i) image[i] = (image[i] - low) / range;
+    }
+  }
+  const eval::Image grid = eval::MakeGrid(images.data(), n, train_.shape, 10);
+  return eval::WritePng(grid, absl::StrFormat("%s/samples/epoch_%04d.png", options_.output_dir, epoch));
+}
+
+absl::Status Trainer::Run() {
+  const std::string checkpoint = checkpoint_path();
+  if (options_.resume) {
+    if (absl::Status loaded = LoadCheckpoint(checkpoint); !loaded.ok()) return loaded;
+    std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(step_));
+  }
+  {
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(experiment_, &text);
+    std::ofstream(options_.output_dir + "/experiment.pbtxt") << text;
+  }
+  std::FILE* metrics = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
+  if (metrics == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
+  const int64_t total_steps = experiment_.epochs() * steps_per_epoch_;
+  const int64_t first_step = step_;
+  const char* mode = experiment_.update_mode() == proto::SIMULTANEOUS ? "simultaneous" : "alternating";
+  const auto start = std::chrono::steady_clock::now();
+  auto last_print = start;
+  double sums[4] = {0, 0, 0, 0};
+  int64_t summed = 0;
+  absl::Status result = absl::OkStatus();
+
+  auto save = [&]() -> absl::Status {
+    if (!ParametersFinite()) return absl::OkStatus();  // never overwrite a good checkpoint with a broken model
+    absl::Status saved = SaveCheckpoint(checkpoint);
+    if (saved.ok()) last_checkpoint_step_ = step_;
+    return saved;
+  };
+
+  while (step_ < total_steps) {
+    const int64_t epoch = step_ / steps_per_epoch_ + 1;  // counting from 1
+    if (step_ % steps_per_epoch_ == 0) {
+      g_opt_->StartEpoch(static_cast<int>(epoch));
+      d_opt_->StartEpoch(static_cast<int>(epoch));
+    }
+    last_stats_ = step_runner_->Run();
+    ++step_;
+    const double values[4] = {last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
+    for (int i = 0; i < 4; ++i) sums[i] += values[i];
+    ++summed;
+    if (!std::isfinite(last_stats_.d_loss) || !std::isfinite(last_stats_.g_loss) ||
+        (step_ % 100 == 0 && !ParametersFinite())) {
+      result = absl::FailedPreconditionError(absl::StrCat(
+          "step ", step_, ": a loss or parameter became NaN or infinite (D loss ", last_stats_.d_loss, ", G loss ",
+          last_stats_.g_loss, "); stopped. ",
+          last_checkpoint_step_ >= 0 ? absl::StrCat("The last good checkpoint is ", checkpoint, " (step ", last_checkpoint_step_, ").")
+                                     : std::string("No checkpoint was written.")));
+      break;
+    }
+
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    const double steps_per_second = (step_ - first_step) / std::max(elapsed, 1e-9);
+    if (options_.interactive && std::chrono::duration<double>(now - last_print).count() > 0.5) {
+      last_print = now;
+      std::fprintf(stderr, "\repoch %lld/%d step %lld/%lld  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f ex/s  ETA %s   ",
+                   static_cast<long long>(epoch), experiment_.epochs(), static_cast<long long>(step_),
+                   static_cast<long long>(total_steps), values[0], values[1], values[2], values[3],
+                   steps_per_second * experiment_.batch_size(),
+                   FormatSeconds((total_steps - step_) / std::max(steps_per_second, 1e-9)).c_str());
+    }
+
+    if (step_ % steps_per_epoch_ == 0) {
+      const double n = static_cast<double>(summed);
+      const double lr = g_opt_->StateScalars().empty() ? 0 : *g_opt_->StateScalars()[0];
+      const std::string line = absl::StrFormat(
+          "{\"epoch\": %d, \"step\": %d, \"update_mode\": \"%s\", \"d_loss\": %.6f, \"g_loss\": %.6f, "
+          "\"mean_d_real\": %.6f, \"mean_d_fake\": %.6f, \"g_optimizer_scalar0\": %.8g, \"seconds\": %.3f, "
+          "\"examples_per_second\": %.1f}",
+          epoch, step_, mode, sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n, lr, elapsed,
+          steps_per_second * experiment_.batch_size());
+      std::fprintf(metrics, "%s\n", line.c_str());
+      std::fflush(metrics);
+      if (options_.interactive) std::fprintf(stderr, "\n");
+      std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s\n",
+                   static_cast<long long>(epoch), sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n,
+                   steps_per_second * experiment_.batch_size());
+      sums[0] = sums[1] = sums[2] = sums[3] = 0;
+      summed = 0;
+      if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {
+        if (absl::Status s = WriteSamples(epoch); !s.ok()) {
+          result = s;
+          break;
+        }
+      }
+      if (absl::Status s = save(); !s.ok()) {
+        result = s;
+        break;
+      }
+    }
+    const bool stop_requested = options_.stop != nullptr && options_.stop->load();
+    if (stop_requested || (options_.max_steps > 0 && step_ - first_step >= options_.max_steps)) {
+      if (last_checkpoint_step_ != step_) result = save();
+      if (stop_requested) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint.c_str());
+      break;
+    }
+  }
+  std::fclose(metrics);
+  return result;
+}
+
+}  // namespace gan
