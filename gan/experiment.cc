@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -38,6 +39,26 @@ absl::StatusOr<proto::Experiment> LoadExperimentFile(const std::string& path) {
   text << file.rdbuf();
   if (file.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
   return ParseExperiment(text.str(), path);
+}
+
+absl::StatusOr<proto::Experiment> LoadExperiment(const std::string& name_or_path, const std::vector<std::string>& dirs) {
+  std::vector<std::string> tried;
+  std::vector<std::string> candidates = {name_or_path};
+  for (const std::string& dir : dirs) candidates.push_back(dir + "/" + name_or_path + ".pbtxt");
+  for (const std::string& path : candidates) {
+    if (std::ifstream(path).good()) return LoadExperimentFile(path);
+    tried.push_back(path);
+  }
+  return absl::NotFoundError(absl::StrCat("experiment '", name_or_path, "' not found; tried: ", absl::StrJoin(tried, ", ")));
+}
+
+absl::Status ValidateExperiment(const proto::Experiment& e) {
+  if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
+  if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
+  if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
+  if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");
+  if (e.data().dataset().empty()) return absl::InvalidArgumentError("experiment: data.dataset is not set");
+  return absl::OkStatus();
 }
 
 }  // namespace gan

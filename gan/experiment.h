@@ -2,6 +2,7 @@
 #define GAN_EXPERIMENT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "gan/experiment.pb.h"
@@ -14,6 +15,13 @@ absl::StatusOr<proto::Experiment> LoadExperimentFile(const std::string& path);
 
 // Parses text-format experiment `text`; `source` names it in errors.
 absl::StatusOr<proto::Experiment> ParseExperiment(const std::string& text, const std::string& source);
+
+// `name_or_path` is a file path, or the name of a file NAME.pbtxt in one of
+// `dirs` (tried in order). NotFound lists every place tried.
+absl::StatusOr<proto::Experiment> LoadExperiment(const std::string& name_or_path, const std::vector<std::string>& dirs);
+
+// Checks what the trainer needs of an experiment; errors name the field.
+absl::Status ValidateExperiment(const proto::Experiment& experiment);
 
 }  // namespace gan
 

@@ -70,6 +70,7 @@ absl::Status Trainer::Build() {
   if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
   if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
   if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
+  if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");
   if (train_.rows() < e.batch_size()) {
     return absl::InvalidArgumentError(absl::StrCat("the training set has ", train_.rows(), " examples, fewer than one batch of ", e.batch_size()));
   }

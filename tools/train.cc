@@ -1,24 +1,63 @@
-// Trains a generative adversarial net (Algorithm 1 of Goodfellow et al., 2014).
-// Until the trainer lands, it reports the oneDNN version and the CPU ISA that
-// oneDNN will use, which is what every later speed figure depends on.
-#include <cstdio>
+// Trains a generative adversarial net (Goodfellow et al. 2014) from an
+// experiment file, writing metrics, sample grids and checkpoints into one
+// output directory. Ctrl-C checkpoints and stops; --resume continues.
+//
+//   bazel run //tools:train                                  # fashion_mnist, 5 epochs
+//   bazel run //tools:train -- --experiment=mnist --data_dir=/path/to/data
+//   bazel run //tools:train -- --output_dir=runs/x --resume --epochs=300
+#include <unistd.h>
 
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+
+#include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "data/download.h"
+#include "data/load.h"
+#include "gan/experiment.h"
+#include "gan/trainer.h"
 #include "oneapi/dnnl/dnnl.hpp"
+
+ABSL_FLAG(std::string, experiment, "fashion_mnist",
+          "an experiment name (experiments/NAME.pbtxt: fashion_mnist, mnist, tfd, cifar10_fc, faces) or a file path");
+ABSL_FLAG(std::string, data_dir, "", "directory with the data set's files (or its <dataset>/ subdirectory); else $GAN_DATA_DIR, then ~/.cache/gan");
+ABSL_FLAG(std::string, output_dir, "", "where outputs go; default runs/<experiment>-<date>-<time> in the current directory");
+ABSL_FLAG(bool, resume, false, "continue the run in --output_dir from its checkpoint (its experiment.pbtxt unless --experiment is given)");
+ABSL_FLAG(int, epochs, 0, "override the experiment's epochs");
+ABSL_FLAG(int64_t, seed, -1, "override the experiment's seed");
+ABSL_FLAG(double, learning_rate, 0, "override both optimisers' learning rate");
+ABSL_FLAG(int, batch_size, 0, "override the experiment's batch size");
+ABSL_FLAG(std::string, update_mode, "", "override: alternating (Algorithm 1 as written) or simultaneous (the authors' code)");
+ABSL_FLAG(int, discriminator_steps, 0, "override k, the discriminator updates per generator update (alternating mode)");
+ABSL_FLAG(int, max_train_examples, 0, "train on only the first N training images");
+ABSL_FLAG(int, sample_every_epochs, 1, "write a sample grid every N epochs (0: never)");
+ABSL_FLAG(bool, download, false, "download MNIST into ~/.cache/gan if it is missing");
 
 namespace {
 
-const char* IsaName(dnnl::cpu_isa isa) {
-  switch (isa) {
-    case dnnl::cpu_isa::sse41: return "SSE4.1";
-    case dnnl::cpu_isa::avx: return "AVX";
-    case dnnl::cpu_isa::avx2: return "AVX2";
-    case dnnl::cpu_isa::avx512_core: return "AVX-512";
-    case dnnl::cpu_isa::avx512_core_vnni: return "AVX-512 VNNI";
-    case dnnl::cpu_isa::avx512_core_bf16: return "AVX-512 BF16";
-    case dnnl::cpu_isa::avx512_core_amx: return "AVX-512 AMX";
-    default: return "other";
-  }
+std::atomic<bool> stop_requested{false};
+
+void OnSignal(int) {
+  stop_requested = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends at once
+  std::signal(SIGTERM, SIG_DFL);
+}
+
+// Paths the user typed are relative to where they ran `bazel run`, not to the runfiles tree.
+std::string UserPath(const std::string& path) {
+  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (path.empty() || path[0] == '/' || cwd == nullptr) return path;
+  return std::string(cwd) + "/" + path;
+}
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "train: %s\n", std::string(status.message()).c_str());
+  return 1;
 }
 
 }  // namespace
@@ -26,8 +65,83 @@ const char* IsaName(dnnl::cpu_isa isa) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const dnnl_version_t* version = dnnl_version();
-  std::printf("gan train: oneDNN %d.%d.%d, CPU ISA %s\n", version->major, version->minor, version->patch,
-              IsaName(dnnl::get_effective_cpu_isa()));
-  std::printf("The trainer is not built yet.\n");
+  std::fprintf(stderr, "gan train: oneDNN %d.%d.%d\n", version->major, version->minor, version->patch);
+
+  std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
+  const bool resume = absl::GetFlag(FLAGS_resume);
+  if (resume && output_dir.empty()) return Fail(absl::InvalidArgumentError("--resume needs --output_dir (the run to continue)"));
+
+  // The experiment: a path, a name in experiments/ (runfiles under bazel run, or beside the binary).
+  std::string experiment_name = absl::GetFlag(FLAGS_experiment);
+  bool named = false;
+  for (int i = 1; i < argc; ++i) named |= std::string(argv[i]).rfind("--experiment", 0) == 0;
+  if (resume && !named) experiment_name = output_dir + "/experiment.pbtxt";
+  const std::string program(argv[0]);
+  absl::StatusOr<gan::proto::Experiment> loaded = gan::LoadExperiment(
+      UserPath(experiment_name), {"experiments", program + ".runfiles/gan/experiments"});
+  if (!loaded.ok()) loaded = gan::LoadExperiment(experiment_name, {"experiments", program + ".runfiles/gan/experiments"});
+  if (!loaded.ok()) return Fail(loaded.status());
+  gan::proto::Experiment experiment = *loaded;
+
+  if (absl::GetFlag(FLAGS_epochs) > 0) experiment.set_epochs(absl::GetFlag(FLAGS_epochs));
+  if (absl::GetFlag(FLAGS_seed) >= 0) experiment.set_seed(static_cast<uint64_t>(absl::GetFlag(FLAGS_seed)));
+  if (absl::GetFlag(FLAGS_batch_size) > 0) experiment.set_batch_size(absl::GetFlag(FLAGS_batch_size));
+  if (absl::GetFlag(FLAGS_discriminator_steps) > 0) experiment.set_discriminator_steps(absl::GetFlag(FLAGS_discriminator_steps));
+  if (absl::GetFlag(FLAGS_max_train_examples) > 0) experiment.mutable_data()->set_max_train_examples(absl::GetFlag(FLAGS_max_train_examples));
+  if (const double lr = absl::GetFlag(FLAGS_learning_rate); lr > 0) {
+    for (gan::proto::Optimizer* opt : {experiment.mutable_generator_optimizer(), experiment.mutable_discriminator_optimizer()}) {
+      if (opt->has_sgd()) opt->mutable_sgd()->set_learning_rate(static_cast<float>(lr));
+      if (opt->has_adam()) opt->mutable_adam()->set_learning_rate(static_cast<float>(lr));
+    }
+  }
+  if (const std::string mode = absl::GetFlag(FLAGS_update_mode); !mode.empty()) {
+    if (mode != "alternating" && mode != "simultaneous") {
+      return Fail(absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'"));
+    }
+    experiment.set_update_mode(mode == "alternating" ? gan::proto::ALTERNATING : gan::proto::SIMULTANEOUS);
+  }
+  if (absl::Status valid = gan::ValidateExperiment(experiment); !valid.ok()) return Fail(valid);
+
+  // The data.
+  const std::string data_dir = UserPath(absl::GetFlag(FLAGS_data_dir));
+  const std::string dataset = experiment.data().dataset();
+  absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold());
+  if (!splits.ok() && splits.status().code() == absl::StatusCode::kNotFound && dataset == "mnist" && absl::GetFlag(FLAGS_download)) {
+    if (absl::Status d = gan::data::DownloadMnist(); !d.ok()) return Fail(d);
+    splits = gan::data::LoadSplits(dataset, data_dir);
+  }
+  if (!splits.ok()) {
+    return Fail(absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
+                                                                  dataset == "mnist" ? " (or pass --download)" : "")));
+  }
+  gan::data::Dataset train = std::move(splits->train);
+  if (const int n = experiment.data().max_train_examples(); n > 0 && n < train.rows()) train = train.Slice(0, n, gan::data::Split::kTrain);
+  if (experiment.data().gcn_scale() > 0) gan::data::GlobalContrastNormalize(train, experiment.data().gcn_scale());
+
+  if (output_dir.empty()) {
+    char stamp[32];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", std::localtime(&now));
+    output_dir = UserPath(absl::StrCat("runs/", experiment.name(), "-", stamp));
+  }
+  gan::TrainerOptions options;
+  options.output_dir = output_dir;
+  options.resume = resume;
+  options.sample_every_epochs = absl::GetFlag(FLAGS_sample_every_epochs);
+  options.interactive = isatty(fileno(stderr));
+  options.stop = &stop_requested;
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+
+  absl::StatusOr<std::unique_ptr<gan::Trainer>> trainer = gan::Trainer::Create(experiment, train, options);
+  if (!trainer.ok()) return Fail(trainer.status());
+  std::fprintf(stderr, "experiment %s: %s on %s (%lld training images), %d epochs of %lld steps, update mode %s\n",
+               experiment.name().c_str(), "G and D as in the experiment file", dataset.c_str(),
+               static_cast<long long>(train.rows()), experiment.epochs(), static_cast<long long>((*trainer)->steps_per_epoch()),
+               experiment.update_mode() == gan::proto::SIMULTANEOUS ? "simultaneous" : "alternating");
+  std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
+  const absl::Status result = (*trainer)->Run();
+  std::fprintf(stderr, "output directory: %s (experiment.pbtxt, metrics.jsonl, samples/, checkpoint.ckpt)\n", output_dir.c_str());
+  if (!result.ok()) return Fail(result);
   return 0;
 }
