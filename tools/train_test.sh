@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# //tools:train end to end on Fashion-MNIST (Debian's package): a short run
+# writes its outputs; Ctrl-C (SIGINT) checkpoints and stops; --resume finishes
+# the run; bad input gets a clear error and a non-zero exit.
+set -euo pipefail
+train=tools/train
+out="$TEST_TMPDIR/run"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# 1. A short run.
+"$train" --max_train_examples=1000 --epochs=2 --output_dir="$out" 2> "$TEST_TMPDIR/log1"
+for f in experiment.pbtxt metrics.jsonl checkpoint.ckpt samples/epoch_0001.png samples/epoch_0002.png; do
+  [[ -s "$out/$f" ]] || fail "missing $f"
+done
+[[ $(wc -l < "$out/metrics.jsonl") -eq 2 ]] || fail "metrics.jsonl should have 2 lines"
+grep -q '"update_mode": "simultaneous"' "$out/metrics.jsonl" || fail "metrics do not record the update mode"
+grep -q "output directory: $out" "$TEST_TMPDIR/log1" || fail "the output directory is not named"
+
+# 2. Interrupted by SIGINT mid-run, then resumed to the end.
+out2="$TEST_TMPDIR/interrupted"
+"$train" --max_train_examples=2000 --epochs=200 --sample_every_epochs=0 --output_dir="$out2" 2> "$TEST_TMPDIR/log2" &
+pid=$!
+for _ in $(seq 100); do [[ -s "$out2/metrics.jsonl" ]] && break; sleep 0.2; done
+kill -INT "$pid"
+wait "$pid" || fail "an interrupted run should exit cleanly"
+grep -q "stopped at step" "$TEST_TMPDIR/log2" || fail "no stop message: $(cat "$TEST_TMPDIR/log2")"
+[[ -s "$out2/checkpoint.ckpt" ]] || fail "no checkpoint after SIGINT"
+"$train" --output_dir="$out2" --resume --epochs=3 --sample_every_epochs=0 2> "$TEST_TMPDIR/log3"
+grep -q "resumed from" "$TEST_TMPDIR/log3" || fail "resume did not say where it resumed"
+
+# 3. Bad input: clear errors, non-zero exit.
+if "$train" --experiment=no_such_experiment 2> "$TEST_TMPDIR/log4"; then fail "unknown experiment accepted"; fi
+grep -q "experiment 'no_such_experiment' not found; tried:" "$TEST_TMPDIR/log4" || fail "$(cat "$TEST_TMPDIR/log4")"
+# MNIST where it is not: no $GAN_DATA_DIR, an empty cache.
+if env -u GAN_DATA_DIR XDG_CACHE_HOME="$TEST_TMPDIR/empty_cache" "$train" --experiment=mnist --data_dir=/nonexistent \
+    2> "$TEST_TMPDIR/log5"; then
+  fail "training without data succeeded"
+fi
+grep -q "mnist data not found: missing train-images-idx3-ubyte.gz" "$TEST_TMPDIR/log5" || fail "$(cat "$TEST_TMPDIR/log5")"
+grep -q "/nonexistent/mnist" "$TEST_TMPDIR/log5" || fail "the error does not list the places searched"
+if "$train" --resume 2> "$TEST_TMPDIR/log6"; then fail "--resume without --output_dir accepted"; fi
+grep -q -- "--resume needs --output_dir" "$TEST_TMPDIR/log6" || fail "$(cat "$TEST_TMPDIR/log6")"
+echo "train_test: 1 passed, 0 failed"
