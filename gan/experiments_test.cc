@@ -1,0 +1,41 @@
+// Every experiment file in experiments/ parses, validates, and describes nets
+// whose shapes fit its data set: G maps noise to an image of the data's size,
+// D maps that image to one logit.
+#include <map>
+#include <string>
+
+#include "gan/experiment.h"
+#include "gtest/gtest.h"
+
+namespace gan {
+namespace {
+
+int64_t OutputDim(const proto::Mlp& mlp, int64_t input_dim) {
+  int64_t dim = input_dim;
+  for (const proto::Layer& layer : mlp.layers()) {
+    if (layer.has_linear()) dim = layer.linear().units();
+    if (layer.has_maxout()) dim = layer.maxout().units();
+  }
+  return dim;
+}
+
+TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
+  const std::map<std::string, int64_t> data_dims = {
+      {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
+  for (const char* name : {"mnist", "fashion_mnist", "tfd", "cifar10_fc", "faces"}) {
+    absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->name(), name);
+    EXPECT_TRUE(ValidateExperiment(*e).ok()) << name << ": " << ValidateExperiment(*e);
+    ASSERT_TRUE(data_dims.count(e->data().dataset())) << name << ": unknown data set " << e->data().dataset();
+    const int64_t data_dim = data_dims.at(e->data().dataset());
+    EXPECT_EQ(OutputDim(e->generator(), e->noise_dim()), data_dim) << name;
+    EXPECT_EQ(OutputDim(e->discriminator(), data_dim), 1) << name;
+    EXPECT_TRUE(e->generator_optimizer().has_sgd() || e->generator_optimizer().has_adam()) << name;
+    EXPECT_TRUE(e->discriminator_optimizer().has_sgd() || e->discriminator_optimizer().has_adam()) << name;
+  }
+  EXPECT_EQ(LoadExperiment("no_such", {"experiments"}).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace gan
