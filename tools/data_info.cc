@@ -11,12 +11,13 @@
 #include "data/dataset.h"
 #include "data/download.h"
 #include "data/faces.h"
+#include "data/load.h"
 #include "data/mnist.h"
 
 ABSL_FLAG(std::string, dataset, "mnist", "mnist, fashion_mnist, cifar10, faces or tfd");
 ABSL_FLAG(std::string, data_dir, "", "directory holding the data set's files (or its <dataset>/ subdirectory)");
 ABSL_FLAG(int, tfd_fold, 0, "TFD fold (0..4)");
-ABSL_FLAG(bool, download, false, "download MNIST into the per-user cache if it is missing");
+ABSL_FLAG(bool, download, false, "download the data set (mnist, cifar10) into the per-user cache if it is missing");
 
 namespace {
 
@@ -43,19 +44,15 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<gan::data::Dataset> splits;
   absl::Status status;
-  if (name == "mnist" || name == "fashion_mnist") {
-    absl::StatusOr<gan::data::Splits> s = gan::data::LoadMnist(name, dir);
-    if (!s.ok() && s.status().code() == absl::StatusCode::kNotFound && name == "mnist" && absl::GetFlag(FLAGS_download)) {
-      if (absl::Status d = gan::data::DownloadMnist(); !d.ok()) {
+  if (name == "mnist" || name == "fashion_mnist" || name == "cifar10") {
+    absl::StatusOr<gan::data::Splits> s = gan::data::LoadSplits(name, dir);
+    if (!s.ok() && s.status().code() == absl::StatusCode::kNotFound && absl::GetFlag(FLAGS_download)) {
+      if (absl::Status d = gan::data::DownloadDataset(name); !d.ok()) {
         std::fprintf(stderr, "%s\n", std::string(d.message()).c_str());
         return 1;
       }
-      s = gan::data::LoadMnist(name, dir);
+      s = gan::data::LoadSplits(name, dir);
     }
-    status = s.status();
-    if (s.ok()) splits = {s->train, s->valid, s->test};
-  } else if (name == "cifar10") {
-    absl::StatusOr<gan::data::Splits> s = gan::data::LoadCifar10(dir);
     status = s.status();
     if (s.ok()) splits = {s->train, s->valid, s->test};
   } else if (name == "faces") {

@@ -36,7 +36,7 @@ ABSL_FLAG(std::string, update_mode, "", "override: alternating (Algorithm 1 as w
 ABSL_FLAG(int, discriminator_steps, 0, "override k, the discriminator updates per generator update (alternating mode)");
 ABSL_FLAG(int, max_train_examples, 0, "train on only the first N training images");
 ABSL_FLAG(int, sample_every_epochs, 1, "write a sample grid every N epochs (0: never)");
-ABSL_FLAG(bool, download, false, "download MNIST into ~/.cache/gan if it is missing");
+ABSL_FLAG(bool, download, false, "download the data set (mnist, cifar10) into ~/.cache/gan if it is missing");
 
 namespace {
 
@@ -106,13 +106,14 @@ int main(int argc, char** argv) {
   const std::string data_dir = UserPath(absl::GetFlag(FLAGS_data_dir));
   const std::string dataset = experiment.data().dataset();
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold());
-  if (!splits.ok() && splits.status().code() == absl::StatusCode::kNotFound && dataset == "mnist" && absl::GetFlag(FLAGS_download)) {
-    if (absl::Status d = gan::data::DownloadMnist(); !d.ok()) return Fail(d);
-    splits = gan::data::LoadSplits(dataset, data_dir);
+  if (!splits.ok() && splits.status().code() == absl::StatusCode::kNotFound && absl::GetFlag(FLAGS_download)) {
+    if (absl::Status d = gan::data::DownloadDataset(dataset); !d.ok()) return Fail(d);
+    splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold());
   }
   if (!splits.ok()) {
+    const bool downloadable = dataset == "mnist" || dataset == "cifar10";
     return Fail(absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
-                                                                  dataset == "mnist" ? " (or pass --download)" : "")));
+                                                                  downloadable ? " (or pass --download)" : "")));
   }
   gan::data::Dataset train = std::move(splits->train);
   if (const int n = experiment.data().max_train_examples(); n > 0 && n < train.rows()) train = train.Slice(0, n, gan::data::Split::kTrain);
