@@ -28,6 +28,12 @@ DEBIAN_PACKAGES=(
   dataset-fashion-mnist  # a data set every offline machine can have
 )
 
+# Node.js and npm run ONNX Runtime in the export tests; a machine that already
+# has a node (e.g. a newer one from elsewhere) keeps it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  DEBIAN_PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for package in "${DEBIAN_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -47,3 +53,14 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 echo "setup.sh: all packages present"
+
+# ONNX Runtime for Node.js, pinned by third_party/onnxruntime/package-lock.json.
+# --ignore-scripts: its install script fetches GPU parts from the internet; the
+# CPU runtime needs none of it.
+ort_dir="$(cd "$(dirname "$0")" && pwd)/third_party/onnxruntime"
+ort_version=$(node -p "require('$ort_dir/node_modules/onnxruntime-node/package.json').version" 2>/dev/null || true)
+if [[ "$ort_version" != "1.30.0" ]]; then
+  echo "setup.sh: installing onnxruntime-node 1.30.0 (npm) into $ort_dir"
+  (cd "$ort_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
+echo "setup.sh: onnxruntime-node present"

@@ -28,6 +28,14 @@ absl::StatusOr<Splits> LoadSplits(const std::string& name, const std::string& da
   return absl::InvalidArgumentError("unknown data set '" + name + "' (mnist, fashion_mnist, cifar10, tfd, faces)");
 }
 
+absl::StatusOr<ImageShape> ImageShapeOf(const std::string& name) {
+  if (name == "mnist" || name == "fashion_mnist") return ImageShape{1, 28, 28};
+  if (name == "cifar10") return ImageShape{3, 32, 32};
+  if (name == "tfd") return ImageShape{1, 48, 48};
+  if (name == "faces") return ImageShape{1, 64, 64};
+  return absl::InvalidArgumentError("unknown data set '" + name + "' (mnist, fashion_mnist, cifar10, tfd, faces)");
+}
+
 void GlobalContrastNormalize(Dataset& dataset, float scale) {
   const int64_t dim = dataset.dim();
   for (int64_t r = 0; r < dataset.rows(); ++r) {

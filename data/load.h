@@ -14,6 +14,10 @@ namespace gan::data {
 // unlabeled split) or faces (all 400 images in train; valid and test empty).
 absl::StatusOr<Splits> LoadSplits(const std::string& name, const std::string& data_dir, int tfd_fold = 0);
 
+// The image shape of data set `name` (as LoadSplits names them), without
+// reading its files: what a model trained on it makes.
+absl::StatusOr<ImageShape> ImageShapeOf(const std::string& name);
+
 // Global contrast normalisation: each image minus its own mean, then scaled
 // to L2 norm `scale` (an image with no contrast stays all zero).
 void GlobalContrastNormalize(Dataset& dataset, float scale);

@@ -19,14 +19,16 @@ AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& 
   d_.Input(2 * m_);
 }
 
-void AdversarialStep::SampleNoise() {
-  float* z = g_.Input(m_);  // [m, noise_dim]
-  const int64_t n = m_ * g_.input_dim();
-  if (experiment_.noise() == proto::UNIFORM) {
-    noise_rng_.FillUniform(z, n, -1.0f, 1.0f);
+void FillNoise(proto::NoiseDistribution distribution, Rng& rng, float* z, int64_t n) {
+  if (distribution == proto::UNIFORM) {
+    rng.FillUniform(z, n, -1.0f, 1.0f);
   } else {
-    noise_rng_.FillNormal(z, n);
+    rng.FillNormal(z, n);
   }
+}
+
+void AdversarialStep::SampleNoise() {
+  FillNoise(experiment_.noise(), noise_rng_, g_.Input(m_), m_ * g_.input_dim());  // z [m, noise_dim]
 }
 
 void AdversarialStep::GeneratorForward() {

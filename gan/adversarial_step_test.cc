@@ -42,7 +42,9 @@ constexpr char kSmallExperiment[] = R"(
     layers { linear { units: 5 activation: SIGMOID weight_irange: 0.8 } }
   }
   discriminator {
+    layers { dropout { keep_prob: 0.8 } }
     layers { maxout { units: 4 pieces: 3 weight_irange: 0.8 } }
+    layers { dropout { keep_prob: 0.5 } }
     layers { linear { units: 1 weight_irange: 0.8 } }
   })";
 
@@ -88,29 +90,52 @@ TEST(AdversarialStepTest, SimultaneousMakesOneOfEach) {
   EXPECT_EQ(game.data_batches, 1);
 }
 
-// In simultaneous mode both gradients come from one noise draw z, which a copy
-// of the noise generator reproduces.
+// In simultaneous mode both gradients come from one noise draw z and one
+// dropped-out D pass over data and samples together; copies of the noise and
+// dropout generators reproduce them.
 TEST(AdversarialStepTest, SimultaneousGradientsAreThoseOfThePaperObjectives) {
   for (const char* loss : {"NON_SATURATING", "MINIMAX"}) {
     Game game(std::string("update_mode: SIMULTANEOUS generator_loss: ") + loss);
     Rng replay = game.noise_rng;
+    std::vector<Rng> dropout_replay;
+    std::vector<float> keep_probs;
+    for (const auto& layer : game.d->layers()) {
+      if (auto* dropout = dynamic_cast<Dropout*>(layer.get())) {
+        dropout_replay.push_back(dropout->rng());
+        keep_probs.push_back(dropout->keep_prob());
+      }
+    }
     game.step->Run();
     std::vector<float> z_float(4 * 3);
     replay.FillNormal(z_float.data(), 12);
+    // D ran once on 8 rows (4 data, then 4 samples): masks [8, dim] per dropout layer.
+    std::vector<std::vector<float>> real_masks, fake_masks;
+    const std::vector<int64_t> dropout_dims = {5, 4};
+    for (size_t l = 0; l < dropout_replay.size(); ++l) {
+      const int64_t half = 4 * dropout_dims[l];
+      std::vector<float> mask(2 * half);
+      DrawDropoutMask(dropout_replay[l], keep_probs[l], mask.data(), 2 * half);
+      real_masks.emplace_back(mask.begin(), mask.begin() + half);
+      fake_masks.emplace_back(mask.begin() + half, mask.end());
+    }
+    ASSERT_EQ(real_masks.size(), 2u);
     const std::vector<double> z(z_float.begin(), z_float.end()), x(game.data.begin(), game.data.end());
     const bool non_saturating = std::string(loss) == "NON_SATURATING";
 
     auto g_params = ParametersAsDouble(*game.g);
     auto d_params = ParametersAsDouble(*game.d);
-    auto logits_of = [&](const std::vector<double>& input) { return ReferenceForward(*game.d, d_params, input, 4, {}); };
+    auto logits_of = [&](const std::vector<double>& input, const std::vector<std::vector<float>>& masks) {
+      return ReferenceForward(*game.d, d_params, input, 4, masks);
+    };
     auto d_objective = [&]() {
-      const std::vector<double> real = logits_of(x), fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}));
+      const std::vector<double> real = logits_of(x, real_masks),
+                                fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}), fake_masks);
       double sum = 0;
       for (int i = 0; i < 4; ++i) sum += 0.5 / 4 * (BinaryCrossEntropyWithLogit(real[i], 1) + BinaryCrossEntropyWithLogit(fake[i], 0));
       return sum;
     };
     auto g_objective = [&]() {
-      const std::vector<double> fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}));
+      const std::vector<double> fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}), fake_masks);
       double sum = 0;
       for (double l : fake) sum += (non_saturating ? BinaryCrossEntropyWithLogit(l, 1) : -BinaryCrossEntropyWithLogit(l, 0)) / 4;
       return sum;

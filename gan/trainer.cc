@@ -99,11 +99,7 @@ absl::Status Trainer::Build() {
   steps_per_epoch_ = std::max<int64_t>(1, batcher_->batches_per_epoch() / k);
   fixed_noise_.resize(100 * e.noise_dim());
   Rng sample_rng(e.seed() ^ 0x5a5a5a5a5a5a5a5aULL);
-  if (e.noise() == proto::UNIFORM) {
-    sample_rng.FillUniform(fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()), -1.0f, 1.0f);
-  } else {
-    sample_rng.FillNormal(fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
-  }
+  FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
   if (absl::Status made = MakeDir(options_.output_dir); !made.ok()) return made;
   if (options_.sample_every_epochs > 0) {
     if (absl::Status made = MakeDir(options_.output_dir + "/samples"); !made.ok()) return made;

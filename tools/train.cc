@@ -21,6 +21,7 @@
 #include "data/load.h"
 #include "gan/experiment.h"
 #include "gan/trainer.h"
+#include "tools/user_path.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 ABSL_FLAG(std::string, experiment, "fashion_mnist",
@@ -48,13 +49,6 @@ void OnSignal(int) {
   std::signal(SIGTERM, SIG_DFL);
 }
 
-// Paths the user typed are relative to where they ran `bazel run`, not to the runfiles tree.
-std::string UserPath(const std::string& path) {
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (path.empty() || path[0] == '/' || cwd == nullptr) return path;
-  return std::string(cwd) + "/" + path;
-}
-
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "train: %s\n", std::string(status.message()).c_str());
   return 1;
@@ -63,6 +57,7 @@ int Fail(const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  using gan::tools::UserPath;
   absl::ParseCommandLine(argc, argv);
   const dnnl_version_t* version = dnnl_version();
   std::fprintf(stderr, "gan train: oneDNN %d.%d.%d\n", version->major, version->minor, version->patch);

@@ -17,6 +17,22 @@ done
 grep -q '"update_mode": "simultaneous"' "$out/metrics.jsonl" || fail "metrics do not record the update mode"
 grep -q "output directory: $out" "$TEST_TMPDIR/log1" || fail "the output directory is not named"
 
+# 1b. The run's checkpoint exports to ONNX; a corrupt checkpoint or an
+# unwritable path is a clear error that leaves no file behind.
+tools/export --checkpoint="$out/checkpoint.ckpt" --output="$TEST_TMPDIR/g.onnx" --discriminator_output="$TEST_TMPDIR/d.onnx" \
+  2> "$TEST_TMPDIR/export.log" || fail "export failed: $(cat "$TEST_TMPDIR/export.log")"
+[[ -s "$TEST_TMPDIR/g.onnx" && -s "$TEST_TMPDIR/d.onnx" ]] || fail "export wrote no model"
+head -c 100 "$out/checkpoint.ckpt" > "$TEST_TMPDIR/truncated.ckpt"
+if tools/export --checkpoint="$TEST_TMPDIR/truncated.ckpt" --output="$TEST_TMPDIR/bad.onnx" 2> "$TEST_TMPDIR/export2.log"; then
+  fail "a truncated checkpoint was exported"
+fi
+grep -q "truncated.ckpt" "$TEST_TMPDIR/export2.log" || fail "the error does not name the checkpoint: $(cat "$TEST_TMPDIR/export2.log")"
+[[ ! -e "$TEST_TMPDIR/bad.onnx" ]] || fail "a failed export left a file"
+if tools/export --checkpoint="$out/checkpoint.ckpt" --output="$TEST_TMPDIR/no/such/dir/g.onnx" 2> "$TEST_TMPDIR/export3.log"; then
+  fail "export to an unwritable path succeeded"
+fi
+grep -q "no/such/dir/g.onnx: cannot write" "$TEST_TMPDIR/export3.log" || fail "$(cat "$TEST_TMPDIR/export3.log")"
+
 # 2. Interrupted by SIGINT mid-run, then resumed to the end.
 out2="$TEST_TMPDIR/interrupted"
 "$train" --max_train_examples=2000 --epochs=200 --sample_every_epochs=0 --output_dir="$out2" 2> "$TEST_TMPDIR/log2" &

@@ -1,0 +1,45 @@
+#ifndef EXPORT_ONNX_EXPORT_H_
+#define EXPORT_ONNX_EXPORT_H_
+
+// A trained generator (or discriminator) as an ONNX model that inference
+// runtimes load: opset 17, IR version 8 (what ONNX 1.12 writes; every current
+// ONNX Runtime reads it). Each Linear layer is a Gemm with its weights as
+// initializers, followed by Relu or Sigmoid; a Maxout layer is a Gemm, a
+// Reshape to [batch, units, pieces] and a ReduceMax over the pieces. Dropout
+// is the identity at inference and adds no node. The batch dimension is
+// dynamic ("batch").
+//
+//   generator:      z [batch, noise_dim]  ->  x [batch, C*H*W]  (images as [C, H, W])
+//   discriminator:  x [batch, C*H*W]      ->  logit [batch, 1], probability [batch, 1] = D(x)
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "data/dataset.h"
+#include "gan/trained_model.h"
+#include "onnx/onnx_pb.h"
+
+namespace gan::exporter {
+
+constexpr int64_t kOpsetVersion = 17;
+constexpr int64_t kIrVersion = 8;
+
+// The model's metadata_props: experiment, update_mode, image_channels,
+// image_height, image_width, noise_distribution, noise_dim, training_step,
+// network ("generator" or "discriminator").
+absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape);
+absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape);
+
+// The ONNX checker and strict shape inference, in C++; the error says which
+// check failed and why.
+absl::Status CheckModel(const onnx::ModelProto& model);
+
+// Serialises `model` to `path` through a temporary file in the same
+// directory (fsync, rename): on any error nothing is left at `path`.
+absl::Status WriteModel(const onnx::ModelProto& model, const std::string& path);
+
+}  // namespace gan::exporter
+
+#endif  // EXPORT_ONNX_EXPORT_H_

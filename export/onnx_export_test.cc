@@ -1,0 +1,164 @@
+// The exported models pass the ONNX checker and shape inference in C++, and
+// ONNX Runtime (Node.js) computes what our own inference forward computes.
+#include "export/onnx_export.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gan/experiment.h"
+#include "gtest/gtest.h"
+
+namespace gan::exporter {
+namespace {
+
+const data::ImageShape kMnistShape{1, 28, 28};
+
+// The paper's MNIST G and D with their initial weights, and biases drawn at
+// random so that every parameter matters to the comparison.
+TrainedModel PaperModel() {
+  TrainedModel model;
+  model.experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
+  model.step = 1234;
+  const std::vector<float> mean(784, 0.2f);
+  model.generator = BuildMlp(model.experiment.generator(), 100, 1, &mean).value();
+  model.discriminator = BuildMlp(model.experiment.discriminator(), 784, 2).value();
+  Rng rng(3);
+  for (Mlp* mlp : {model.generator.get(), model.discriminator.get()}) {
+    for (const ParameterRef& p : mlp->Parameters()) {
+      if (p.name.find("bias") != std::string::npos) rng.FillUniform(p.value, p.size, -0.5f, 0.5f);
+    }
+  }
+  return model;
+}
+
+std::string TempPath(const std::string& name) { return std::string(std::getenv("TEST_TMPDIR")) + "/" + name; }
+
+void WriteFloats(const std::string& path, const std::vector<float>& values) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+}
+
+struct RuntimeResult {
+  double max_abs_diff = -1, mean_ms = -1;
+};
+
+// Runs export/run_onnxruntime.js; fails the test if it does not print its line.
+RuntimeResult RunInOnnxRuntime(const std::string& model_path, const std::string& input_name, const std::vector<float>& input,
+                               int64_t rows, int64_t columns, const std::string& output_name, const std::vector<float>& expected,
+                               int repeats = 1) {
+  const std::string input_path = TempPath(input_name + ".f32"), expected_path = TempPath(output_name + ".expected.f32");
+  WriteFloats(input_path, input);
+  WriteFloats(expected_path, expected);
+  // Absolute: node resolves a relative module path against the script's directory.
+  const std::string ort_dir = std::filesystem::absolute("third_party/onnxruntime/node_modules/onnxruntime-node").string();
+  const std::string command = "node export/run_onnxruntime.js " + ort_dir + " " + model_path + " " + input_name + " " +
+                              input_path + " " + std::to_string(rows) + " " + std::to_string(columns) + " " + output_name + " " +
+                              expected_path + " " + std::to_string(repeats);
+  RuntimeResult result;
+  std::FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) {
+    ADD_FAILURE() << "cannot run: " << command;
+    return result;
+  }
+  if (std::fscanf(pipe, "max_abs_diff %lf mean_ms %lf", &result.max_abs_diff, &result.mean_ms) != 2) {
+    ADD_FAILURE() << "no result from: " << command << " (is onnxruntime-node installed? run setup.sh)";
+  }
+  EXPECT_EQ(pclose(pipe), 0) << command;
+  return result;
+}
+
+std::vector<float> Forward(Mlp& mlp, const std::vector<float>& input, int64_t rows) {
+  std::copy(input.begin(), input.end(), mlp.Input(rows));
+  mlp.Forward(rows, /*training=*/false);
+  return std::vector<float>(mlp.Output(rows), mlp.Output(rows) + rows * mlp.output_dim());
+}
+
+TEST(OnnxExportTest, GeneratorPassesCheckerAndShapeInference) {
+  TrainedModel model = PaperModel();
+  const onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
+  EXPECT_TRUE(CheckModel(proto).ok()) << CheckModel(proto);
+  EXPECT_EQ(proto.opset_import(0).version(), kOpsetVersion);
+  EXPECT_EQ(proto.producer_name(), "gan");
+  std::map<std::string, std::string> metadata;
+  for (const auto& entry : proto.metadata_props()) metadata[entry.key()] = entry.value();
+  EXPECT_EQ(metadata["experiment"], "mnist");
+  EXPECT_EQ(metadata["image_height"], "28");
+  EXPECT_EQ(metadata["image_channels"], "1");
+  EXPECT_EQ(metadata["noise_dim"], "100");
+  EXPECT_EQ(metadata["noise_distribution"], "normal(0, 1)");
+  EXPECT_EQ(metadata["training_step"], "1234");
+  EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
+  EXPECT_EQ(proto.graph().output(0).type().tensor_type().shape().dim(1).dim_value(), 784);
+}
+
+TEST(OnnxExportTest, CheckerRefusesABrokenModel) {
+  TrainedModel model = PaperModel();
+  onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
+  proto.mutable_graph()->mutable_node(0)->set_input(1, "no_such_weight");  // an input nothing defines
+  EXPECT_FALSE(CheckModel(proto).ok());
+}
+
+TEST(OnnxExportTest, GeneratorInOnnxRuntimeMatchesOurForward) {
+  TrainedModel model = PaperModel();
+  const std::string path = TempPath("generator.onnx");
+  ASSERT_TRUE(WriteModel(ExportGenerator(model, kMnistShape).value(), path).ok());
+  for (int64_t rows : {1, 7, 100}) {
+    Rng rng(rows);
+    const std::vector<float> z = DrawNoise(model.experiment, rng, rows);
+    const std::vector<float> ours = Forward(*model.generator, z, rows);
+    const RuntimeResult result = RunInOnnxRuntime(path, "z", z, rows, 100, "x", ours);
+    EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
+  }
+}
+
+TEST(OnnxExportTest, DiscriminatorInOnnxRuntimeMatchesOurForward) {
+  TrainedModel model = PaperModel();
+  const onnx::ModelProto proto = ExportDiscriminator(model, kMnistShape).value();
+  ASSERT_TRUE(CheckModel(proto).ok()) << CheckModel(proto);
+  const std::string path = TempPath("discriminator.onnx");
+  ASSERT_TRUE(WriteModel(proto, path).ok());
+  for (int64_t rows : {1, 7, 100}) {
+    std::vector<float> x(rows * 784);
+    Rng(rows + 10).FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.0f, 1.0f);
+    const std::vector<float> logits = Forward(*model.discriminator, x, rows);
+    const RuntimeResult result = RunInOnnxRuntime(path, "x", x, rows, 784, "logit", logits);
+    EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
+  }
+}
+
+TEST(OnnxExportTest, ComparisonDetectsADifferentModel) {
+  // The runtime check must be able to fail: a generator with one weight
+  // changed after export no longer matches.
+  TrainedModel model = PaperModel();
+  const std::string path = TempPath("stale.onnx");
+  ASSERT_TRUE(WriteModel(ExportGenerator(model, kMnistShape).value(), path).ok());
+  model.generator->Parameters()[0].value[0] += 1.0f;
+  Rng rng(5);
+  const std::vector<float> z = DrawNoise(model.experiment, rng, 7);
+  const RuntimeResult result = RunInOnnxRuntime(path, "z", z, 7, 100, "x", Forward(*model.generator, z, 7));
+  EXPECT_GT(result.max_abs_diff, 1e-5);
+}
+
+TEST(OnnxExportTest, UnwritablePathIsAnErrorAndLeavesNothing) {
+  TrainedModel model = PaperModel();
+  const onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
+  const absl::Status status = WriteModel(proto, "/nonexistent/dir/g.onnx");
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(std::string(status.message()).find("/nonexistent/dir/g.onnx"), std::string::npos) << status;
+  std::ifstream left("/nonexistent/dir/g.onnx.tmp");
+  EXPECT_FALSE(left.good());
+}
+
+TEST(OnnxExportTest, WrongImageShapeIsRefused) {
+  TrainedModel model = PaperModel();
+  EXPECT_FALSE(ExportGenerator(model, data::ImageShape{3, 32, 32}).ok());
+}
+
+}  // namespace
+}  // namespace gan::exporter

@@ -1,0 +1,69 @@
+#include "gan/trained_model.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gan/adversarial_step.h"
+#include "gan/checkpoint.h"
+#include "gan/experiment.h"
+
+namespace gan {
+
+absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path) {
+  absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(checkpoint_path);
+  if (!reader.ok()) return reader.status();
+  absl::StatusOr<std::string> text = reader->ReadString("experiment");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<proto::Experiment> experiment = ParseExperiment(*text, checkpoint_path + " (its experiment)");
+  if (!experiment.ok()) return experiment.status();
+  absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
+  if (!step.ok()) return step.status();
+  if (step->size() != 1) return absl::DataLossError(absl::StrCat(checkpoint_path, ": malformed 'step'"));
+
+  TrainedModel model;
+  model.experiment = *std::move(experiment);
+  model.step = static_cast<int64_t>((*step)[0]);
+  // The data's dimension is the generator's last layer; its per-pixel mean
+  // only initialises a bias the checkpoint then overwrites.
+  const proto::Mlp& g_config = model.experiment.generator();
+  if (g_config.layers_size() == 0 || !g_config.layers(g_config.layers_size() - 1).has_linear()) {
+    return absl::DataLossError(absl::StrCat(checkpoint_path, ": its generator does not end in a linear layer"));
+  }
+  const int64_t data_dim = g_config.layers(g_config.layers_size() - 1).linear().units();
+  const std::vector<float> placeholder_mean(data_dim, 0.5f);
+  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(g_config, model.experiment.noise_dim(), 0, &placeholder_mean);
+  if (!g.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", g.status().message()));
+  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), data_dim, 0);
+  if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
+  model.generator = *std::move(g);
+  model.discriminator = *std::move(d);
+  for (auto [prefix, mlp] : {std::pair{"g", model.generator.get()}, std::pair{"d", model.discriminator.get()}}) {
+    for (const ParameterRef& p : mlp->Parameters()) {
+      if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
+    }
+  }
+  return model;
+}
+
+std::vector<float> Generate(Mlp& generator, const float* z, int64_t count) {
+  // Fixed-size batches, so a pass is built for at most two batch sizes.
+  constexpr int64_t kBatch = 500;
+  const int64_t in = generator.input_dim(), out = generator.output_dim();
+  std::vector<float> samples(count * out);
+  for (int64_t first = 0; first < count; first += kBatch) {
+    const int64_t rows = std::min(kBatch, count - first);
+    std::copy(z + first * in, z + (first + rows) * in, generator.Input(rows));
+    generator.Forward(rows, /*training=*/false);
+    std::copy(generator.Output(rows), generator.Output(rows) + rows * out, samples.begin() + first * out);
+  }
+  return samples;
+}
+
+std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count) {
+  std::vector<float> z(count * experiment.noise_dim());
+  FillNoise(experiment.noise(), rng, z.data(), static_cast<int64_t>(z.size()));
+  return z;
+}
+
+}  // namespace gan

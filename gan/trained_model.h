@@ -1,0 +1,37 @@
+#ifndef GAN_TRAINED_MODEL_H_
+#define GAN_TRAINED_MODEL_H_
+
+// A trained G and D read back from a Trainer's checkpoint, for the programs
+// that use a model rather than train it (evaluate, sample, export).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gan/experiment.pb.h"
+#include "gan/mlp.h"
+#include "gan/random.h"
+
+namespace gan {
+
+struct TrainedModel {
+  proto::Experiment experiment;  // as the checkpoint holds it (epochs cleared)
+  std::unique_ptr<Mlp> generator, discriminator;
+  int64_t step = 0;              // updates made when the checkpoint was written
+};
+
+// Reads `checkpoint_path` (see Trainer::SaveCheckpoint). Errors name the file:
+// missing, corrupt, or not holding the parameters its experiment describes.
+absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path);
+
+// G's inference-mode outputs for noise z [count, noise_dim]: [count, data_dim].
+std::vector<float> Generate(Mlp& generator, const float* z, int64_t count);
+
+// `count` noise vectors [count, noise_dim] from the experiment's distribution.
+std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
+
+}  // namespace gan
+
+#endif  // GAN_TRAINED_MODEL_H_

@@ -1,0 +1,77 @@
+// Draws samples from a trained generator:
+//
+//   bazel run //tools:sample -- --checkpoint=runs/<run>/checkpoint.ckpt --count=100 --output=samples
+//
+// writes samples.png (a grid) and samples.f32: count x D little-endian
+// float32 values, row by row, each row an image as [channels, height, width].
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "data/load.h"
+#include "eval/image_grid.h"
+#include "gan/trained_model.h"
+#include "tools/user_path.h"
+
+ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
+ABSL_FLAG(int, count, 100, "how many samples");
+ABSL_FLAG(int, columns, 10, "images per row of the grid");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the noise");
+ABSL_FLAG(std::string, output, "samples", "path prefix: writes <output>.png and <output>.f32");
+
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "sample: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+// Writes all of `values` to `path` through a temporary file, so a failed
+// write leaves nothing behind.
+absl::Status WriteFloats(const std::vector<float>& values, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* file = std::fopen(tmp.c_str(), "wb");
+  if (file == nullptr) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
+  const bool written = std::fwrite(values.data(), sizeof(float), values.size(), file) == values.size();
+  if (std::fclose(file) != 0 || !written || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::DataLossError(absl::StrCat(path, ": write failed"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  using gan::tools::UserPath;
+  const std::string checkpoint = UserPath(absl::GetFlag(FLAGS_checkpoint));
+  if (checkpoint.empty()) return Fail(absl::InvalidArgumentError("--checkpoint is required (a checkpoint.ckpt from //tools:train)"));
+  const int count = absl::GetFlag(FLAGS_count), columns = absl::GetFlag(FLAGS_columns);
+  if (count <= 0 || columns <= 0) return Fail(absl::InvalidArgumentError("--count and --columns must be positive"));
+  const std::string output = UserPath(absl::GetFlag(FLAGS_output));
+
+  absl::StatusOr<gan::TrainedModel> model = gan::LoadTrainedModel(checkpoint);
+  if (!model.ok()) return Fail(model.status());
+  absl::StatusOr<gan::data::ImageShape> shape = gan::data::ImageShapeOf(model->experiment.data().dataset());
+  if (!shape.ok()) return Fail(shape.status());
+  if (shape->size() != model->generator->output_dim()) {
+    return Fail(absl::DataLossError(absl::StrCat(checkpoint, ": its generator makes ", model->generator->output_dim(),
+                                                 " values, not the ", shape->size(), " of a '", model->experiment.data().dataset(), "' image")));
+  }
+  gan::Rng rng(absl::GetFlag(FLAGS_seed));
+  const std::vector<float> z = gan::DrawNoise(model->experiment, rng, count);
+  const std::vector<float> samples = gan::Generate(*model->generator, z.data(), count);
+  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(samples.data(), count, *shape, columns), output + ".png"); !s.ok()) {
+    return Fail(s);
+  }
+  if (absl::Status s = WriteFloats(samples, output + ".f32"); !s.ok()) return Fail(s);
+  std::fprintf(stderr, "sample: wrote %s.png and %s.f32 (%d x %lld float32: %lld x %lld x %lld images)\n", output.c_str(),
+               output.c_str(), count, static_cast<long long>(shape->size()), static_cast<long long>(shape->channels),
+               static_cast<long long>(shape->height), static_cast<long long>(shape->width));
+  return 0;
+}
