@@ -1,9 +1,12 @@
 #include "data/file_bytes.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -26,6 +29,29 @@ absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
     return absl::DataLossError(absl::StrCat(path, ": read ", file.gcount(), " of its ", bytes.size(), " bytes"));
   }
   return bytes;
+}
+
+absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes) {
+  const std::string temporary = path + ".tmp";
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+    if (n <= 0) {
+      const std::string reason = std::strerror(errno);
+      close(fd);
+      unlink(temporary.c_str());
+      return absl::DataLossError(absl::StrCat(path, ": write failed: ", reason));
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    unlink(temporary.c_str());
+    return absl::DataLossError(absl::StrCat(path, ": could not be written safely: ", reason));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> MaybeGunzip(std::string bytes, const std::string& source, size_t max_size) {

@@ -2,6 +2,7 @@
 #define DATA_FILE_BYTES_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 
@@ -10,6 +11,11 @@ namespace gan::data {
 // The whole content of a file. Errors name the path and say what is wrong:
 // missing, a directory, unreadable.
 absl::StatusOr<std::string> ReadFileBytes(const std::string& path);
+
+// Writes `bytes` to `path` through a temporary file beside it (write, fsync,
+// rename): readers see the old file or the whole new one, and on any error
+// nothing is left behind. Errors name `path` and the reason.
+absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes);
 
 // `bytes` as they are, or inflated if they are gzip data (by their magic
 // number, not a file name). A corrupt or truncated stream is an error naming

@@ -233,6 +233,14 @@ std::vector<int64_t> LabelCounts(const Dataset& dataset) {
   return counts;
 }
 
+// ImageShapeOf, which knows shapes without files, agrees with the loader.
+void ExpectShapeOfNameMatches(const std::string& name, const Dataset& loaded) {
+  const ImageShape shape = ImageShapeOf(name).value();
+  EXPECT_EQ(shape.channels, loaded.shape.channels) << name;
+  EXPECT_EQ(shape.height, loaded.shape.height) << name;
+  EXPECT_EQ(shape.width, loaded.shape.width) << name;
+}
+
 TEST_F(RealDataTest, MnistMatchesPublishedFacts) {
   absl::StatusOr<Splits> mnist = LoadMnist("mnist", dir_);
   ASSERT_TRUE(mnist.ok()) << mnist.status();
@@ -240,10 +248,7 @@ TEST_F(RealDataTest, MnistMatchesPublishedFacts) {
   EXPECT_EQ(mnist->valid.rows(), 10000);
   EXPECT_EQ(mnist->test.rows(), 10000);
   EXPECT_EQ(mnist->train.dim(), 784);
-  const ImageShape shape = ImageShapeOf("mnist").value();
-  EXPECT_EQ(shape.channels, mnist->train.shape.channels);
-  EXPECT_EQ(shape.height, mnist->train.shape.height);
-  EXPECT_EQ(shape.width, mnist->train.shape.width);
+  ExpectShapeOfNameMatches("mnist", mnist->train);
   std::vector<int64_t> train_counts = LabelCounts(mnist->train), valid_counts = LabelCounts(mnist->valid);
   for (int i = 0; i < 10; ++i) train_counts[i] += valid_counts[i];
   EXPECT_EQ(train_counts, (std::vector<int64_t>{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}));
@@ -259,10 +264,7 @@ TEST_F(RealDataTest, Cifar10MatchesPublishedFacts) {
   EXPECT_EQ(cifar->train.rows(), 40000);
   EXPECT_EQ(cifar->valid.rows(), 10000);
   EXPECT_EQ(cifar->test.rows(), 10000);
-  const ImageShape shape = ImageShapeOf("cifar10").value();
-  EXPECT_EQ(shape.channels, cifar->train.shape.channels);
-  EXPECT_EQ(shape.height, cifar->train.shape.height);
-  EXPECT_EQ(shape.width, cifar->train.shape.width);
+  ExpectShapeOfNameMatches("cifar10", cifar->train);
   std::vector<int64_t> counts = LabelCounts(cifar->train), valid = LabelCounts(cifar->valid);
   for (int i = 0; i < 10; ++i) counts[i] += valid[i];
   EXPECT_EQ(counts, std::vector<int64_t>(10, 5000));
@@ -285,10 +287,7 @@ TEST_F(RealDataTest, OlivettiMatFileMatchesItsIdxCopy) {
   ASSERT_TRUE(faces.ok()) << faces.status();
   EXPECT_EQ(faces->rows(), 400);
   EXPECT_EQ(faces->dim(), 64 * 64);
-  const ImageShape shape = ImageShapeOf("faces").value();
-  EXPECT_EQ(shape.channels, (*faces).shape.channels);
-  EXPECT_EQ(shape.height, (*faces).shape.height);
-  EXPECT_EQ(shape.width, (*faces).shape.width);
+  ExpectShapeOfNameMatches("faces", (*faces));
   absl::StatusOr<IdxArray> upright = ReadIdxFile(dir_ + "/faces/olivetti-images-idx3-ubyte");
   ASSERT_TRUE(upright.ok()) << upright.status();
   ASSERT_EQ(upright->data.size(), faces->pixels.size());

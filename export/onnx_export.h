@@ -36,8 +36,8 @@ absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const 
 // check failed and why.
 absl::Status CheckModel(const onnx::ModelProto& model);
 
-// Serialises `model` to `path` through a temporary file in the same
-// directory (fsync, rename): on any error nothing is left at `path`.
+// Serialises `model` to `path` with data::WriteFileAtomically: on any error
+// nothing is left at `path`.
 absl::Status WriteModel(const onnx::ModelProto& model, const std::string& path);
 
 }  // namespace gan::exporter

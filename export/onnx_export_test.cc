@@ -71,12 +71,6 @@ RuntimeResult RunInOnnxRuntime(const std::string& model_path, const std::string&
   return result;
 }
 
-std::vector<float> Forward(Mlp& mlp, const std::vector<float>& input, int64_t rows) {
-  std::copy(input.begin(), input.end(), mlp.Input(rows));
-  mlp.Forward(rows, /*training=*/false);
-  return std::vector<float>(mlp.Output(rows), mlp.Output(rows) + rows * mlp.output_dim());
-}
-
 TEST(OnnxExportTest, GeneratorPassesCheckerAndShapeInference) {
   TrainedModel model = PaperModel();
   const onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
@@ -109,7 +103,7 @@ TEST(OnnxExportTest, GeneratorInOnnxRuntimeMatchesOurForward) {
   for (int64_t rows : {1, 7, 100}) {
     Rng rng(rows);
     const std::vector<float> z = DrawNoise(model.experiment, rng, rows);
-    const std::vector<float> ours = Forward(*model.generator, z, rows);
+    const std::vector<float> ours = model.generator->Infer(z.data(), rows);
     const RuntimeResult result = RunInOnnxRuntime(path, "z", z, rows, 100, "x", ours);
     EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
     EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
@@ -125,7 +119,7 @@ TEST(OnnxExportTest, DiscriminatorInOnnxRuntimeMatchesOurForward) {
   for (int64_t rows : {1, 7, 100}) {
     std::vector<float> x(rows * 784);
     Rng(rows + 10).FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.0f, 1.0f);
-    const std::vector<float> logits = Forward(*model.discriminator, x, rows);
+    const std::vector<float> logits = model.discriminator->Infer(x.data(), rows);
     const RuntimeResult result = RunInOnnxRuntime(path, "x", x, rows, 784, "logit", logits);
     EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
     EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
@@ -141,7 +135,7 @@ TEST(OnnxExportTest, ComparisonDetectsADifferentModel) {
   model.generator->Parameters()[0].value[0] += 1.0f;
   Rng rng(5);
   const std::vector<float> z = DrawNoise(model.experiment, rng, 7);
-  const RuntimeResult result = RunInOnnxRuntime(path, "z", z, 7, 100, "x", Forward(*model.generator, z, 7));
+  const RuntimeResult result = RunInOnnxRuntime(path, "z", z, 7, 100, "x", model.generator->Infer(z.data(), 7));
   EXPECT_GT(result.max_abs_diff, 1e-5);
 }
 

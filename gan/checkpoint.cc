@@ -1,7 +1,5 @@
 #include "gan/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
@@ -9,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "data/file_bytes.h"
 
 namespace gan {
 namespace {
@@ -55,27 +54,7 @@ absl::Status CheckpointWriter::Write(const std::string& path) const {
   std::string bytes = bytes_.empty() ? std::string(kMagic) : bytes_;
   bytes += kEnd;
   Append<uint32_t>(bytes, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size())));
-
-  const std::string temporary = path + ".tmp";
-  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return absl::PermissionDeniedError(absl::StrCat(temporary, ": cannot write: ", std::strerror(errno)));
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
-    if (n <= 0) {
-      const std::string reason = std::strerror(errno);
-      close(fd);
-      unlink(temporary.c_str());
-      return absl::DataLossError(absl::StrCat(temporary, ": write failed: ", reason));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0 || rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    unlink(temporary.c_str());
-    return absl::DataLossError(absl::StrCat(path, ": could not be written safely: ", reason));
-  }
-  return absl::OkStatus();
+  return data::WriteFileAtomically(path, bytes);
 }
 
 absl::StatusOr<CheckpointReader> CheckpointReader::Open(const std::string& path) {

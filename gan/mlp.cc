@@ -29,6 +29,19 @@ std::vector<ParameterRef> Mlp::Parameters() {
   return all;
 }
 
+std::vector<float> Mlp::Infer(const float* input, int64_t rows) {
+  constexpr int64_t kBatch = 500;
+  const int64_t in = input_dim(), out = output_dim();
+  std::vector<float> outputs(rows * out);
+  for (int64_t first = 0; first < rows; first += kBatch) {
+    const int64_t batch = std::min(kBatch, rows - first);
+    std::copy(input + first * in, input + (first + batch) * in, Input(batch));
+    Forward(batch, /*training=*/false);
+    std::copy(Output(batch), Output(batch) + batch * out, outputs.begin() + first * out);
+  }
+  return outputs;
+}
+
 Mlp::Pass& Mlp::PassFor(int64_t batch) {
   auto it = passes_.find(batch);
   if (it != passes_.end()) return it->second;

@@ -44,6 +44,10 @@ class Mlp {
   // Forward may be followed by several Backwards.
   void Backward(int64_t batch, bool input_grad, bool param_grads);
 
+  // Inference-mode outputs [rows, out] for input [rows, in], in batches of at
+  // most 500 rows, so passes exist for at most two batch sizes.
+  std::vector<float> Infer(const float* input, int64_t rows);
+
  private:
   struct Pass {
     std::vector<std::vector<float>> activations;  // [layers + 1][batch * dim]

@@ -11,6 +11,7 @@
 
 #include "gan/experiment.h"
 #include "gan/gradient_check.h"
+#include "gan/random.h"
 #include "gtest/gtest.h"
 
 namespace gan {
@@ -48,6 +49,19 @@ TEST(MlpTest, SmallGeneratorGradients) {
   const GradientCheckReport report = CheckGradients(*mlp, 3, /*training=*/true, 4, 1000);
   EXPECT_GT(report.max_abs_gradient, 1e-2);
   EXPECT_LT(report.max_error, 1e-4);
+}
+
+TEST(MlpTest, InferCoversEveryRowInInferenceMode) {
+  // 1,203 rows: two full batches of 500 and a short one. Inference mode:
+  // dropout is the identity, so the reference takes no masks.
+  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 4).value();
+  const int64_t rows = 1203;
+  std::vector<float> x(rows * 12);
+  Rng(6).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
+  const std::vector<float> y = mlp->Infer(x.data(), rows);
+  const std::vector<double> reference = ReferenceForward(*mlp, ParametersAsDouble(*mlp), std::vector<double>(x.begin(), x.end()), rows, {});
+  ASSERT_EQ(y.size(), reference.size());
+  for (int64_t i = 0; i < rows; ++i) EXPECT_NEAR(y[i], reference[i], 1e-5 * std::max(1.0, std::abs(reference[i]))) << "row " << i;
 }
 
 TEST(MlpTest, InputGradientOnlyLeavesParameterGradientsAlone) {

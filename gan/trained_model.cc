@@ -1,6 +1,5 @@
 #include "gan/trained_model.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -44,20 +43,6 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
     }
   }
   return model;
-}
-
-std::vector<float> Generate(Mlp& generator, const float* z, int64_t count) {
-  // Fixed-size batches, so a pass is built for at most two batch sizes.
-  constexpr int64_t kBatch = 500;
-  const int64_t in = generator.input_dim(), out = generator.output_dim();
-  std::vector<float> samples(count * out);
-  for (int64_t first = 0; first < count; first += kBatch) {
-    const int64_t rows = std::min(kBatch, count - first);
-    std::copy(z + first * in, z + (first + rows) * in, generator.Input(rows));
-    generator.Forward(rows, /*training=*/false);
-    std::copy(generator.Output(rows), generator.Output(rows) + rows * out, samples.begin() + first * out);
-  }
-  return samples;
 }
 
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count) {

@@ -26,9 +26,6 @@ struct TrainedModel {
 // missing, corrupt, or not holding the parameters its experiment describes.
 absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path);
 
-// G's inference-mode outputs for noise z [count, noise_dim]: [count, data_dim].
-std::vector<float> Generate(Mlp& generator, const float* z, int64_t count);
-
 // `count` noise vectors [count, noise_dim] from the experiment's distribution.
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
 

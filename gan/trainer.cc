@@ -209,9 +209,7 @@ bool Trainer::ParametersFinite() {
 
 absl::Status Trainer::WriteSamples(int64_t epoch) {
   const int64_t n = 100;
-  std::copy(fixed_noise_.begin(), fixed_noise_.end(), g_->Input(n));
-  g_->Forward(n, /*training=*/false);
-  std::vector<float> images(g_->Output(n), g_->Output(n) + n * train_.dim());
+  std::vector<float> images = g_->Infer(fixed_noise_.data(), n);
   if (experiment_.data().gcn_scale() > 0) {
     // Contrast-normalised images: show each one stretched to [0, 1].
     for (int64_t k = 0; k < n; ++k) {

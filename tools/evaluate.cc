@@ -22,6 +22,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "data/file_bytes.h"
 #include "data/load.h"
 #include "eval/distances.h"
 #include "eval/figures.h"
@@ -103,7 +104,7 @@ int main(int argc, char** argv) {
 
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples);
-  const std::vector<float> samples = gan::Generate(*model->generator, z.data(), n_samples);
+  const std::vector<float> samples = model->generator->Infer(z.data(), n_samples);
 
   std::vector<Row> rows;
   auto evaluate = [&](const std::string& name, const std::string& description, const float* centres, int64_t n) -> absl::Status {
@@ -149,13 +150,7 @@ int main(int argc, char** argv) {
                     row.report.test_std_error, ", \"valid_means\": ", JsonArray(row.report.valid_means), ", \"seconds\": ", row.seconds, "}");
   }
   json += "\n  ]\n}\n";
-  const std::string json_path = output_dir + "/parzen.json";
-  const std::string tmp = json_path + ".tmp";
-  std::FILE* out = std::fopen(tmp.c_str(), "w");
-  if (out == nullptr || std::fputs(json.c_str(), out) < 0 || std::fclose(out) != 0 || std::rename(tmp.c_str(), json_path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Fail(absl::PermissionDeniedError(absl::StrCat(json_path, ": cannot write")));
-  }
+  if (absl::Status s = gan::data::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return Fail(s);
 
   // Figure 2: 10 rows of 6 samples and the nearest training example of each row's last.
   constexpr int64_t kRows = 10, kColumns = 6, kSteps = 11;
@@ -166,7 +161,7 @@ int main(int argc, char** argv) {
   // Figure 3: 10 rows of 11 images along lines between random z.
   const std::vector<float> endpoints = gan::DrawNoise(experiment, rng, 2 * kRows);
   const std::vector<float> line = gan::eval::InterpolateNoise(endpoints.data(), kRows, kSteps, experiment.noise_dim());
-  const std::vector<float> decoded = gan::Generate(*model->generator, line.data(), kRows * kSteps);
+  const std::vector<float> decoded = model->generator->Infer(line.data(), kRows * kSteps);
   if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(decoded.data(), kRows * kSteps, train.shape, kSteps), output_dir + "/figure3.png");
       !s.ok()) {
     return Fail(s);

@@ -7,11 +7,13 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "data/file_bytes.h"
 #include "data/load.h"
 #include "eval/image_grid.h"
 #include "gan/trained_model.h"
@@ -28,20 +30,6 @@ namespace {
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "sample: %s\n", std::string(status.message()).c_str());
   return 1;
-}
-
-// Writes all of `values` to `path` through a temporary file, so a failed
-// write leaves nothing behind.
-absl::Status WriteFloats(const std::vector<float>& values, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  std::FILE* file = std::fopen(tmp.c_str(), "wb");
-  if (file == nullptr) return absl::PermissionDeniedError(absl::StrCat(path, ": cannot write"));
-  const bool written = std::fwrite(values.data(), sizeof(float), values.size(), file) == values.size();
-  if (std::fclose(file) != 0 || !written || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return absl::DataLossError(absl::StrCat(path, ": write failed"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -65,11 +53,12 @@ int main(int argc, char** argv) {
   }
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   const std::vector<float> z = gan::DrawNoise(model->experiment, rng, count);
-  const std::vector<float> samples = gan::Generate(*model->generator, z.data(), count);
+  const std::vector<float> samples = model->generator->Infer(z.data(), count);
   if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(samples.data(), count, *shape, columns), output + ".png"); !s.ok()) {
     return Fail(s);
   }
-  if (absl::Status s = WriteFloats(samples, output + ".f32"); !s.ok()) return Fail(s);
+  const std::string_view bytes(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(float));
+  if (absl::Status s = gan::data::WriteFileAtomically(output + ".f32", bytes); !s.ok()) return Fail(s);
   std::fprintf(stderr, "sample: wrote %s.png and %s.f32 (%d x %lld float32: %lld x %lld x %lld images)\n", output.c_str(),
                output.c_str(), count, static_cast<long long>(shape->size()), static_cast<long long>(shape->channels),
                static_cast<long long>(shape->height), static_cast<long long>(shape->width));
