@@ -1,6 +1,12 @@
 // Speed of one training iteration of the paper's MNIST model at batch 100, in
 // both update modes. Reports GFLOP/s over the matrix products the iteration
 // must do (AdversarialStep::MatmulFlops) and the epoch time it implies.
+//
+// On this shared virtual machine a whole process runs 10-30 % slower at times
+// (the same binary: 22-23 ms or 29-32 ms a step, steady within a process), so
+// compare medians over several invocations, not one run:
+//   bazel run //gan:adversarial_step_benchmark -- --benchmark_repetitions=5
+//       --benchmark_report_aggregates_only=true
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -122,6 +128,19 @@ void BM_MnistDiscriminatorPass(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MnistDiscriminatorPass)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The generator's inference forward (Mlp::Infer) on 100 noise vectors: what
+// an exported model's runtime does per call (export/run_onnxruntime.js
+// reports ONNX Runtime's mean latency for the same batch).
+void BM_MnistGeneratorInference(benchmark::State& state) {
+  proto::Experiment experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
+  const std::vector<float> pixel_mean(784, 0.13f);
+  auto g = BuildMlp(experiment.generator(), experiment.noise_dim(), 1, &pixel_mean).value();
+  std::vector<float> z(100 * experiment.noise_dim());
+  Rng(6).FillNormal(z.data(), static_cast<int64_t>(z.size()));
+  for (auto _ : state) benchmark::DoNotOptimize(g->Infer(z.data(), 100).data());
+}
+BENCHMARK(BM_MnistGeneratorInference)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace gan
