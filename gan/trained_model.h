@@ -29,6 +29,10 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
 // `count` noise vectors [count, noise_dim] from the experiment's distribution.
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
 
+// The seed of the noise whose samples measure a generator (//tools:evaluate's
+// default, //tools:train's Parzen reports), so both give the same figure.
+inline constexpr uint64_t kEvaluationNoiseSeed = 1;
+
 }  // namespace gan
 
 #endif  // GAN_TRAINED_MODEL_H_

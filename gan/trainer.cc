@@ -286,20 +286,31 @@ absl::Status Trainer::Run() {
     }
 
     if (step_ % steps_per_epoch_ == 0) {
+      EpochReport report;
+      if (options_.report_every_epochs > 0 && options_.report && epoch % options_.report_every_epochs == 0) {
+        absl::StatusOr<EpochReport> made = options_.report(*g_);
+        if (!made.ok()) {
+          const absl::Status saved = save();  // keep the epoch's training
+          result = saved.ok() ? absl::Status(made.status().code(), absl::StrCat("epoch ", epoch, " report: ", made.status().message()))
+                              : saved;
+          break;
+        }
+        report = *std::move(made);
+      }
       const double n = static_cast<double>(summed);
       const double lr = g_opt_->StateScalars().empty() ? 0 : *g_opt_->StateScalars()[0];
       const std::string line = absl::StrFormat(
           "{\"epoch\": %d, \"step\": %d, \"update_mode\": \"%s\", \"d_loss\": %.6f, \"g_loss\": %.6f, "
           "\"mean_d_real\": %.6f, \"mean_d_fake\": %.6f, \"g_optimizer_scalar0\": %.8g, \"seconds\": %.3f, "
-          "\"examples_per_second\": %.1f}",
+          "\"examples_per_second\": %.1f%s%s}",
           epoch, step_, mode, sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n, lr, elapsed,
-          steps_per_second * experiment_.batch_size());
+          steps_per_second * experiment_.batch_size(), report.json_members.empty() ? "" : ", ", report.json_members);
       std::fprintf(metrics, "%s\n", line.c_str());
       std::fflush(metrics);
       if (options_.interactive) std::fprintf(stderr, "\n");
-      std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s\n",
+      std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s%s%s\n",
                    static_cast<long long>(epoch), sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n,
-                   steps_per_second * experiment_.batch_size());
+                   steps_per_second * experiment_.batch_size(), report.text.empty() ? "" : "; ", report.text.c_str());
       sums[0] = sums[1] = sums[2] = sums[3] = 0;
       summed = 0;
       if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {

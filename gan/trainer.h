@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,13 @@
 
 namespace gan {
 
+// What TrainerOptions::report measured: JSON members for the epoch's line of
+// metrics.jsonl ("\"name\": value, ..."), and a short text for the log.
+struct EpochReport {
+  std::string json_members;
+  std::string text;
+};
+
 struct TrainerOptions {
   std::string output_dir;            // created if missing
   int64_t sample_every_epochs = 1;   // 0: no sample grids
@@ -32,6 +40,12 @@ struct TrainerOptions {
   bool resume = false;               // continue from output_dir/checkpoint.ckpt
   bool interactive = false;          // a live progress line (on a terminal); else one line per epoch
   const std::atomic<bool>* stop = nullptr;  // when set: checkpoint and return (e.g. from SIGINT)
+  // Every report_every_epochs epochs (0: never), `report` measures the
+  // generator (tools/train.cc: the Parzen protocol) and its figures join that
+  // epoch's metrics line. It must not draw from the training's random streams,
+  // so a run with reports trains exactly the model a run without them does.
+  int64_t report_every_epochs = 0;
+  std::function<absl::StatusOr<EpochReport>(Mlp& generator)> report;
 };
 
 class Trainer {

@@ -132,6 +132,50 @@ TEST(TrainerTest, ResumedRunIsBitIdentical) {
   EXPECT_EQ(lines, 3);
 }
 
+// Reports join the metrics lines of the epochs they are due in, and measuring
+// the generator (here: its inference forward, as the Parzen report does)
+// leaves the training exactly as it was.
+TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
+  const proto::Experiment e = SmallExperiment();  // 3 epochs
+  auto plain = MakeTrainer(e, TempDir("unreported"));
+  ASSERT_TRUE(plain->Run().ok());
+
+  const std::string dir = TempDir("reported");
+  TrainerOptions options;
+  options.output_dir = dir;
+  options.report_every_epochs = 2;
+  int calls = 0;
+  options.report = [&](Mlp& generator) -> absl::StatusOr<EpochReport> {
+    ++calls;
+    const std::vector<float> z(7 * generator.input_dim(), 0.5f);
+    const std::vector<float> x = generator.Infer(z.data(), 7);
+    return EpochReport{"\"first_pixel\": " + std::to_string(x[0]), "first pixel " + std::to_string(x[0])};
+  };
+  auto reported = Trainer::Create(e, FashionSubset(), options).value();
+  ASSERT_TRUE(reported->Run().ok());
+  EXPECT_EQ(calls, 1);  // epoch 2 of 3
+  EXPECT_TRUE(AllParameters(*reported) == AllParameters(*plain)) << "a report changed the training";
+  std::ifstream metrics(dir + "/metrics.jsonl");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(metrics, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].find("first_pixel"), std::string::npos);
+  EXPECT_NE(lines[1].find(", \"first_pixel\": "), std::string::npos) << lines[1];
+  EXPECT_EQ(lines[1].back(), '}');
+  EXPECT_EQ(lines[2].find("first_pixel"), std::string::npos);
+
+  // A failing report stops the run with its reason, after the epoch's checkpoint.
+  options.output_dir = TempDir("report_fails");
+  options.report = [](Mlp&) -> absl::StatusOr<EpochReport> { return absl::NotFoundError("no test split"); };
+  auto failing = Trainer::Create(e, FashionSubset(), options).value();
+  const absl::Status status = failing->Run();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(status.message().find("epoch 2 report: no test split"), std::string::npos) << status;
+  auto resumed = MakeTrainer(e, options.output_dir, 0, /*resume=*/true);
+  ASSERT_TRUE(resumed->Run().ok());
+  EXPECT_TRUE(AllParameters(*resumed) == AllParameters(*plain));
+}
+
 TEST(TrainerTest, DamagedOrForeignCheckpointIsRefused) {
   const proto::Experiment e = SmallExperiment();
   const std::string dir = TempDir("damaged");

@@ -38,7 +38,7 @@ ABSL_FLAG(int, samples, 10000, "samples from G (and training images, and k-means
 ABSL_FLAG(int, valid, 1000, "validation images that choose sigma");
 ABSL_FLAG(int, kmeans_iterations, 10, "Lloyd iterations for the k-means reference row (0: no k-means row)");
 ABSL_FLAG(bool, reference_rows, true, "also evaluate the training-set and k-means rows");
-ABSL_FLAG(uint64_t, seed, 1, "seed of the noise for the samples and figures");
+ABSL_FLAG(uint64_t, seed, gan::kEvaluationNoiseSeed, "seed of the noise for the samples and figures");
 
 namespace {
 

@@ -9,13 +9,25 @@ out="$TEST_TMPDIR/run"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 1. A short run.
-"$train" --max_train_examples=1000 --epochs=2 --output_dir="$out" 2> "$TEST_TMPDIR/log1"
+"$train" --max_train_examples=1000 --epochs=2 --parzen_every_epochs=2 --output_dir="$out" 2> "$TEST_TMPDIR/log1"
 for f in experiment.pbtxt metrics.jsonl checkpoint.ckpt samples/epoch_0001.png samples/epoch_0002.png; do
   [[ -s "$out/$f" ]] || fail "missing $f"
 done
 [[ $(wc -l < "$out/metrics.jsonl") -eq 2 ]] || fail "metrics.jsonl should have 2 lines"
 grep -q '"update_mode": "simultaneous"' "$out/metrics.jsonl" || fail "metrics do not record the update mode"
 grep -q "output directory: $out" "$TEST_TMPDIR/log1" || fail "the output directory is not named"
+
+# 1a. The Parzen report of epoch 2 (only) is //tools:evaluate's model row for
+# the checkpoint of that epoch: same samples, same protocol.
+sed -n 1p "$out/metrics.jsonl" | grep -q parzen && fail "epoch 1 has a Parzen report"
+reported=$(sed -n 2p "$out/metrics.jsonl" | grep -o '"parzen_test": [-0-9.]*' | cut -d' ' -f2)
+[[ -n "$reported" ]] || fail "epoch 2 has no Parzen report: $(sed -n 2p "$out/metrics.jsonl")"
+grep -q "epoch 2: .*Parzen test" "$TEST_TMPDIR/log1" || fail "the log does not show the Parzen figure"
+tools/evaluate --checkpoint="$out/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/evaluate" --reference_rows=false \
+  2> "$TEST_TMPDIR/evaluate.log" || fail "evaluate failed: $(cat "$TEST_TMPDIR/evaluate.log")"
+evaluated=$(grep -o 'model  *sigma [0-9.]*  test [-0-9.]*' "$TEST_TMPDIR/evaluate.log" | awk '{print $NF}')
+awk -v a="$reported" -v b="$evaluated" 'BEGIN { d = a - b; exit !(b != "" && d < 0.006 && d > -0.006) }' ||
+  fail "metrics say Parzen $reported, evaluate says '$evaluated'"
 
 # 1b. The run's checkpoint exports to ONNX; a corrupt checkpoint or an
 # unwritable path is a clear error that leaves no file behind.
