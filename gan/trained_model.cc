@@ -1,5 +1,7 @@
 #include "gan/trained_model.h"
 
+#include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -43,6 +45,28 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
     }
   }
   return model;
+}
+
+absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator) {
+  absl::StatusOr<TrainedModel> model = LoadTrainedModel(checkpoint_path);
+  if (!model.ok()) return model.status();
+  for (auto [name, from, to] : {std::tuple{"generator", model->generator.get(), &generator},
+                                std::tuple{"discriminator", model->discriminator.get(), &discriminator}}) {
+    const std::vector<ParameterRef> source = from->Parameters(), target = to->Parameters();
+    if (source.size() != target.size()) {
+      return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": its ", name, " has ", source.size(),
+                                                        " parameter tensors, this experiment's has ", target.size()));
+    }
+    for (size_t t = 0; t < source.size(); ++t) {
+      if (source[t].name != target[t].name || source[t].size != target[t].size) {
+        return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": its ", name, " tensor ", source[t].name, " (",
+                                                          source[t].size, " values) does not match this experiment's ",
+                                                          target[t].name, " (", target[t].size, " values)"));
+      }
+      std::copy(source[t].value, source[t].value + source[t].size, target[t].value);
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count) {

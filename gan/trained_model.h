@@ -26,6 +26,11 @@ struct TrainedModel {
 // missing, corrupt, or not holding the parameters its experiment describes.
 absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path);
 
+// Copies the parameters of the checkpoint's G and D into `generator` and
+// `discriminator`, which must have the same layers and shapes; errors name the
+// checkpoint and the first tensor that differs.
+absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator);
+
 // `count` noise vectors [count, noise_dim] from the experiment's distribution.
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
 

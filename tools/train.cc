@@ -43,6 +43,8 @@ ABSL_FLAG(int, discriminator_steps, 0, "override k, the discriminator updates pe
 ABSL_FLAG(int, max_train_examples, 0, "train on only the first N training images");
 ABSL_FLAG(int, sample_every_epochs, 1, "write a sample grid every N epochs (0: never)");
 ABSL_FLAG(bool, download, false, "download the data set (mnist, cifar10) into ~/.cache/gan if it is missing");
+ABSL_FLAG(std::string, init_from, "",
+          "start G and D from this checkpoint's parameters (a second training stage; the optimisers start afresh)");
 ABSL_FLAG(int, parzen_every_epochs, 0,
           "every N epochs (0: never), add the Table 1 figure (Parzen window, paper protocol: 10,000 samples, sigma "
           "on 1,000 validation images, test mean and standard error) to the epoch's metrics line; about 5 s for MNIST");
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
       if (opt->has_adam()) opt->mutable_adam()->set_learning_rate(static_cast<float>(lr));
     }
   }
+  if (const std::string init = UserPath(absl::GetFlag(FLAGS_init_from)); !init.empty()) experiment.set_init_from(init);
   if (const std::string mode = absl::GetFlag(FLAGS_update_mode); !mode.empty()) {
     if (mode != "alternating" && mode != "simultaneous") {
       return Fail(absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'"));
@@ -169,6 +172,14 @@ int main(int argc, char** argv) {
                experiment.name().c_str(), "G and D as in the experiment file", dataset.c_str(),
                static_cast<long long>(train.rows()), experiment.epochs(), static_cast<long long>((*trainer)->steps_per_epoch()),
                experiment.update_mode() == gan::proto::SIMULTANEOUS ? "simultaneous" : "alternating");
+  if (!resume && !experiment.init_from().empty()) {
+    // A resumed run's checkpoint already holds what this stage has learnt.
+    if (absl::Status s = gan::InitializeFromCheckpoint(experiment.init_from(), (*trainer)->generator(), (*trainer)->discriminator());
+        !s.ok()) {
+      return Fail(s);
+    }
+    std::fprintf(stderr, "G and D start from %s\n", experiment.init_from().c_str());
+  }
   std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
   const absl::Status result = (*trainer)->Run();
   std::fprintf(stderr, "output directory: %s (experiment.pbtxt, metrics.jsonl, samples/, checkpoint.ckpt)\n", output_dir.c_str());

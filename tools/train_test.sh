@@ -45,6 +45,30 @@ if tools/export --checkpoint="$out/checkpoint.ckpt" --output="$TEST_TMPDIR/no/su
 fi
 grep -q "no/such/dir/g.onnx: cannot write" "$TEST_TMPDIR/export3.log" || fail "$(cat "$TEST_TMPDIR/export3.log")"
 
+# 1c. A second stage starts from the first one's parameters: at a learning
+# rate far below float resolution its one epoch leaves them as they were, so
+# its generator's samples are those of the first run, byte for byte (and a
+# fresh start's are not). A checkpoint of other nets is refused by name.
+"$train" --max_train_examples=100 --batch_size=100 --epochs=1 --sample_every_epochs=0 --learning_rate=1e-30 \
+  --init_from="$out/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/stage2" 2> "$TEST_TMPDIR/stage2.log" ||
+  fail "second stage failed: $(cat "$TEST_TMPDIR/stage2.log")"
+grep -q "init_from: \"$out/checkpoint.ckpt\"" "$TEST_TMPDIR/stage2/experiment.pbtxt" || fail "experiment.pbtxt does not record init_from"
+"$train" --max_train_examples=100 --batch_size=100 --epochs=1 --sample_every_epochs=0 --learning_rate=1e-30 \
+  --output_dir="$TEST_TMPDIR/fresh" 2> "$TEST_TMPDIR/fresh.log" || fail "fresh run failed: $(cat "$TEST_TMPDIR/fresh.log")"
+for run in run stage2 fresh; do
+  d="$TEST_TMPDIR/$run"; [[ $run == run ]] && d="$out"
+  tools/sample --checkpoint="$d/checkpoint.ckpt" --count=10 --output="$TEST_TMPDIR/samples_$run" 2> "$TEST_TMPDIR/sample.log" ||
+    fail "sample failed: $(cat "$TEST_TMPDIR/sample.log")"
+done
+cmp -s "$TEST_TMPDIR/samples_run.f32" "$TEST_TMPDIR/samples_stage2.f32" || fail "the second stage did not start from the first's parameters"
+cmp -s "$TEST_TMPDIR/samples_run.f32" "$TEST_TMPDIR/samples_fresh.f32" && fail "a fresh run has the first run's parameters"
+sed 's/units: 1200/units: 1100/' experiments/fashion_mnist.pbtxt > "$TEST_TMPDIR/narrower.pbtxt"
+if "$train" --experiment="$TEST_TMPDIR/narrower.pbtxt" --max_train_examples=100 --epochs=1 --init_from="$out/checkpoint.ckpt" \
+     --output_dir="$TEST_TMPDIR/foreign" 2> "$TEST_TMPDIR/foreign.log"; then
+  fail "a checkpoint of other nets was accepted"
+fi
+grep -q "$out/checkpoint.ckpt: its" "$TEST_TMPDIR/foreign.log" || fail "$(cat "$TEST_TMPDIR/foreign.log")"
+
 # 2. Interrupted by SIGINT mid-run, then resumed to the end.
 out2="$TEST_TMPDIR/interrupted"
 "$train" --max_train_examples=2000 --epochs=200 --sample_every_epochs=0 --output_dir="$out2" 2> "$TEST_TMPDIR/log2" &
