@@ -29,6 +29,7 @@
 #include "eval/image_grid.h"
 #include "eval/parzen.h"
 #include "gan/trained_model.h"
+#include "tools/checkpoint_flag.h"
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
@@ -68,8 +69,10 @@ std::string JsonArray(const std::vector<double>& values) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
-  const std::string checkpoint = UserPath(absl::GetFlag(FLAGS_checkpoint));
-  if (checkpoint.empty()) return Fail(absl::InvalidArgumentError("--checkpoint is required (a checkpoint.ckpt from //tools:train)"));
+  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
+  if (!loaded.ok()) return Fail(loaded.status());
+  const std::string& checkpoint = loaded->path;
+  gan::TrainedModel& model = loaded->model;
   const int n_samples = absl::GetFlag(FLAGS_samples), n_valid_flag = absl::GetFlag(FLAGS_valid);
   if (n_samples <= 0 || n_valid_flag <= 0) return Fail(absl::InvalidArgumentError("--samples and --valid must be positive"));
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
@@ -78,9 +81,7 @@ int main(int argc, char** argv) {
   if (std::error_code error; !std::filesystem::create_directories(output_dir, error) && error) {
     return Fail(absl::PermissionDeniedError(absl::StrCat(output_dir, ": cannot create the output directory: ", error.message())));
   }
-  absl::StatusOr<gan::TrainedModel> model = gan::LoadTrainedModel(checkpoint);
-  if (!model.ok()) return Fail(model.status());
-  const gan::proto::Experiment& experiment = model->experiment;
+  const gan::proto::Experiment& experiment = model.experiment;
   const std::string dataset = experiment.data().dataset();
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, UserPath(absl::GetFlag(FLAGS_data_dir)),
                                                                    experiment.data().tfd_fold());
@@ -92,19 +93,19 @@ int main(int argc, char** argv) {
   if (splits->valid.rows() == 0 || splits->test.rows() < 2) {
     return Fail(absl::FailedPreconditionError(absl::StrCat("data set '", dataset, "' has no validation or test split to evaluate on")));
   }
-  if (model->generator->output_dim() != train.dim()) {
-    return Fail(absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", model->generator->output_dim(),
+  if (model.generator->output_dim() != train.dim()) {
+    return Fail(absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", model.generator->output_dim(),
                                                            " values per sample, data set '", dataset, "' has ", train.dim())));
   }
   const int64_t dim = train.dim();
   const int64_t n_valid = std::min<int64_t>(n_valid_flag, splits->valid.rows());
   std::fprintf(stderr, "evaluate: %s (experiment %s, step %lld) on %s: %d samples, sigma on %lld validation images, %lld test images\n",
-               checkpoint.c_str(), experiment.name().c_str(), static_cast<long long>(model->step), dataset.c_str(), n_samples,
+               checkpoint.c_str(), experiment.name().c_str(), static_cast<long long>(model.step), dataset.c_str(), n_samples,
                static_cast<long long>(n_valid), static_cast<long long>(splits->test.rows()));
 
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples);
-  const std::vector<float> samples = model->generator->Infer(z.data(), n_samples);
+  const std::vector<float> samples = model.generator->Infer(z.data(), n_samples);
 
   std::vector<Row> rows;
   auto evaluate = [&](const std::string& name, const std::string& description, const float* centres, int64_t n) -> absl::Status {
@@ -140,7 +141,7 @@ int main(int argc, char** argv) {
 
   std::string json = absl::StrCat("{\n  \"checkpoint\": \"", checkpoint, "\",\n  \"experiment\": \"", experiment.name(),
                                   "\",\n  \"update_mode\": \"", experiment.update_mode() == gan::proto::SIMULTANEOUS ? "simultaneous" : "alternating",
-                                  "\",\n  \"step\": ", model->step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
+                                  "\",\n  \"step\": ", model.step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
                                   ",\n  \"test_images\": ", splits->test.rows(), ",\n  \"sigma_grid\": ", JsonArray(rows[0].report.sigmas),
                                   ",\n  \"rows\": [");
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -161,7 +162,7 @@ int main(int argc, char** argv) {
   // Figure 3: 10 rows of 11 images along lines between random z.
   const std::vector<float> endpoints = gan::DrawNoise(experiment, rng, 2 * kRows);
   const std::vector<float> line = gan::eval::InterpolateNoise(endpoints.data(), kRows, kSteps, experiment.noise_dim());
-  const std::vector<float> decoded = model->generator->Infer(line.data(), kRows * kSteps);
+  const std::vector<float> decoded = model.generator->Infer(line.data(), kRows * kSteps);
   if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(decoded.data(), kRows * kSteps, train.shape, kSteps), output_dir + "/figure3.png");
       !s.ok()) {
     return Fail(s);

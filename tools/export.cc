@@ -11,9 +11,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "data/load.h"
 #include "export/onnx_export.h"
 #include "gan/trained_model.h"
+#include "tools/checkpoint_flag.h"
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
@@ -33,12 +33,9 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
   const auto start = std::chrono::steady_clock::now();
-  const std::string checkpoint = UserPath(absl::GetFlag(FLAGS_checkpoint));
-  if (checkpoint.empty()) return Fail(absl::InvalidArgumentError("--checkpoint is required (a checkpoint.ckpt from //tools:train)"));
-  absl::StatusOr<gan::TrainedModel> model = gan::LoadTrainedModel(checkpoint);
-  if (!model.ok()) return Fail(model.status());
-  absl::StatusOr<gan::data::ImageShape> shape = gan::data::ImageShapeOf(model->experiment.data().dataset());
-  if (!shape.ok()) return Fail(shape.status());
+  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
+  if (!loaded.ok()) return Fail(loaded.status());
+  gan::TrainedModel& model = loaded->model;
 
   struct Job {
     std::string path;
@@ -47,12 +44,12 @@ int main(int argc, char** argv) {
   for (const Job& job : {Job{UserPath(absl::GetFlag(FLAGS_output)), true}, Job{UserPath(absl::GetFlag(FLAGS_discriminator_output)), false}}) {
     if (job.path.empty()) continue;
     absl::StatusOr<onnx::ModelProto> proto =
-        job.generator ? gan::exporter::ExportGenerator(*model, *shape) : gan::exporter::ExportDiscriminator(*model, *shape);
+        job.generator ? gan::exporter::ExportGenerator(model, loaded->shape) : gan::exporter::ExportDiscriminator(model, loaded->shape);
     if (!proto.ok()) return Fail(proto.status());
     if (absl::Status s = gan::exporter::CheckModel(*proto); !s.ok()) return Fail(s);
     if (absl::Status s = gan::exporter::WriteModel(*proto, job.path); !s.ok()) return Fail(s);
     std::fprintf(stderr, "export: wrote %s (%s of experiment %s, step %lld)\n", job.path.c_str(),
-                 job.generator ? "generator" : "discriminator", model->experiment.name().c_str(), static_cast<long long>(model->step));
+                 job.generator ? "generator" : "discriminator", model.experiment.name().c_str(), static_cast<long long>(model.step));
   }
   std::fprintf(stderr, "export: %.3f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;

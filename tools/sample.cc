@@ -14,9 +14,9 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "data/file_bytes.h"
-#include "data/load.h"
 #include "eval/image_grid.h"
 #include "gan/trained_model.h"
+#include "tools/checkpoint_flag.h"
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
@@ -37,30 +37,24 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
-  const std::string checkpoint = UserPath(absl::GetFlag(FLAGS_checkpoint));
-  if (checkpoint.empty()) return Fail(absl::InvalidArgumentError("--checkpoint is required (a checkpoint.ckpt from //tools:train)"));
   const int count = absl::GetFlag(FLAGS_count), columns = absl::GetFlag(FLAGS_columns);
   if (count <= 0 || columns <= 0) return Fail(absl::InvalidArgumentError("--count and --columns must be positive"));
   const std::string output = UserPath(absl::GetFlag(FLAGS_output));
 
-  absl::StatusOr<gan::TrainedModel> model = gan::LoadTrainedModel(checkpoint);
-  if (!model.ok()) return Fail(model.status());
-  absl::StatusOr<gan::data::ImageShape> shape = gan::data::ImageShapeOf(model->experiment.data().dataset());
-  if (!shape.ok()) return Fail(shape.status());
-  if (shape->size() != model->generator->output_dim()) {
-    return Fail(absl::DataLossError(absl::StrCat(checkpoint, ": its generator makes ", model->generator->output_dim(),
-                                                 " values, not the ", shape->size(), " of a '", model->experiment.data().dataset(), "' image")));
-  }
+  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
+  if (!loaded.ok()) return Fail(loaded.status());
+  gan::TrainedModel& model = loaded->model;
+  const gan::data::ImageShape& shape = loaded->shape;
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
-  const std::vector<float> z = gan::DrawNoise(model->experiment, rng, count);
-  const std::vector<float> samples = model->generator->Infer(z.data(), count);
-  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(samples.data(), count, *shape, columns), output + ".png"); !s.ok()) {
+  const std::vector<float> z = gan::DrawNoise(model.experiment, rng, count);
+  const std::vector<float> samples = model.generator->Infer(z.data(), count);
+  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(samples.data(), count, shape, columns), output + ".png"); !s.ok()) {
     return Fail(s);
   }
   const std::string_view bytes(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(float));
   if (absl::Status s = gan::data::WriteFileAtomically(output + ".f32", bytes); !s.ok()) return Fail(s);
   std::fprintf(stderr, "sample: wrote %s.png and %s.f32 (%d x %lld float32: %lld x %lld x %lld images)\n", output.c_str(),
-               output.c_str(), count, static_cast<long long>(shape->size()), static_cast<long long>(shape->channels),
-               static_cast<long long>(shape->height), static_cast<long long>(shape->width));
+               output.c_str(), count, static_cast<long long>(shape.size()), static_cast<long long>(shape.channels),
+               static_cast<long long>(shape.height), static_cast<long long>(shape.width));
   return 0;
 }
