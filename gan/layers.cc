@@ -60,7 +60,8 @@ class AffinePass {
     dnnl::primitive_attr attr;
     attr.set_post_ops(post_ops);
     forward_ = MakeMatmul(x_md, w_md, &b_md, z_md, attr);
-    forward_args_ = {{DNNL_ARG_SRC, Bind(x_md, x)},
+    x_ = Bind(x_md, x);
+    forward_args_ = {{DNNL_ARG_SRC, x_},
                      {DNNL_ARG_WEIGHTS, Bind(w_md, p.weights.data())},
                      {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
                      {DNNL_ARG_DST, Bind(z_md, z)}};
@@ -74,7 +75,6 @@ class AffinePass {
     }
     // x_transposed_[in, N] holds x[N, in] transposed: the reorder writes the same
     // logical [N, in] matrix with swapped strides.
-    x_ = Bind(x_md, x);
     xt_ = Bind(TransposedMatrix(batch, p.in), x_transposed_.data());
     transpose_x_ = dnnl::reorder(x_, xt_);
     const dnnl::memory::desc xt_md = Matrix(p.in, batch);
@@ -109,7 +109,7 @@ class AffinePass {
   int64_t batch_;
   float* dz_;
   std::vector<float> x_transposed_;  // [in, N]
-  dnnl::memory x_, xt_;              // x[N, in] and its transposed copy, for transpose_x_
+  dnnl::memory x_, xt_;              // x[N, in] (the forward's source) and its transposed copy
   dnnl::reorder transpose_x_;
   dnnl::matmul forward_, backward_data_, backward_weights_;
   Args forward_args_, backward_data_args_, backward_weights_args_;
