@@ -16,12 +16,16 @@ SgdMomentum::SgdMomentum(std::vector<ParameterRef> params, const proto::SgdMomen
 
 void SgdMomentum::Step() {
   const float lr = static_cast<float>(learning_rate_), momentum = static_cast<float>(momentum_);
+  // One parallel region for all tensors, no barrier between them: the tensors
+  // are independent, and the small ones (biases) would otherwise cost a thread
+  // fork and join each.
+#pragma omp parallel
   for (size_t t = 0; t < params_.size(); ++t) {
     float* w = params_[t].value;
     const float* g = params_[t].grad;
     float* v = velocity_[t].data();
     const int64_t n = params_[t].size;
-#pragma omp parallel for simd
+#pragma omp for simd nowait
     for (int64_t i = 0; i < n; ++i) {
       v[i] = momentum * v[i] - lr * g[i];
       w[i] += v[i];
@@ -61,13 +65,14 @@ void Adam::Step() {
                                         (1 - std::pow(beta1, steps_)));
   const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
   const float eps = static_cast<float>(config_.epsilon() * std::sqrt(1 - std::pow(beta2, steps_)));
+#pragma omp parallel  // one region for all tensors, as in SgdMomentum::Step
   for (size_t t = 0; t < params_.size(); ++t) {
     float* w = params_[t].value;
     const float* g = params_[t].grad;
     float* m = first_moment_[t].data();
     float* v = second_moment_[t].data();
     const int64_t n = params_[t].size;
-#pragma omp parallel for simd
+#pragma omp for simd nowait
     for (int64_t i = 0; i < n; ++i) {
       m[i] = b1 * m[i] + (1 - b1) * g[i];
       v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];

@@ -15,7 +15,17 @@ class Rng {
 
   explicit Rng(uint64_t seed);
 
-  uint64_t NextU64();
+  uint64_t NextU64() {  // inline: the dropout masks draw one per two elements
+    const uint64_t result = RotateLeft(state_[1] * 5, 7) * 9;
+    const uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = RotateLeft(state_[3], 45);
+    return result;
+  }
   // Uniform in [0, 1), 24 random bits (every value is an exact float).
   float NextUniform() { return static_cast<float>(NextU64() >> 40) * 0x1.0p-24f; }
 
@@ -27,6 +37,7 @@ class Rng {
   void set_state(const State& state) { state_ = state; }
 
  private:
+  static uint64_t RotateLeft(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   State state_;
 };
 
