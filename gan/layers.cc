@@ -97,7 +97,7 @@ class AffinePass {
       float* db = p_.bias_grad.data();
       const float* dz = dz_;
       const int64_t out = p_.out, rows = batch_;
-      constexpr int64_t kBlock = 64;  // columns per task: whole cache lines of dz
+      constexpr int64_t kBlock = 64;  // columns per task: 256 bytes of each row of dz
 #pragma omp parallel for
       for (int64_t first = 0; first < out; first += kBlock) {
         const int64_t last = std::min(out, first + kBlock);
