@@ -17,6 +17,12 @@ AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& 
   g_.Input(m_);
   d_.Input(m_);
   d_.Input(2 * m_);
+  if (experiment_.update_mode() == proto::SIMULTANEOUS) {
+    // The generated rows' backward primitives are made on first use: run it
+    // once on the zeroed buffers (every value it writes is rewritten before
+    // it is read).
+    d_.BackwardInputRows(2 * m_, m_);
+  }
 }
 
 void FillNoise(proto::NoiseDistribution distribution, Rng& rng, float* z, int64_t n) {
@@ -85,10 +91,10 @@ StepStats AdversarialStep::SimultaneousUpdate() {
   stats.mean_d_real = d.mean_d;
   d_.Backward(2 * m_, /*input_grad=*/false, /*param_grads=*/true);
 
-  // The G objective from the same forward pass: zero gradient on the data rows.
-  std::fill(d_out_grad, d_out_grad + m_, 0.0f);
+  // The G objective from the same forward pass. It depends on the generated
+  // rows only, so only their input gradient is computed.
   stats.g_loss = GeneratorObjective(logits + m_, m_, non_saturating_, d_out_grad + m_).value;
-  d_.Backward(2 * m_, /*input_grad=*/true, /*param_grads=*/false);
+  d_.BackwardInputRows(2 * m_, /*first_row=*/m_);
   const float* fake_input_grad = d_.InputGrad(2 * m_) + m_ * data_dim_;
   std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g_.OutputGrad(m_));
   g_.Backward(m_, /*input_grad=*/false, /*param_grads=*/true);
@@ -143,9 +149,11 @@ double AdversarialStep::MatmulFlops() const {
   // first layer (m rows); D forward and backward data (m rows).
   const double g_update = m * 2 * d.forward + m * (3 * g.forward - g.first_layer_forward);
   if (experiment_.update_mode() == proto::SIMULTANEOUS) {
-    // D forward, backward weights and backward data of all layers (2m rows);
-    // G forward and backward as in the G update.
-    return 2 * m * 3 * d.forward + m * (3 * g.forward - g.first_layer_forward);
+    // D forward, backward weights and backward data of all but the first
+    // layer (2m rows, the D objective); backward data of all layers for the
+    // generated rows (m rows, the G objective); G forward and backward as in
+    // the G update.
+    return 2 * m * (3 * d.forward - d.first_layer_forward) + m * d.forward + m * (3 * g.forward - g.first_layer_forward);
   }
   return std::max(1, experiment_.discriminator_steps()) * d_update + g_update;
 }

@@ -176,6 +176,15 @@ TEST(AdversarialStepTest, PaperModelFlopCount) {
   AdversarialStep step(*g, *d, g_opt, d_opt, experiment, rng, [&] { return data.data(); });
   // ../shared/design.md: "about 3.6 GFLOP a step" for Algorithm 1 as written.
   EXPECT_NEAR(step.MatmulFlops() / 1e9, 3.567, 0.001);
+
+  // Simultaneous, per row of 2 * in * out: D 2.45808 MFLOP (first layer
+  // 1.8816), G 5.0016 MFLOP (first layer 0.24). D forward, backward weights
+  // and backward data but the first layer's over 200 rows: 1.098528 GFLOP;
+  // D backward data over the 100 generated rows: 0.245808; G forward, backward
+  // weights and backward data but the first layer's: 1.47648.
+  experiment.set_update_mode(proto::SIMULTANEOUS);
+  AdversarialStep simultaneous(*g, *d, g_opt, d_opt, experiment, rng, [&] { return data.data(); });
+  EXPECT_NEAR(simultaneous.MatmulFlops() / 1e9, 2.820816, 1e-6);
 }
 
 }  // namespace

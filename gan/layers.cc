@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <unordered_map>
 #include <utility>
 
@@ -50,7 +51,7 @@ dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc&
 class AffinePass {
  public:
   AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation)
-      : p_(p), batch_(batch), dz_(dz), x_transposed_(batch * p.in) {
+      : p_(p), batch_(batch), dx_(dx), dz_(dz), x_transposed_(batch * p.in) {
     const dnnl::memory::desc x_md = Matrix(batch, p.in), z_md = Matrix(batch, p.out);
     const dnnl::memory::desc w_md = Matrix(p.in, p.out), b_md = Matrix(1, p.out);
 
@@ -112,47 +113,92 @@ class AffinePass {
     Cpu().stream.wait();
   }
 
+  // dx[first_row:, :] = dz[first_row:, :] W^T. Each row of a product is
+  // computed the same whatever the number of rows, so these rows get the
+  // bits the whole-batch product gives them.
+  void BackwardDataRows(int64_t first_row) {
+    if (first_row == 0) {
+      backward_data_.execute(Cpu().stream, backward_data_args_);
+    } else {
+      auto it = tail_backward_data_.find(first_row);
+      if (it == tail_backward_data_.end()) {  // made on first use, reused after
+        const int64_t rows = batch_ - first_row;
+        const dnnl::memory::desc dz_md = Matrix(rows, p_.out), wt_md = TransposedMatrix(p_.out, p_.in),
+                                 dx_md = Matrix(rows, p_.in);
+        Args args = {{DNNL_ARG_SRC, Bind(dz_md, dz_ + first_row * p_.out)},
+                     {DNNL_ARG_WEIGHTS, Bind(wt_md, p_.weights.data())},
+                     {DNNL_ARG_DST, Bind(dx_md, dx_ + first_row * p_.in)}};
+        it = tail_backward_data_.emplace(first_row, std::make_pair(MakeMatmul(dz_md, wt_md, nullptr, dx_md), args)).first;
+      }
+      it->second.first.execute(Cpu().stream, it->second.second);
+    }
+    Cpu().stream.wait();
+  }
+
  private:
   AffineParameters& p_;
   int64_t batch_;
+  float* dx_;
   float* dz_;
   std::vector<float> x_transposed_;  // [in, N]
   dnnl::memory x_, xt_;              // x[N, in] (the forward's source) and its transposed copy
   dnnl::reorder transpose_x_;
   dnnl::matmul forward_, backward_data_, backward_weights_;
   Args forward_args_, backward_data_args_, backward_weights_args_;
+  std::map<int64_t, std::pair<dnnl::matmul, Args>> tail_backward_data_;  // by first row
 };
 
-class LinearPass : public LayerPass {
+// A layer whose parameters are one AffinePass: its backward first turns dy
+// into dz, the gradient at the affine output, then runs the affine backward.
+class AffineLayerPass : public LayerPass {
+ public:
+  void Backward(bool input_grad, bool param_grads) final {
+    GradientAtAffineOutput(0);
+    affine().Backward(input_grad, param_grads);
+  }
+  void BackwardInputRows(int64_t first_row) final {
+    GradientAtAffineOutput(first_row);
+    affine().BackwardDataRows(first_row);
+  }
+
+ protected:
+  // dz from dy for rows [first_row, batch).
+  virtual void GradientAtAffineOutput(int64_t first_row) = 0;
+  virtual AffinePass& affine() = 0;
+};
+
+class LinearPass : public AffineLayerPass {
  public:
   LinearPass(Linear& layer, const LayerBuffers& b)
-      : b_(b), size_(b.batch * layer.output_dim()), activation_(layer.activation()),
+      : b_(b), out_(layer.output_dim()), size_(b.batch * out_), activation_(layer.activation()),
         affine_(layer.params(), b.batch, b.x, b.y, b.dx, b.dy, layer.activation()) {}
 
   void Forward(bool) override { affine_.Forward(); }
 
-  void Backward(bool input_grad, bool param_grads) override {
-    // dy <- dz, the gradient before the activation, computed from its output y.
+ private:
+  // dy <- dz, the gradient before the activation, computed from its output y
+  // (in place: dy is the affine pass's dz).
+  void GradientAtAffineOutput(int64_t first_row) override {
     float* dy = b_.dy;
     const float* y = b_.y;
+    const int64_t begin = first_row * out_;
     if (activation_ == Activation::kRelu) {
 #pragma omp parallel for simd
-      for (int64_t i = 0; i < size_; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+      for (int64_t i = begin; i < size_; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
     } else if (activation_ == Activation::kSigmoid) {
 #pragma omp parallel for simd
-      for (int64_t i = 0; i < size_; ++i) dy[i] *= y[i] * (1.0f - y[i]);
+      for (int64_t i = begin; i < size_; ++i) dy[i] *= y[i] * (1.0f - y[i]);
     }
-    affine_.Backward(input_grad, param_grads);
   }
+  AffinePass& affine() override { return affine_; }
 
- private:
   LayerBuffers b_;
-  int64_t size_;
+  int64_t out_, size_;
   Activation activation_;
   AffinePass affine_;
 };
 
-class MaxoutPass : public LayerPass {
+class MaxoutPass : public AffineLayerPass {
  public:
   MaxoutPass(Maxout& layer, const LayerBuffers& b)
       : b_(b), units_(layer.output_dim()), pieces_(layer.pieces()),
@@ -173,18 +219,19 @@ class MaxoutPass : public LayerPass {
     }
   }
 
-  void Backward(bool input_grad, bool param_grads) override {
+ private:
+  // dz <- dy at each unit's winning piece, 0 at the others.
+  void GradientAtAffineOutput(int64_t first_row) override {
     const int64_t count = b_.batch * units_;
 #pragma omp parallel for
-    for (int64_t i = 0; i < count; ++i) {
+    for (int64_t i = first_row * units_; i < count; ++i) {
       float* group = dz_.data() + i * pieces_;
       for (int64_t p = 0; p < pieces_; ++p) group[p] = 0.0f;
       group[argmax_[i]] = b_.dy[i];
     }
-    affine_.Backward(input_grad, param_grads);
   }
+  AffinePass& affine() override { return affine_; }
 
- private:
   LayerBuffers b_;
   int64_t units_, pieces_;
   std::vector<float> z_, dz_;     // [batch, units * pieces]
@@ -212,16 +259,20 @@ class DropoutPass : public LayerPass {
   }
 
   void Backward(bool input_grad, bool) override {
-    if (!input_grad) return;
+    if (input_grad) BackwardInputRows(0);
+  }
+
+  void BackwardInputRows(int64_t first_row) override {
+    const int64_t begin = first_row * layer_.input_dim();
     if (!trained_) {
-      std::copy(b_.dy, b_.dy + size_, b_.dx);
+      std::copy(b_.dy + begin, b_.dy + size_, b_.dx + begin);
       return;
     }
     const float* dy = b_.dy;
     const float* mask = mask_.data();
     float* dx = b_.dx;
 #pragma omp parallel for simd
-    for (int64_t i = 0; i < size_; ++i) dx[i] = dy[i] * mask[i];
+    for (int64_t i = begin; i < size_; ++i) dx[i] = dy[i] * mask[i];
   }
 
  private:

@@ -56,6 +56,11 @@ class LayerPass {
   // Reads dy (and may overwrite it) and what Forward left. Writes dx if
   // input_grad, and sets the layer's parameter gradients if param_grads.
   virtual void Backward(bool input_grad, bool param_grads) = 0;
+  // The input gradient of rows [first_row, batch) only, no parameter
+  // gradients: reads those rows of dy (and may overwrite them), writes those
+  // rows of dx, the same values Backward(true, false) gives them. For the
+  // simultaneous step, which needs D's input gradient for its generated rows.
+  virtual void BackwardInputRows(int64_t first_row) = 0;
 };
 
 class Layer {

@@ -78,6 +78,11 @@ void Mlp::Backward(int64_t batch, bool input_grad, bool param_grads) {
   }
 }
 
+void Mlp::BackwardInputRows(int64_t batch, int64_t first_row) {
+  Pass& pass = PassFor(batch);
+  for (size_t i = pass.layers.size(); i-- > 0;) pass.layers[i]->BackwardInputRows(first_row);
+}
+
 namespace {
 
 Activation FromProto(proto::Activation activation) {

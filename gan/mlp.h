@@ -43,6 +43,11 @@ class Mlp {
   // hidden layers (and OutputGrad), keeps what Forward computed, so one
   // Forward may be followed by several Backwards.
   void Backward(int64_t batch, bool input_grad, bool param_grads);
+  // Backward(batch, true, false) for rows [first_row, batch) only: reads
+  // those rows of OutputGrad, writes those rows of InputGrad (the values
+  // Backward would give them) and leaves the other rows' gradients as they
+  // were. 0 <= first_row < batch.
+  void BackwardInputRows(int64_t batch, int64_t first_row);
 
   // Inference-mode outputs [rows, out] for input [rows, in], in batches of at
   // most 500 rows, so passes exist for at most two batch sizes.

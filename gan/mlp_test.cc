@@ -76,6 +76,39 @@ TEST(MlpTest, InputGradientOnlyLeavesParameterGradientsAlone) {
   }
 }
 
+TEST(MlpTest, InputGradientOfTrailingRowsEqualsTheWholeBackwards) {
+  // 6 rows; the input gradient of rows 2..5 alone, after a full backward has
+  // overwritten the hidden gradients, as the simultaneous step does.
+  for (const char* net : {kSmallDiscriminator, kSmallGenerator}) {
+    const int64_t in = net == kSmallDiscriminator ? 12 : 5;
+    auto mlp = BuildMlp(ParseMlp(net), in, 7).value();
+    const int64_t rows = 6, first = 2, out = mlp->output_dim();
+    Rng rng(8);
+    rng.FillUniform(mlp->Input(rows), rows * in, -1.0f, 1.0f);
+    mlp->Forward(rows, /*training=*/true);
+    std::vector<float> output_grad(rows * out);
+    rng.FillUniform(output_grad.data(), rows * out, -1.0f, 1.0f);
+    std::copy(output_grad.begin(), output_grad.end(), mlp->OutputGrad(rows));
+    mlp->Backward(rows, /*input_grad=*/true, /*param_grads=*/false);
+    const std::vector<float> whole(mlp->InputGrad(rows), mlp->InputGrad(rows) + rows * in);
+
+    std::copy(output_grad.begin(), output_grad.end(), mlp->OutputGrad(rows));
+    mlp->Backward(rows, /*input_grad=*/false, /*param_grads=*/true);
+    std::fill(mlp->OutputGrad(rows), mlp->OutputGrad(rows) + first * out, 99.0f);  // must not be read
+    std::copy(output_grad.begin() + first * out, output_grad.end(), mlp->OutputGrad(rows) + first * out);
+    float* input_grad = const_cast<float*>(mlp->InputGrad(rows));
+    std::fill(input_grad, input_grad + rows * in, -5.0f);
+    mlp->BackwardInputRows(rows, first);
+    for (int64_t i = 0; i < rows * in; ++i) {
+      if (i < first * in) {
+        ASSERT_EQ(input_grad[i], -5.0f) << "entry " << i << " is before the first row";
+      } else {
+        ASSERT_EQ(input_grad[i], whole[i]) << "entry " << i;
+      }
+    }
+  }
+}
+
 class PaperMnistTest : public ::testing::Test {
  protected:
   void SetUp() override {
