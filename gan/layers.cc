@@ -67,13 +67,7 @@ class AffinePass {
                      {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
                      {DNNL_ARG_DST, Bind(z_md, z)}};
 
-    if (dx != nullptr) {
-      const dnnl::memory::desc wt_md = TransposedMatrix(p.out, p.in), dx_md = Matrix(batch, p.in);
-      backward_data_ = MakeMatmul(z_md, wt_md, nullptr, dx_md);
-      backward_data_args_ = {{DNNL_ARG_SRC, Bind(z_md, dz)},
-                             {DNNL_ARG_WEIGHTS, Bind(wt_md, p.weights.data())},
-                             {DNNL_ARG_DST, Bind(dx_md, dx)}};
-    }
+    if (dx != nullptr) backward_data_.emplace(0, MakeBackwardData(0));
     // x_transposed_[in, N] holds x[N, in] transposed: the reorder writes the same
     // logical [N, in] matrix with swapped strides.
     xt_ = Bind(TransposedMatrix(batch, p.in), x_transposed_.data());
@@ -89,7 +83,7 @@ class AffinePass {
 
   // Reads dz (the gradient wrt the pre-activation output).
   void Backward(bool input_grad, bool param_grads) {
-    if (input_grad) backward_data_.execute(Cpu().stream, backward_data_args_);
+    if (input_grad) ExecuteBackwardData(0);
     if (param_grads) {
       transpose_x_.execute(Cpu().stream, x_, xt_);
       backward_weights_.execute(Cpu().stream, backward_weights_args_);
@@ -113,29 +107,34 @@ class AffinePass {
     Cpu().stream.wait();
   }
 
-  // dx[first_row:, :] = dz[first_row:, :] W^T. Each row of a product is
-  // computed the same whatever the number of rows, so these rows get the
-  // bits the whole-batch product gives them.
+  // dx[first_row:, :] = dz[first_row:, :] W^T, for a backward that needs the
+  // input gradient of the last rows only.
   void BackwardDataRows(int64_t first_row) {
-    if (first_row == 0) {
-      backward_data_.execute(Cpu().stream, backward_data_args_);
-    } else {
-      auto it = tail_backward_data_.find(first_row);
-      if (it == tail_backward_data_.end()) {  // made on first use, reused after
-        const int64_t rows = batch_ - first_row;
-        const dnnl::memory::desc dz_md = Matrix(rows, p_.out), wt_md = TransposedMatrix(p_.out, p_.in),
-                                 dx_md = Matrix(rows, p_.in);
-        Args args = {{DNNL_ARG_SRC, Bind(dz_md, dz_ + first_row * p_.out)},
-                     {DNNL_ARG_WEIGHTS, Bind(wt_md, p_.weights.data())},
-                     {DNNL_ARG_DST, Bind(dx_md, dx_ + first_row * p_.in)}};
-        it = tail_backward_data_.emplace(first_row, std::make_pair(MakeMatmul(dz_md, wt_md, nullptr, dx_md), args)).first;
-      }
-      it->second.first.execute(Cpu().stream, it->second.second);
-    }
+    ExecuteBackwardData(first_row);
     Cpu().stream.wait();
   }
 
  private:
+  // The backward-data product over rows [first_row, batch). Each row of a
+  // product is computed the same whatever the number of rows, so these rows
+  // get the bits the whole-batch product gives them.
+  std::pair<dnnl::matmul, Args> MakeBackwardData(int64_t first_row) {
+    const int64_t rows = batch_ - first_row;
+    const dnnl::memory::desc dz_md = Matrix(rows, p_.out), wt_md = TransposedMatrix(p_.out, p_.in),
+                             dx_md = Matrix(rows, p_.in);
+    Args args = {{DNNL_ARG_SRC, Bind(dz_md, dz_ + first_row * p_.out)},
+                 {DNNL_ARG_WEIGHTS, Bind(wt_md, p_.weights.data())},
+                 {DNNL_ARG_DST, Bind(dx_md, dx_ + first_row * p_.in)}};
+    return {MakeMatmul(dz_md, wt_md, nullptr, dx_md), std::move(args)};
+  }
+
+  // Row 0's product is made with the pass; others on first use, reused after.
+  void ExecuteBackwardData(int64_t first_row) {
+    auto it = backward_data_.find(first_row);
+    if (it == backward_data_.end()) it = backward_data_.emplace(first_row, MakeBackwardData(first_row)).first;
+    it->second.first.execute(Cpu().stream, it->second.second);
+  }
+
   AffineParameters& p_;
   int64_t batch_;
   float* dx_;
@@ -143,9 +142,9 @@ class AffinePass {
   std::vector<float> x_transposed_;  // [in, N]
   dnnl::memory x_, xt_;              // x[N, in] (the forward's source) and its transposed copy
   dnnl::reorder transpose_x_;
-  dnnl::matmul forward_, backward_data_, backward_weights_;
-  Args forward_args_, backward_data_args_, backward_weights_args_;
-  std::map<int64_t, std::pair<dnnl::matmul, Args>> tail_backward_data_;  // by first row
+  dnnl::matmul forward_, backward_weights_;
+  Args forward_args_, backward_weights_args_;
+  std::map<int64_t, std::pair<dnnl::matmul, Args>> backward_data_;  // by first row
 };
 
 // A layer whose parameters are one AffinePass: its backward first turns dy
