@@ -51,5 +51,25 @@ TEST(RngTest, UniformAndNormalMoments) {
   EXPECT_NEAR(sum_4 / kN, 3.0, 5 * std::sqrt(96.0 / kN));  // kurtosis of a Gaussian
 }
 
+// FillNormal transforms its pairs in parallel chunks; the values and the state
+// it leaves must be those of one serial Box-Muller loop over the same stream.
+TEST(RngTest, NormalDrawsAreTheSerialBoxMullerOnes) {
+  for (int64_t n : {1, 2, 7, 4095, 4096, 10001, 20000}) {
+    Rng parallel(11), serial(11);
+    std::vector<float> values(n);
+    parallel.FillNormal(values.data(), n);
+    for (int64_t i = 0; i < n; i += 2) {
+      const double u1 = (static_cast<double>(serial.NextU64() >> 11) + 1.0) * 0x1.0p-53;
+      const double u2 = static_cast<double>(serial.NextU64() >> 11) * 0x1.0p-53;
+      const double radius = std::sqrt(-2.0 * std::log(u1));
+      ASSERT_EQ(values[i], static_cast<float>(radius * std::cos(6.283185307179586 * u2))) << "n " << n << " i " << i;
+      if (i + 1 < n) {
+        ASSERT_EQ(values[i + 1], static_cast<float>(radius * std::sin(6.283185307179586 * u2))) << "n " << n << " i " << i;
+      }
+    }
+    EXPECT_EQ(parallel.state(), serial.state()) << "n " << n;
+  }
+}
+
 }  // namespace
 }  // namespace gan
