@@ -12,16 +12,20 @@ AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& 
                                  std::function<const float*()> next_data_batch)
     : g_(generator), d_(discriminator), g_opt_(g_optimizer), d_opt_(d_optimizer), experiment_(experiment),
       noise_rng_(noise_rng), next_data_batch_(std::move(next_data_batch)), m_(experiment.batch_size()),
-      data_dim_(discriminator.input_dim()), non_saturating_(experiment.generator_loss() == proto::NON_SATURATING) {
+      data_dim_(discriminator.input_dim()), k_(std::max(1, experiment.discriminator_steps())),
+      g_rows_(experiment.update_mode() == proto::SIMULTANEOUS ? m_ : (k_ + 1) * m_),
+      non_saturating_(experiment.generator_loss() == proto::NON_SATURATING) {
   // Make every pass's buffers and primitives now, not inside the first step.
-  g_.Input(m_);
-  d_.Input(m_);
+  // The backward primitives of trailing rows are made on first use: run them
+  // once on the zeroed buffers (every value they write is rewritten before it
+  // is read).
+  g_.Input(g_rows_);
   d_.Input(2 * m_);
   if (experiment_.update_mode() == proto::SIMULTANEOUS) {
-    // The generated rows' backward primitives are made on first use: run it
-    // once on the zeroed buffers (every value it writes is rewritten before
-    // it is read).
-    d_.BackwardInputRows(2 * m_, m_);
+    d_.BackwardRows(2 * m_, m_, /*input_grad=*/true, /*param_grads=*/false);
+  } else {
+    d_.Input(m_);
+    g_.BackwardRows(g_rows_, g_rows_ - m_, /*input_grad=*/false, /*param_grads=*/true);
   }
 }
 
@@ -33,21 +37,21 @@ void FillNoise(proto::NoiseDistribution distribution, Rng& rng, float* z, int64_
   }
 }
 
-void AdversarialStep::SampleNoise() {
-  FillNoise(experiment_.noise(), noise_rng_, g_.Input(m_), m_ * g_.input_dim());  // z [m, noise_dim]
-}
-
 void AdversarialStep::GeneratorForward() {
-  SampleNoise();
-  g_.Forward(m_, /*training=*/true);
+  // One batch of m rows at a time: the draws, in their order, of m-row forwards.
+  float* z = g_.Input(g_rows_);  // [g_rows, noise_dim]
+  const int64_t batch_values = m_ * g_.input_dim();
+  for (int64_t first = 0; first < g_rows_; first += m_) {
+    FillNoise(experiment_.noise(), noise_rng_, z + first * g_.input_dim(), batch_values);
+  }
+  g_.Forward(g_rows_, /*training=*/true);
 }
 
-StepStats AdversarialStep::DiscriminatorUpdate() {
-  GeneratorForward();
+StepStats AdversarialStep::DiscriminatorUpdate(const float* generated) {
   float* d_in = d_.Input(2 * m_);  // [2m, data_dim]: data rows, then generated rows
   const float* x = next_data_batch_();
   std::copy(x, x + m_ * data_dim_, d_in);
-  std::copy(g_.Output(m_), g_.Output(m_) + m_ * data_dim_, d_in + m_ * data_dim_);
+  std::copy(generated, generated + m_ * data_dim_, d_in + m_ * data_dim_);
   d_.Forward(2 * m_, /*training=*/true);
 
   StepStats stats;
@@ -61,15 +65,16 @@ StepStats AdversarialStep::DiscriminatorUpdate() {
 }
 
 StepStats AdversarialStep::GeneratorUpdate() {
-  GeneratorForward();
-  std::copy(g_.Output(m_), g_.Output(m_) + m_ * data_dim_, d_.Input(m_));
+  const int64_t first = g_rows_ - m_;
+  const float* generated = g_.Output(g_rows_) + first * data_dim_;  // G(z_k+1) [m, data_dim]
+  std::copy(generated, generated + m_ * data_dim_, d_.Input(m_));
   d_.Forward(m_, /*training=*/true);
   StepStats stats;
   stats.g_loss = GeneratorObjective(d_.Output(m_), m_, non_saturating_, d_.OutputGrad(m_)).value;
   // G's gradient flows through D's input; D's own parameter gradients are not needed.
   d_.Backward(m_, /*input_grad=*/true, /*param_grads=*/false);
-  std::copy(d_.InputGrad(m_), d_.InputGrad(m_) + m_ * data_dim_, g_.OutputGrad(m_));
-  g_.Backward(m_, /*input_grad=*/false, /*param_grads=*/true);
+  std::copy(d_.InputGrad(m_), d_.InputGrad(m_) + m_ * data_dim_, g_.OutputGrad(g_rows_) + first * data_dim_);
+  g_.BackwardRows(g_rows_, first, /*input_grad=*/false, /*param_grads=*/true);
   g_opt_.Step();
   g_.ApplyConstraints();
   return stats;
@@ -94,7 +99,7 @@ StepStats AdversarialStep::SimultaneousUpdate() {
   // The G objective from the same forward pass. It depends on the generated
   // rows only, so only their input gradient is computed.
   stats.g_loss = GeneratorObjective(logits + m_, m_, non_saturating_, d_out_grad + m_).value;
-  d_.BackwardInputRows(2 * m_, /*first_row=*/m_);
+  d_.BackwardRows(2 * m_, /*first_row=*/m_, /*input_grad=*/true, /*param_grads=*/false);
   const float* fake_input_grad = d_.InputGrad(2 * m_) + m_ * data_dim_;
   std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g_.OutputGrad(m_));
   g_.Backward(m_, /*input_grad=*/false, /*param_grads=*/true);
@@ -108,9 +113,9 @@ StepStats AdversarialStep::SimultaneousUpdate() {
 
 StepStats AdversarialStep::Run() {
   if (experiment_.update_mode() == proto::SIMULTANEOUS) return SimultaneousUpdate();
+  GeneratorForward();
   StepStats stats;
-  const int k = std::max(1, experiment_.discriminator_steps());
-  for (int i = 0; i < k; ++i) stats = DiscriminatorUpdate();
+  for (int64_t i = 0; i < k_; ++i) stats = DiscriminatorUpdate(g_.Output(g_rows_) + i * m_ * data_dim_);
   stats.g_loss = GeneratorUpdate().g_loss;
   return stats;
 }
@@ -155,7 +160,7 @@ double AdversarialStep::MatmulFlops() const {
     // the G update.
     return 2 * m * (3 * d.forward - d.first_layer_forward) + m * d.forward + m * (3 * g.forward - g.first_layer_forward);
   }
-  return std::max(1, experiment_.discriminator_steps()) * d_update + g_update;
+  return k_ * d_update + g_update;
 }
 
 }  // namespace gan

@@ -4,10 +4,14 @@
 // One training iteration of the adversarial game, in either update mode of
 // gan/experiment.proto (UpdateMode):
 //
-//   Alternating (Algorithm 1 as the paper states it), repeated k times:
-//       z ~ p_z, x ~ data          D([x; G(z)]) -> D objective -> D grads -> D update
-//     then once:
-//       z ~ p_z (fresh)            D(G(z)) -> G objective -> D input grad -> G grads -> G update
+//   Alternating (Algorithm 1 as the paper states it): k D updates, then one
+//   G update, each with its own noise batch. G does not change until its own
+//   update, so G(z) of all k + 1 batches is one forward of (k + 1) m rows:
+//       z_1 .. z_k+1 ~ p_z         G(z_i) for all i, one forward
+//     for i = 1 .. k:
+//       x ~ data                   D([x; G(z_i)]) -> D objective -> D grads -> D update
+//     then:
+//       D(G(z_k+1)) -> G objective -> D input grad -> G grads of the z_k+1 rows -> G update
 //
 //   Simultaneous (the authors' code): z ~ p_z, x ~ data, one forward of
 //       D([x; G(z)]); D grads of the D objective and G grads of the G objective
@@ -54,10 +58,9 @@ class AdversarialStep {
   double MatmulFlops() const;
 
  private:
-  void SampleNoise();
-  void GeneratorForward();              // noise -> G(z) into D's fake rows
-  StepStats DiscriminatorUpdate();      // one D update on fresh data and noise
-  StepStats GeneratorUpdate();          // one G update on fresh noise
+  void GeneratorForward();                                 // noise -> G(z), g_rows_ rows
+  StepStats DiscriminatorUpdate(const float* generated);  // one D update on fresh data and G(z) [m, data_dim]
+  StepStats GeneratorUpdate();                            // the G update, on G's last m rows
   StepStats SimultaneousUpdate();
 
   Mlp& g_;
@@ -68,6 +71,8 @@ class AdversarialStep {
   Rng& noise_rng_;
   std::function<const float*()> next_data_batch_;
   int64_t m_, data_dim_;
+  int64_t k_;       // D updates per iteration (alternating)
+  int64_t g_rows_;  // rows of G's forward: (k + 1) m alternating, m simultaneous
   bool non_saturating_;
 };
 

@@ -51,7 +51,7 @@ dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc&
 class AffinePass {
  public:
   AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation)
-      : p_(p), batch_(batch), dx_(dx), dz_(dz), x_transposed_(batch * p.in) {
+      : p_(p), batch_(batch), x_data_(x), dx_(dx), dz_(dz) {
     const dnnl::memory::desc x_md = Matrix(batch, p.in), z_md = Matrix(batch, p.out);
     const dnnl::memory::desc w_md = Matrix(p.in, p.out), b_md = Matrix(1, p.out);
 
@@ -61,32 +61,29 @@ class AffinePass {
     dnnl::primitive_attr attr;
     attr.set_post_ops(post_ops);
     forward_ = MakeMatmul(x_md, w_md, &b_md, z_md, attr);
-    x_ = Bind(x_md, x);
-    forward_args_ = {{DNNL_ARG_SRC, x_},
+    forward_args_ = {{DNNL_ARG_SRC, Bind(x_md, x)},
                      {DNNL_ARG_WEIGHTS, Bind(w_md, p.weights.data())},
                      {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
                      {DNNL_ARG_DST, Bind(z_md, z)}};
 
+    // Row 0's backward products are made with the pass, others on first use.
     if (dx != nullptr) backward_data_.emplace(0, MakeBackwardData(0));
-    // x_transposed_[in, N] holds x[N, in] transposed: the reorder writes the same
-    // logical [N, in] matrix with swapped strides.
-    xt_ = Bind(TransposedMatrix(batch, p.in), x_transposed_.data());
-    transpose_x_ = dnnl::reorder(x_, xt_);
-    const dnnl::memory::desc xt_md = Matrix(p.in, batch);
-    backward_weights_ = MakeMatmul(xt_md, z_md, nullptr, w_md);
-    backward_weights_args_ = {{DNNL_ARG_SRC, Bind(xt_md, x_transposed_.data())},
-                              {DNNL_ARG_WEIGHTS, Bind(z_md, dz)},
-                              {DNNL_ARG_DST, Bind(w_md, p.weights_grad.data())}};
+    backward_weights_.emplace(0, MakeBackwardWeights(0));
   }
 
   void Forward() { forward_.execute(Cpu().stream, forward_args_); }
 
-  // Reads dz (the gradient wrt the pre-activation output).
-  void Backward(bool input_grad, bool param_grads) {
-    if (input_grad) ExecuteBackwardData(0);
+  // Rows [first_row, batch) of the backward; reads those rows of dz (the
+  // gradient wrt the pre-activation output).
+  void Backward(int64_t first_row, bool input_grad, bool param_grads) {
+    if (input_grad) {
+      auto& [matmul, args] = FindOrMake(backward_data_, first_row, [&] { return MakeBackwardData(first_row); });
+      matmul.execute(Cpu().stream, args);
+    }
     if (param_grads) {
-      transpose_x_.execute(Cpu().stream, x_, xt_);
-      backward_weights_.execute(Cpu().stream, backward_weights_args_);
+      BackwardWeights& w = FindOrMake(backward_weights_, first_row, [&] { return MakeBackwardWeights(first_row); });
+      w.transpose_x.execute(Cpu().stream, w.x, w.xt);
+      w.matmul.execute(Cpu().stream, w.args);
       // db[o] sums column o of dz over the rows in row order; the threads
       // split the columns, so the sums do not depend on the thread count.
       float* db = p_.bias_grad.data();
@@ -97,7 +94,7 @@ class AffinePass {
       for (int64_t first = 0; first < out; first += kBlock) {
         const int64_t last = std::min(out, first + kBlock);
         for (int64_t o = first; o < last; ++o) db[o] = 0.0f;
-        for (int64_t n = 0; n < rows; ++n) {
+        for (int64_t n = first_row; n < rows; ++n) {
           const float* row = dz + n * out;
 #pragma omp simd
           for (int64_t o = first; o < last; ++o) db[o] += row[o];
@@ -107,17 +104,28 @@ class AffinePass {
     Cpu().stream.wait();
   }
 
-  // dx[first_row:, :] = dz[first_row:, :] W^T, for a backward that needs the
-  // input gradient of the last rows only.
-  void BackwardDataRows(int64_t first_row) {
-    ExecuteBackwardData(first_row);
-    Cpu().stream.wait();
+ private:
+  // The weight gradient of rows [first_row, batch): x^T read from a copy
+  // transposed by a reorder (see the class comment). The memories stay bound
+  // to x_transposed when the struct moves: a moved vector keeps its buffer.
+  struct BackwardWeights {
+    std::vector<float> x_transposed;  // [in, rows]
+    dnnl::memory x, xt;               // x[first_row:, :] and the same matrix in x_transposed
+    dnnl::reorder transpose_x;
+    dnnl::matmul matmul;
+    Args args;
+  };
+
+  template <typename Map, typename Make>
+  static typename Map::mapped_type& FindOrMake(Map& map, int64_t first_row, Make make) {
+    auto it = map.find(first_row);
+    if (it == map.end()) it = map.emplace(first_row, make()).first;
+    return it->second;
   }
 
- private:
-  // The backward-data product over rows [first_row, batch). Each row of a
-  // product is computed the same whatever the number of rows, so these rows
-  // get the bits the whole-batch product gives them.
+  // Each row of a product is computed the same whatever the number of rows,
+  // so the products over rows [first_row, batch) give these rows the bits a
+  // pass of batch - first_row rows gives them.
   std::pair<dnnl::matmul, Args> MakeBackwardData(int64_t first_row) {
     const int64_t rows = batch_ - first_row;
     const dnnl::memory::desc dz_md = Matrix(rows, p_.out), wt_md = TransposedMatrix(p_.out, p_.in),
@@ -128,36 +136,41 @@ class AffinePass {
     return {MakeMatmul(dz_md, wt_md, nullptr, dx_md), std::move(args)};
   }
 
-  // Row 0's product is made with the pass; others on first use, reused after.
-  void ExecuteBackwardData(int64_t first_row) {
-    auto it = backward_data_.find(first_row);
-    if (it == backward_data_.end()) it = backward_data_.emplace(first_row, MakeBackwardData(first_row)).first;
-    it->second.first.execute(Cpu().stream, it->second.second);
+  BackwardWeights MakeBackwardWeights(int64_t first_row) {
+    const int64_t rows = batch_ - first_row;
+    BackwardWeights w;
+    w.x_transposed.resize(rows * p_.in);
+    w.x = Bind(Matrix(rows, p_.in), x_data_ + first_row * p_.in);
+    // The reorder writes the same logical [rows, in] matrix with swapped strides.
+    w.xt = Bind(TransposedMatrix(rows, p_.in), w.x_transposed.data());
+    w.transpose_x = dnnl::reorder(w.x, w.xt);
+    const dnnl::memory::desc xt_md = Matrix(p_.in, rows), dz_md = Matrix(rows, p_.out), dw_md = Matrix(p_.in, p_.out);
+    w.matmul = MakeMatmul(xt_md, dz_md, nullptr, dw_md);
+    w.args = {{DNNL_ARG_SRC, Bind(xt_md, w.x_transposed.data())},
+              {DNNL_ARG_WEIGHTS, Bind(dz_md, dz_ + first_row * p_.out)},
+              {DNNL_ARG_DST, Bind(dw_md, p_.weights_grad.data())}};
+    return w;
   }
 
   AffineParameters& p_;
   int64_t batch_;
+  float* x_data_;
   float* dx_;
   float* dz_;
-  std::vector<float> x_transposed_;  // [in, N]
-  dnnl::memory x_, xt_;              // x[N, in] (the forward's source) and its transposed copy
-  dnnl::reorder transpose_x_;
-  dnnl::matmul forward_, backward_weights_;
-  Args forward_args_, backward_weights_args_;
-  std::map<int64_t, std::pair<dnnl::matmul, Args>> backward_data_;  // by first row
+  dnnl::matmul forward_;
+  Args forward_args_;
+  // By first row.
+  std::map<int64_t, std::pair<dnnl::matmul, Args>> backward_data_;
+  std::map<int64_t, BackwardWeights> backward_weights_;
 };
 
 // A layer whose parameters are one AffinePass: its backward first turns dy
 // into dz, the gradient at the affine output, then runs the affine backward.
 class AffineLayerPass : public LayerPass {
  public:
-  void Backward(bool input_grad, bool param_grads) final {
-    GradientAtAffineOutput(0);
-    affine().Backward(input_grad, param_grads);
-  }
-  void BackwardInputRows(int64_t first_row) final {
+  void Backward(int64_t first_row, bool input_grad, bool param_grads) final {
     GradientAtAffineOutput(first_row);
-    affine().BackwardDataRows(first_row);
+    affine().Backward(first_row, input_grad, param_grads);
   }
 
  protected:
@@ -257,11 +270,8 @@ class DropoutPass : public LayerPass {
     for (int64_t i = 0; i < size_; ++i) y[i] = x[i] * mask[i];
   }
 
-  void Backward(bool input_grad, bool) override {
-    if (input_grad) BackwardInputRows(0);
-  }
-
-  void BackwardInputRows(int64_t first_row) override {
+  void Backward(int64_t first_row, bool input_grad, bool) override {
+    if (!input_grad) return;
     const int64_t begin = first_row * layer_.input_dim();
     if (!trained_) {
       std::copy(b_.dy + begin, b_.dy + size_, b_.dx + begin);

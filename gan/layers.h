@@ -53,14 +53,13 @@ class LayerPass {
   virtual ~LayerPass() = default;
   // Reads x, writes y. `training` switches dropout on.
   virtual void Forward(bool training) = 0;
-  // Reads dy (and may overwrite it) and what Forward left. Writes dx if
-  // input_grad, and sets the layer's parameter gradients if param_grads.
-  virtual void Backward(bool input_grad, bool param_grads) = 0;
-  // The input gradient of rows [first_row, batch) only, no parameter
-  // gradients: reads those rows of dy (and may overwrite them), writes those
-  // rows of dx, the same values Backward(true, false) gives them. For the
-  // simultaneous step, which needs D's input gradient for its generated rows.
-  virtual void BackwardInputRows(int64_t first_row) = 0;
+  // Backward over rows [first_row, batch) alone, as if they were a batch of
+  // their own: reads those rows of dy (and may overwrite them) and what
+  // Forward left; writes those rows of dx if input_grad, and sets the layer's
+  // parameter gradients from those rows if param_grads. Other rows are left
+  // as they were. first_row > 0 serves the steps that put several batches
+  // through one forward (gan/adversarial_step.h).
+  virtual void Backward(int64_t first_row, bool input_grad, bool param_grads) = 0;
 };
 
 class Layer {

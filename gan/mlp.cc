@@ -68,19 +68,14 @@ void Mlp::Forward(int64_t batch, bool training) {
   for (auto& layer : PassFor(batch).layers) layer->Forward(training);
 }
 
-void Mlp::Backward(int64_t batch, bool input_grad, bool param_grads) {
+void Mlp::BackwardRows(int64_t batch, int64_t first_row, bool input_grad, bool param_grads) {
   Pass& pass = PassFor(batch);
   // Layer i needs its input gradient only if something below it uses it: the
   // caller, or a layer with parameters whose gradients are wanted.
   for (size_t i = pass.layers.size(); i-- > 0;) {
     const bool below_has_parameters = static_cast<int64_t>(i) > first_parameter_layer_;
-    pass.layers[i]->Backward(input_grad || (param_grads && below_has_parameters), param_grads);
+    pass.layers[i]->Backward(first_row, input_grad || (param_grads && below_has_parameters), param_grads);
   }
-}
-
-void Mlp::BackwardInputRows(int64_t batch, int64_t first_row) {
-  Pass& pass = PassFor(batch);
-  for (size_t i = pass.layers.size(); i-- > 0;) pass.layers[i]->BackwardInputRows(first_row);
 }
 
 namespace {

@@ -42,12 +42,13 @@ class Mlp {
   // the discriminator's input gradient only. Overwrites the gradients of the
   // hidden layers (and OutputGrad), keeps what Forward computed, so one
   // Forward may be followed by several Backwards.
-  void Backward(int64_t batch, bool input_grad, bool param_grads);
-  // Backward(batch, true, false) for rows [first_row, batch) only: reads
-  // those rows of OutputGrad, writes those rows of InputGrad (the values
-  // Backward would give them) and leaves the other rows' gradients as they
-  // were. 0 <= first_row < batch.
-  void BackwardInputRows(int64_t batch, int64_t first_row);
+  void Backward(int64_t batch, bool input_grad, bool param_grads) { BackwardRows(batch, 0, input_grad, param_grads); }
+  // Backward over rows [first_row, batch) alone, as if they were a batch of
+  // their own (the values a pass of batch - first_row rows would give): reads
+  // those rows of OutputGrad, writes those rows of InputGrad if input_grad and
+  // the parameter gradients of those rows if param_grads, and leaves the other
+  // rows' gradients as they were. 0 <= first_row < batch.
+  void BackwardRows(int64_t batch, int64_t first_row, bool input_grad, bool param_grads);
 
   // Inference-mode outputs [rows, out] for input [rows, in], in batches of at
   // most 500 rows, so passes exist for at most two batch sizes.
