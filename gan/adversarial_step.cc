@@ -47,7 +47,7 @@ void AdversarialStep::GeneratorForward() {
   g_.Forward(g_rows_, /*training=*/true);
 }
 
-StepStats AdversarialStep::DiscriminatorUpdate(const float* generated) {
+StepStats AdversarialStep::DiscriminatorGradients(const float* generated) {
   float* d_in = d_.Input(2 * m_);  // [2m, data_dim]: data rows, then generated rows
   const float* x = next_data_batch_();
   std::copy(x, x + m_ * data_dim_, d_in);
@@ -59,6 +59,11 @@ StepStats AdversarialStep::DiscriminatorUpdate(const float* generated) {
   stats.d_loss = d.value;
   stats.mean_d_real = d.mean_d;
   d_.Backward(2 * m_, /*input_grad=*/false, /*param_grads=*/true);
+  return stats;
+}
+
+StepStats AdversarialStep::DiscriminatorUpdate(const float* generated) {
+  const StepStats stats = DiscriminatorGradients(generated);
   d_opt_.Step();
   d_.ApplyConstraints();
   return stats;
@@ -82,22 +87,12 @@ StepStats AdversarialStep::GeneratorUpdate() {
 
 StepStats AdversarialStep::SimultaneousUpdate() {
   GeneratorForward();
-  float* d_in = d_.Input(2 * m_);
-  const float* x = next_data_batch_();
-  std::copy(x, x + m_ * data_dim_, d_in);
-  std::copy(g_.Output(m_), g_.Output(m_) + m_ * data_dim_, d_in + m_ * data_dim_);
-  d_.Forward(2 * m_, /*training=*/true);
-
-  StepStats stats;
-  float* d_out_grad = d_.OutputGrad(2 * m_);  // [2m, 1]
-  const float* logits = d_.Output(2 * m_);
-  const Objective d = DiscriminatorObjective(logits, m_, d_out_grad, &stats.mean_d_fake);
-  stats.d_loss = d.value;
-  stats.mean_d_real = d.mean_d;
-  d_.Backward(2 * m_, /*input_grad=*/false, /*param_grads=*/true);
+  StepStats stats = DiscriminatorGradients(g_.Output(m_));
 
   // The G objective from the same forward pass. It depends on the generated
   // rows only, so only their input gradient is computed.
+  float* d_out_grad = d_.OutputGrad(2 * m_);  // [2m, 1]
+  const float* logits = d_.Output(2 * m_);
   stats.g_loss = GeneratorObjective(logits + m_, m_, non_saturating_, d_out_grad + m_).value;
   d_.BackwardRows(2 * m_, /*first_row=*/m_, /*input_grad=*/true, /*param_grads=*/false);
   const float* fake_input_grad = d_.InputGrad(2 * m_) + m_ * data_dim_;

@@ -59,7 +59,10 @@ class AdversarialStep {
 
  private:
   void GeneratorForward();                                 // noise -> G(z), g_rows_ rows
-  StepStats DiscriminatorUpdate(const float* generated);  // one D update on fresh data and G(z) [m, data_dim]
+  // D's objective on fresh data and G(z) [m, data_dim], and D's parameter
+  // gradients; leaves D's 2m-row pass (logits, output gradient) in place.
+  StepStats DiscriminatorGradients(const float* generated);
+  StepStats DiscriminatorUpdate(const float* generated);  // the above, then the D update
   StepStats GeneratorUpdate();                            // the G update, on G's last m rows
   StepStats SimultaneousUpdate();
 

@@ -179,15 +179,11 @@ BENCHMARK(BM_MnistIterationAgainstGemms)->Unit(benchmark::kMillisecond)->UseReal
 // The part of an iteration that is not matrix products: one SGD update of
 // both nets' parameters (memory-bound: reads w, g, v and writes w, v).
 void BM_MnistSgdUpdate(benchmark::State& state) {
-  proto::Experiment experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
-  const std::vector<float> pixel_mean(784, 0.13f);
-  auto g = BuildMlp(experiment.generator(), experiment.noise_dim(), 1, &pixel_mean).value();
-  auto d = BuildMlp(experiment.discriminator(), 784, 2).value();
-  auto g_opt = MakeOptimizer(experiment.generator_optimizer(), g->Parameters()).value();
-  auto d_opt = MakeOptimizer(experiment.discriminator_optimizer(), d->Parameters()).value();
+  std::unique_ptr<MnistStep> s = MakeMnistStep(proto::ALTERNATING, state);
+  if (s == nullptr) return;
   for (auto _ : state) {
-    g_opt->Step();
-    d_opt->Step();
+    s->g_opt->Step();
+    s->d_opt->Step();
   }
 }
 BENCHMARK(BM_MnistSgdUpdate)->Unit(benchmark::kMillisecond)->UseRealTime();
