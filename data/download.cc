@@ -1,7 +1,6 @@
 #include "data/download.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -38,21 +37,6 @@ size_t WriteToFile(char* data, size_t size, size_t count, void* file) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> Md5OfFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(context.get(), EVP_md5(), nullptr);
-  char buffer[1 << 16];
-  while (file.read(buffer, sizeof(buffer)) || file.gcount() > 0) EVP_DigestUpdate(context.get(), buffer, file.gcount());
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest, &length);
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) absl::StrAppend(&hex, absl::Hex(digest[i], absl::kZeroPad2));
-  return hex;
-}
 
 absl::Status DownloadFiles(const std::string& base_url, const std::vector<RemoteFile>& files, const std::string& dir) {
   if (absl::Status made = MakeDirs(dir); !made.ok()) return made;

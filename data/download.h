@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "data/file_digest.h"  // Md5OfFile
 
 namespace gan::data {
 
@@ -17,9 +18,6 @@ struct RemoteFile {
   std::string name;  // file name in the destination directory
   std::string md5;   // lower-case hex
 };
-
-// The MD5 of a file's content, lower-case hex.
-absl::StatusOr<std::string> Md5OfFile(const std::string& path);
 
 // Fetches base_url + name for each file not already in `dir` with the right
 // MD5, into `dir` (created if needed). A file is written to a temporary name

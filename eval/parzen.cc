@@ -52,13 +52,21 @@ absl::StatusOr<ParzenReport> ParzenProtocol(const ParzenWindow& window, const fl
   }
   const size_t best = std::max_element(report.valid_means.begin(), report.valid_means.end()) - report.valid_means.begin();
   report.sigma = sigmas[best];
-  const std::vector<double> ll = window.LogLikelihoods(test, n_test, {report.sigma})[0];
+  const MeanAndError test_row = MeanLogLikelihood(window, test, n_test, report.sigma);
+  report.test_mean = test_row.mean;
+  report.test_std_error = test_row.std_error;
+  return report;
+}
+
+MeanAndError MeanLogLikelihood(const ParzenWindow& window, const float* points, int64_t m, double sigma) {
+  const std::vector<double> ll = window.LogLikelihoods(points, m, {sigma})[0];
   double sum = 0, sum_sq = 0;
   for (double v : ll) sum += v;
-  report.test_mean = sum / n_test;
-  for (double v : ll) sum_sq += (v - report.test_mean) * (v - report.test_mean);
-  report.test_std_error = std::sqrt(sum_sq / n_test) / std::sqrt(static_cast<double>(n_test));
-  return report;
+  MeanAndError result;
+  result.mean = sum / m;
+  for (double v : ll) sum_sq += (v - result.mean) * (v - result.mean);
+  result.std_error = std::sqrt(sum_sq / m) / std::sqrt(static_cast<double>(m));
+  return result;
 }
 
 }  // namespace gan::eval

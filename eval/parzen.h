@@ -39,6 +39,14 @@ struct ParzenReport {
   double test_std_error = 0;        // std / sqrt(n_test)
 };
 
+// The mean log-likelihood of points [m, d] (m >= 2) at one sigma, and its
+// standard error (std / sqrt(m)).
+struct MeanAndError {
+  double mean = 0;
+  double std_error = 0;
+};
+MeanAndError MeanLogLikelihood(const ParzenWindow& window, const float* points, int64_t m, double sigma);
+
 // The paper's sigma grid: 10 values log-spaced from 0.1 to 1.0.
 std::vector<double> PaperSigmaGrid();
 

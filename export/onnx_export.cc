@@ -4,7 +4,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "data/file_bytes.h"
+#include "gan/experiment.h"
+#include "gan/noise.h"
 #include "onnx/checker.h"
 #include "onnx/shape_inference/implementation.h"
 
@@ -104,11 +107,17 @@ onnx::ModelProto NewModel(const TrainedModel& model, const data::ImageShape& sha
   const std::pair<std::string, std::string> properties[] = {
       {"experiment", e.name()},
       {"network", network},
-      {"update_mode", e.update_mode() == proto::SIMULTANEOUS ? "simultaneous" : "alternating"},
+      {"update_mode", UpdateModeName(e.update_mode())},
+      {"seed", absl::StrCat(e.seed())},
       {"image_channels", absl::StrCat(shape.channels)},
       {"image_height", absl::StrCat(shape.height)},
       {"image_width", absl::StrCat(shape.width)},
-      {"noise_distribution", e.noise() == proto::UNIFORM ? "uniform(-1, 1)" : "normal(0, 1)"},
+      {"noise_distribution", NoiseKind(e.noise())},
+      {"noise_description", DescribeNoise(e.noise())},
+      {e.noise().has_uniform() ? "noise_low" : "noise_mean",
+       absl::StrFormat("%.17g", e.noise().has_uniform() ? e.noise().uniform().low() : e.noise().normal().mean())},
+      {e.noise().has_uniform() ? "noise_high" : "noise_stddev",
+       absl::StrFormat("%.17g", e.noise().has_uniform() ? e.noise().uniform().high() : e.noise().normal().stddev())},
       {"noise_dim", absl::StrCat(e.noise_dim())},
       {"training_step", absl::StrCat(model.step)},
   };
@@ -155,6 +164,17 @@ absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const 
   SetTensorType(graph->add_output(), "logit", 1);
   SetTensorType(graph->add_output(), "probability", 1);
   return proto;
+}
+
+absl::Status AddMetadata(onnx::ModelProto& model, const std::string& key, const std::string& value) {
+  if (key.empty()) return absl::InvalidArgumentError("a metadata key must not be empty");
+  for (const onnx::StringStringEntryProto& entry : model.metadata_props()) {
+    if (entry.key() == key) return absl::InvalidArgumentError(absl::StrCat("metadata '", key, "' is already set (to '", entry.value(), "')"));
+  }
+  onnx::StringStringEntryProto* entry = model.add_metadata_props();
+  entry->set_key(key);
+  entry->set_value(value);
+  return absl::OkStatus();
 }
 
 absl::Status CheckModel(const onnx::ModelProto& model) {

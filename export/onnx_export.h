@@ -26,11 +26,17 @@ namespace gan::exporter {
 constexpr int64_t kOpsetVersion = 17;
 constexpr int64_t kIrVersion = 8;
 
-// The model's metadata_props: experiment, update_mode, image_channels,
-// image_height, image_width, noise_distribution, noise_dim, training_step,
-// network ("generator" or "discriminator").
+// The model's metadata_props: experiment, network ("generator" or
+// "discriminator"), update_mode, seed, image_channels, image_height,
+// image_width, noise_dim, noise_distribution ("uniform" with noise_low and
+// noise_high, or "normal" with noise_mean and noise_stddev),
+// noise_description, training_step.
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape);
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape);
+
+// Adds one metadata property; a key the model already has is an error (the
+// exporter's own keys describe the nets and cannot be overridden).
+absl::Status AddMetadata(onnx::ModelProto& model, const std::string& key, const std::string& value);
 
 // The ONNX checker and strict shape inference, in C++; the error says which
 // check failed and why.

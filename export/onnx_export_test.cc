@@ -1,6 +1,7 @@
 // The exported models pass the ONNX checker and shape inference in C++, and
 // ONNX Runtime (Node.js) computes what our own inference forward computes.
 #include "export/onnx_export.h"
+#include "export/onnxruntime_runner.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "gan/experiment.h"
+#include "gan/noise.h"
 #include "gtest/gtest.h"
 
 namespace gan::exporter {
@@ -38,37 +40,14 @@ TrainedModel PaperModel() {
 
 std::string TempPath(const std::string& name) { return std::string(std::getenv("TEST_TMPDIR")) + "/" + name; }
 
-void WriteFloats(const std::string& path, const std::vector<float>& values) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
-}
-
-struct RuntimeResult {
-  double max_abs_diff = -1, mean_ms = -1;
-};
-
-// Runs export/run_onnxruntime.js; fails the test if it does not print its line.
-RuntimeResult RunInOnnxRuntime(const std::string& model_path, const std::string& input_name, const std::vector<float>& input,
-                               int64_t rows, int64_t columns, const std::string& output_name, const std::vector<float>& expected,
-                               int repeats = 1) {
-  const std::string input_path = TempPath(input_name + ".f32"), expected_path = TempPath(output_name + ".expected.f32");
-  WriteFloats(input_path, input);
-  WriteFloats(expected_path, expected);
-  // Absolute: node resolves a relative module path against the script's directory.
-  const std::string ort_dir = std::filesystem::absolute("third_party/onnxruntime/node_modules/onnxruntime-node").string();
-  const std::string command = "node export/run_onnxruntime.js " + ort_dir + " " + model_path + " " + input_name + " " +
-                              input_path + " " + std::to_string(rows) + " " + std::to_string(columns) + " " + output_name + " " +
-                              expected_path + " " + std::to_string(repeats);
-  RuntimeResult result;
-  std::FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) {
-    ADD_FAILURE() << "cannot run: " << command;
-    return result;
-  }
-  if (std::fscanf(pipe, "max_abs_diff %lf mean_ms %lf", &result.max_abs_diff, &result.mean_ms) != 2) {
-    ADD_FAILURE() << "no result from: " << command << " (is onnxruntime-node installed? run setup.sh)";
-  }
-  EXPECT_EQ(pclose(pipe), 0) << command;
-  return result;
+// Runs the model in ONNX Runtime against our own values; a failure to run fails the test.
+RuntimeResult Compare(const std::string& model_path, const std::string& input_name, const std::vector<float>& input,
+                      int64_t rows, int64_t columns, const std::string& output_name, const std::vector<float>& expected,
+                      int repeats = 1) {
+  absl::StatusOr<RuntimeResult> result =
+      RunInOnnxRuntime(model_path, input_name, input, rows, columns, output_name, &expected, repeats);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *result : RuntimeResult{};
 }
 
 TEST(OnnxExportTest, GeneratorPassesCheckerAndShapeInference) {
@@ -83,10 +62,27 @@ TEST(OnnxExportTest, GeneratorPassesCheckerAndShapeInference) {
   EXPECT_EQ(metadata["image_height"], "28");
   EXPECT_EQ(metadata["image_channels"], "1");
   EXPECT_EQ(metadata["noise_dim"], "100");
-  EXPECT_EQ(metadata["noise_distribution"], "normal(0, 1)");
+  // The authors' MNIST noise, read from the experiment.
+  EXPECT_EQ(metadata["noise_distribution"], "uniform");
+  EXPECT_EQ(metadata["noise_low"], "-1.7320508075688772");
+  EXPECT_EQ(metadata["noise_high"], "1.7320508075688772");
+  EXPECT_EQ(metadata["noise_description"], "uniform on [-1.7320508075688772, 1.7320508075688772]");
   EXPECT_EQ(metadata["training_step"], "1234");
+  EXPECT_EQ(metadata["seed"], "1");
   EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
   EXPECT_EQ(proto.graph().output(0).type().tensor_type().shape().dim(1).dim_value(), 784);
+}
+
+TEST(OnnxExportTest, MetadataIsAddedOnceAndNeverOverridesTheExporters) {
+  TrainedModel model = PaperModel();
+  onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
+  ASSERT_TRUE(AddMetadata(proto, "epoch", "600").ok());
+  EXPECT_EQ(proto.metadata_props(proto.metadata_props_size() - 1).value(), "600");
+  const absl::Status again = AddMetadata(proto, "epoch", "601");
+  EXPECT_FALSE(again.ok());
+  EXPECT_NE(again.message().find("'epoch' is already set (to '600')"), std::string::npos) << again;
+  EXPECT_FALSE(AddMetadata(proto, "noise_low", "0").ok());
+  EXPECT_FALSE(AddMetadata(proto, "", "x").ok());
 }
 
 TEST(OnnxExportTest, CheckerRefusesABrokenModel) {
@@ -104,7 +100,7 @@ TEST(OnnxExportTest, GeneratorInOnnxRuntimeMatchesOurForward) {
     Rng rng(rows);
     const std::vector<float> z = DrawNoise(model.experiment, rng, rows);
     const std::vector<float> ours = model.generator->Infer(z.data(), rows);
-    const RuntimeResult result = RunInOnnxRuntime(path, "z", z, rows, 100, "x", ours);
+    const RuntimeResult result = Compare(path, "z", z, rows, 100, "x", ours);
     EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
     EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
   }
@@ -120,7 +116,7 @@ TEST(OnnxExportTest, DiscriminatorInOnnxRuntimeMatchesOurForward) {
     std::vector<float> x(rows * 784);
     Rng(rows + 10).FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.0f, 1.0f);
     const std::vector<float> logits = model.discriminator->Infer(x.data(), rows);
-    const RuntimeResult result = RunInOnnxRuntime(path, "x", x, rows, 784, "logit", logits);
+    const RuntimeResult result = Compare(path, "x", x, rows, 784, "logit", logits);
     EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
     EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
   }
@@ -135,7 +131,7 @@ TEST(OnnxExportTest, ComparisonDetectsADifferentModel) {
   model.generator->Parameters()[0].value[0] += 1.0f;
   Rng rng(5);
   const std::vector<float> z = DrawNoise(model.experiment, rng, 7);
-  const RuntimeResult result = RunInOnnxRuntime(path, "z", z, 7, 100, "x", model.generator->Infer(z.data(), 7));
+  const RuntimeResult result = Compare(path, "z", z, 7, 100, "x", model.generator->Infer(z.data(), 7));
   EXPECT_GT(result.max_abs_diff, 1e-5);
 }
 

@@ -1,10 +1,12 @@
 // Runs an ONNX model in ONNX Runtime (Node.js) on float32 inputs from a file
-// and compares an output with the values our C++ forward pass computed.
+// and compares an output with the values our C++ forward pass computed, or
+// writes the output to a file.
 //
 //   node run_onnxruntime.js <onnxruntime-node dir> <model.onnx> <input name> <input.f32> <rows> <columns>
-//                           <output name> <expected.f32> [repeats]
+//                           <output name> <expected.f32 | write:output.f32> [repeats]
 //
-// Prints one line: "max_abs_diff <value> mean_ms <milliseconds per run>".
+// Prints one line: "max_abs_diff <value> mean_ms <milliseconds per run>", or
+// with write: "wrote <values> mean_ms <milliseconds per run>".
 // Exits non-zero on any error (missing file, shape mismatch, runtime error).
 'use strict';
 const fs = require('fs');
@@ -22,7 +24,7 @@ async function main() {
   const rows = Number(rowsText), columns = Number(columnsText), repeats = Number(repeatsText || 1);
   const input = readFloats(inputPath);
   if (input.length !== rows * columns) throw new Error(`${inputPath}: ${input.length} values, not ${rows} x ${columns}`);
-  const expected = readFloats(expectedPath);
+  const writePath = expectedPath.startsWith('write:') ? expectedPath.slice('write:'.length) : null;
   const session = await ort.InferenceSession.create(modelPath);
   const feeds = {[inputName]: new ort.Tensor('float32', input, [rows, columns])};
   let results = await session.run(feeds);  // warm-up, and the result compared
@@ -31,6 +33,13 @@ async function main() {
   const meanMs = Number(process.hrtime.bigint() - start) / 1e6 / repeats;
   const output = results[outputName];
   if (!output) throw new Error(`the model has no output '${outputName}'`);
+  if (writePath) {
+    const values = Float32Array.from(output.data);
+    fs.writeFileSync(writePath, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+    console.log(`wrote ${values.length} mean_ms ${meanMs}`);
+    return;
+  }
+  const expected = readFloats(expectedPath);
   if (output.data.length !== expected.length) {
     throw new Error(`output '${outputName}' has ${output.data.length} values, expected ${expected.length}`);
   }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gan/loss.h"
+#include "gan/noise.h"
 
 namespace gan {
 
@@ -26,14 +27,6 @@ AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& 
   } else {
     d_.Input(m_);
     g_.BackwardRows(g_rows_, g_rows_ - m_, /*input_grad=*/false, /*param_grads=*/true);
-  }
-}
-
-void FillNoise(proto::NoiseDistribution distribution, Rng& rng, float* z, int64_t n) {
-  if (distribution == proto::UNIFORM) {
-    rng.FillUniform(z, n, -1.0f, 1.0f);
-  } else {
-    rng.FillNormal(z, n);
   }
 }
 

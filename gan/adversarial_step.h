@@ -39,10 +39,6 @@ struct StepStats {
   double mean_d_fake = 0;  // mean D(G(z)) in the D evaluation
 };
 
-// Fills z[0, n) with the experiment's noise: standard normal, or uniform in
-// [-1, 1]. The one place noise is drawn, for training and sampling alike.
-void FillNoise(proto::NoiseDistribution distribution, Rng& rng, float* z, int64_t n);
-
 class AdversarialStep {
  public:
   // next_data_batch returns m data rows [m, data_dim]; it is called once per D

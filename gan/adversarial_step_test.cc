@@ -37,6 +37,7 @@ class RecordingOptimizer : public Optimizer {
 
 constexpr char kSmallExperiment[] = R"(
   name: "small" noise_dim: 3 batch_size: 4
+  noise { normal { mean: 0 stddev: 1 } }
   generator {
     layers { linear { units: 6 activation: RELU weight_irange: 0.8 bias: 0.1 } }
     layers { linear { units: 5 activation: SIGMOID weight_irange: 0.8 } }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "gan/noise.h"
 #include "google/protobuf/text_format.h"
 
 namespace gan {
@@ -54,11 +55,19 @@ absl::StatusOr<proto::Experiment> LoadExperiment(const std::string& name_or_path
 
 absl::Status ValidateExperiment(const proto::Experiment& e) {
   if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
+  if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) return noise;
   if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
   if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
   if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");
   if (e.data().dataset().empty()) return absl::InvalidArgumentError("experiment: data.dataset is not set");
+  for (int p = 0; p < e.phases_size(); ++p) {
+    if (e.phases(p).epochs() <= 0) return absl::InvalidArgumentError(absl::StrCat("experiment: phases[", p, "].epochs must be positive"));
+  }
   return absl::OkStatus();
+}
+
+const char* UpdateModeName(proto::UpdateMode mode) {
+  return mode == proto::SIMULTANEOUS ? "simultaneous" : "alternating";
 }
 
 }  // namespace gan

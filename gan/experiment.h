@@ -23,6 +23,9 @@ absl::StatusOr<proto::Experiment> LoadExperiment(const std::string& name_or_path
 // Checks what the trainer needs of an experiment; errors name the field.
 absl::Status ValidateExperiment(const proto::Experiment& experiment);
 
+// "alternating" or "simultaneous", as flags, logs and metadata spell them.
+const char* UpdateModeName(proto::UpdateMode mode);
+
 }  // namespace gan
 
 #endif  // GAN_EXPERIMENT_H_

@@ -31,8 +31,10 @@ void SgdMomentum::Step() {
       w[i] += v[i];
     }
   }
+  updates_ += 1;
   if (config_.lr_decay_factor() > 0) {
-    learning_rate_ = std::max(learning_rate_ / config_.lr_decay_factor(), double{config_.min_learning_rate()});
+    learning_rate_ = std::max(double{config_.learning_rate()} / std::pow(config_.lr_decay_factor(), updates_),
+                              double{config_.min_learning_rate()});
   }
 }
 

@@ -27,17 +27,19 @@ class Optimizer {
   virtual std::vector<double*> StateScalars() = 0;
 };
 
-// v <- momentum * v - lr * g; w <- w + v (pylearn2's rule). After each update
-// lr <- max(lr / lr_decay_factor, min_learning_rate). Momentum follows a linear
-// ramp over epochs, from initial at momentum_start_epoch to final at
-// momentum_saturate_epoch.
+// v <- momentum * v - lr * g; w <- w + v (pylearn2's rule). After the t-th
+// update lr = max(lr0 / lr_decay_factor^t, min_learning_rate), in double
+// precision as pylearn2's ExponentDecay computed it (lr0 is the float the
+// experiment holds, as the authors' float32 learning rate was). Momentum
+// follows a linear ramp over epochs, from initial at momentum_start_epoch to
+// final at momentum_saturate_epoch.
 class SgdMomentum : public Optimizer {
  public:
   SgdMomentum(std::vector<ParameterRef> params, const proto::SgdMomentum& config);
   void Step() override;
   void StartEpoch(int epoch) override;
   std::vector<std::vector<float>*> StateTensors() override;
-  std::vector<double*> StateScalars() override { return {&learning_rate_, &momentum_}; }
+  std::vector<double*> StateScalars() override { return {&learning_rate_, &momentum_, &updates_}; }
 
   double learning_rate() const { return learning_rate_; }
   double momentum() const { return momentum_; }
@@ -47,6 +49,7 @@ class SgdMomentum : public Optimizer {
   proto::SgdMomentum config_;
   std::vector<std::vector<float>> velocity_;
   double learning_rate_, momentum_;
+  double updates_ = 0;  // t: updates made so far
 };
 
 // Adam (Kingma & Ba 2015) with bias correction.

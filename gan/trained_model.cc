@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "gan/adversarial_step.h"
 #include "gan/checkpoint.h"
 #include "gan/experiment.h"
+#include "gan/noise.h"
 
 namespace gan {
 
@@ -18,6 +18,9 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   if (!text.ok()) return text.status();
   absl::StatusOr<proto::Experiment> experiment = ParseExperiment(*text, checkpoint_path + " (its experiment)");
   if (!experiment.ok()) return experiment.status();
+  if (absl::Status noise = ValidateNoise(experiment->noise()); !noise.ok()) {
+    return absl::DataLossError(absl::StrCat(checkpoint_path, " (its experiment): ", noise.message()));
+  }
   absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
   if (!step.ok()) return step.status();
   if (step->size() != 1) return absl::DataLossError(absl::StrCat(checkpoint_path, ": malformed 'step'"));
@@ -67,12 +70,6 @@ absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& g
     }
   }
   return absl::OkStatus();
-}
-
-std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count) {
-  std::vector<float> z(count * experiment.noise_dim());
-  FillNoise(experiment.noise(), rng, z.data(), static_cast<int64_t>(z.size()));
-  return z;
 }
 
 }  // namespace gan

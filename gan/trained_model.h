@@ -31,9 +31,6 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
 // checkpoint and the first tensor that differs.
 absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator);
 
-// `count` noise vectors [count, noise_dim] from the experiment's distribution.
-std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
-
 // The seed of the noise whose samples measure a generator (//tools:evaluate's
 // default, //tools:train's Parzen reports), so both give the same figure.
 inline constexpr uint64_t kEvaluationNoiseSeed = 1;

@@ -13,6 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "eval/image_grid.h"
 #include "gan/checkpoint.h"
+#include "gan/experiment.h"
+#include "gan/noise.h"
 #include "google/protobuf/text_format.h"
 
 namespace gan {
@@ -67,13 +69,12 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const proto::Experiment
 
 absl::Status Trainer::Build() {
   const proto::Experiment& e = experiment_;
-  if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
-  if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
-  if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
-  if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");
+  if (absl::Status valid = ValidateExperiment(e); !valid.ok()) return valid;
   if (train_.rows() < e.batch_size()) {
     return absl::InvalidArgumentError(absl::StrCat("the training set has ", train_.rows(), " examples, fewer than one batch of ", e.batch_size()));
   }
+  phase_last_epoch_ = {e.epochs()};
+  for (const proto::Phase& phase : e.phases()) phase_last_epoch_.push_back(phase_last_epoch_.back() + phase.epochs());
   const std::vector<float> pixel_mean = train_.PixelMean();
   // Separate streams of the one seed for G's and D's weights, the batches and the noise.
   absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(e.generator(), e.noise_dim(), e.seed() * 4 + 2, &pixel_mean);
@@ -86,15 +87,12 @@ absl::Status Trainer::Build() {
     return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train_.dim()));
   }
   if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
-  absl::StatusOr<std::unique_ptr<Optimizer>> g_opt = MakeOptimizer(e.generator_optimizer(), g_->Parameters());
-  if (!g_opt.ok()) return absl::Status(g_opt.status().code(), absl::StrCat("generator_optimizer: ", g_opt.status().message()));
-  absl::StatusOr<std::unique_ptr<Optimizer>> d_opt = MakeOptimizer(e.discriminator_optimizer(), d_->Parameters());
-  if (!d_opt.ok()) return absl::Status(d_opt.status().code(), absl::StrCat("discriminator_optimizer: ", d_opt.status().message()));
-  g_opt_ = *std::move(g_opt);
-  d_opt_ = *std::move(d_opt);
   batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), e.seed() * 4);
-  step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, *g_opt_, *d_opt_, experiment_, noise_rng_,
-                                                   [this] { return batcher_->Next(); });
+  // Every phase's optimisers are made once here, so a config error shows
+  // before any training; the run then makes them afresh as it enters phases.
+  for (int phase = static_cast<int>(phase_last_epoch_.size()) - 1; phase >= 0; --phase) {
+    if (absl::Status entered = EnterPhase(phase); !entered.ok()) return entered;
+  }
   const int k = e.update_mode() == proto::SIMULTANEOUS ? 1 : std::max(1, e.discriminator_steps());
   steps_per_epoch_ = std::max<int64_t>(1, batcher_->batches_per_epoch() / k);
   fixed_noise_.resize(100 * e.noise_dim());
@@ -105,6 +103,56 @@ absl::Status Trainer::Build() {
     if (absl::Status made = MakeDir(options_.output_dir + "/samples"); !made.ok()) return made;
   }
   return absl::OkStatus();
+}
+
+int Trainer::PhaseOfEpoch(int64_t epoch) const {
+  int phase = 0;
+  while (phase + 1 < static_cast<int>(phase_last_epoch_.size()) && epoch > phase_last_epoch_[phase]) ++phase;
+  return phase;
+}
+
+int Trainer::OptimizerSource(int which, int phase) const {
+  for (int p = phase; p >= 1; --p) {
+    const proto::Phase& config = experiment_.phases(p - 1);
+    if (which == 0 ? config.has_generator_optimizer() : config.has_discriminator_optimizer()) return p;
+  }
+  return 0;
+}
+
+absl::Status Trainer::EnterPhase(int phase) {
+  bool changed = false;
+  for (int which = 0; which < 2; ++which) {
+    const int source = OptimizerSource(which, phase);
+    if (source == optimizer_source_[which]) continue;
+    const char* name = which == 0 ? "generator_optimizer" : "discriminator_optimizer";
+    const proto::Optimizer& config =
+        source == 0 ? (which == 0 ? experiment_.generator_optimizer() : experiment_.discriminator_optimizer())
+                    : (which == 0 ? experiment_.phases(source - 1).generator_optimizer()
+                                  : experiment_.phases(source - 1).discriminator_optimizer());
+    absl::StatusOr<std::unique_ptr<Optimizer>> made = MakeOptimizer(config, (which == 0 ? g_ : d_)->Parameters());
+    if (!made.ok()) {
+      const std::string where = source == 0 ? name : absl::StrCat("phases[", source - 1, "].", name);
+      return absl::Status(made.status().code(), absl::StrCat(where, ": ", made.status().message()));
+    }
+    (which == 0 ? g_opt_ : d_opt_) = *std::move(made);
+    optimizer_source_[which] = source;
+    changed = true;
+  }
+  phase_ = phase;
+  if (changed) {
+    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, *g_opt_, *d_opt_, experiment_, noise_rng_,
+                                                     [this] { return batcher_->Next(); });
+  }
+  return absl::OkStatus();
+}
+
+void Trainer::StartEpoch(int64_t epoch) {
+  // Each optimiser's schedule counts epochs from the first of the phase that started it.
+  for (int which = 0; which < 2; ++which) {
+    const int source = optimizer_source_[which];
+    const int64_t first_epoch = source == 0 ? 1 : phase_last_epoch_[source - 1] + 1;
+    (which == 0 ? g_opt_ : d_opt_)->StartEpoch(static_cast<int>(epoch - first_epoch + 1));
+  }
 }
 
 std::vector<Rng*> Trainer::Generators() {
@@ -118,6 +166,9 @@ absl::Status Trainer::SaveCheckpoint(const std::string& path) {
   CheckpointWriter writer;
   writer.AddString("experiment", ExperimentKey(experiment_));
   writer.AddU64s("step", {static_cast<uint64_t>(step_)});
+  // The phase whose optimisers the state below belongs to, and its first epoch.
+  writer.AddU64s("phase", {static_cast<uint64_t>(phase_), static_cast<uint64_t>(phase_ == 0 ? 1 : phase_last_epoch_[phase_ - 1] + 1)});
+  writer.AddDoubles("best", {best_selection_, static_cast<double>(best_epoch_)});
   for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
     for (const ParameterRef& p : mlp->Parameters()) writer.AddFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
     const std::vector<std::vector<float>*> tensors = opt->StateTensors();
@@ -152,6 +203,24 @@ absl::Status Trainer::LoadCheckpoint(const std::string& path) {
   absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
   if (!step.ok()) return step.status();
   if (step->size() != 1) return absl::DataLossError(absl::StrCat(path, ": malformed 'step'"));
+  // The optimisers of the phase of the last step taken.
+  const int64_t last_epoch = std::max<int64_t>(1, (static_cast<int64_t>((*step)[0]) + steps_per_epoch_ - 1) / steps_per_epoch_);
+  const int phase = PhaseOfEpoch(last_epoch);
+  const uint64_t phase_first_epoch = phase == 0 ? 1 : phase_last_epoch_[phase - 1] + 1;
+  absl::StatusOr<std::vector<uint64_t>> saved_phase = reader->ReadU64s("phase");
+  if (!saved_phase.ok()) return saved_phase.status();
+  if (saved_phase->size() != 2) return absl::DataLossError(absl::StrCat(path, ": malformed 'phase'"));
+  if ((*saved_phase)[0] != static_cast<uint64_t>(phase) || (*saved_phase)[1] != phase_first_epoch) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": was written in phase ", (*saved_phase)[0], " (from epoch ", (*saved_phase)[1], "), but with these epochs its step ",
+        (*step)[0], " falls in phase ", phase, " (from epoch ", phase_first_epoch, "); --epochs may only change before the first phase ends"));
+  }
+  if (absl::Status entered = EnterPhase(phase); !entered.ok()) return entered;
+  absl::StatusOr<std::vector<double>> best = reader->ReadDoubles("best");
+  if (!best.ok()) return best.status();
+  if (best->size() != 2) return absl::DataLossError(absl::StrCat(path, ": malformed 'best'"));
+  best_selection_ = (*best)[0];
+  best_epoch_ = static_cast<int64_t>((*best)[1]);
   for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
     for (const ParameterRef& p : mlp->Parameters()) {
       if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
@@ -234,35 +303,33 @@ absl::Status Trainer::Run() {
     google::protobuf::TextFormat::PrintToString(experiment_, &text);
     std::ofstream(options_.output_dir + "/experiment.pbtxt") << text;
   }
-  std::FILE* metrics = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
-  if (metrics == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
-  const int64_t total_steps = experiment_.epochs() * steps_per_epoch_;
+  metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
+  if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
+  const int64_t total_steps = total_epochs() * steps_per_epoch_;
   const int64_t first_step = step_;
-  const char* mode = experiment_.update_mode() == proto::SIMULTANEOUS ? "simultaneous" : "alternating";
   const auto start = std::chrono::steady_clock::now();
   auto last_print = start;
-  double sums[4] = {0, 0, 0, 0};
-  int64_t summed = 0;
+  epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
+  epoch_summed_ = 0;
   absl::Status result = absl::OkStatus();
-
-  auto save = [&]() -> absl::Status {
-    if (!ParametersFinite()) return absl::OkStatus();  // never overwrite a good checkpoint with a broken model
-    absl::Status saved = SaveCheckpoint(checkpoint);
-    if (saved.ok()) last_checkpoint_step_ = step_;
-    return saved;
-  };
 
   while (step_ < total_steps) {
     const int64_t epoch = step_ / steps_per_epoch_ + 1;  // counting from 1
     if (step_ % steps_per_epoch_ == 0) {
-      g_opt_->StartEpoch(static_cast<int>(epoch));
-      d_opt_->StartEpoch(static_cast<int>(epoch));
+      if (const int phase = PhaseOfEpoch(epoch); phase != phase_) {
+        if (absl::Status entered = EnterPhase(phase); !entered.ok()) {
+          result = entered;
+          break;
+        }
+        std::fprintf(stderr, "epoch %lld: phase %d of the schedule begins\n", static_cast<long long>(epoch), phase);
+      }
+      StartEpoch(epoch);
     }
     last_stats_ = step_runner_->Run();
     ++step_;
     const double values[4] = {last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
-    for (int i = 0; i < 4; ++i) sums[i] += values[i];
-    ++summed;
+    for (int i = 0; i < 4; ++i) epoch_sums_[i] += values[i];
+    ++epoch_summed_;
     if (!std::isfinite(last_stats_.d_loss) || !std::isfinite(last_stats_.g_loss) ||
         (step_ % 100 == 0 && !ParametersFinite())) {
       result = absl::FailedPreconditionError(absl::StrCat(
@@ -278,61 +345,88 @@ absl::Status Trainer::Run() {
     const double steps_per_second = (step_ - first_step) / std::max(elapsed, 1e-9);
     if (options_.interactive && std::chrono::duration<double>(now - last_print).count() > 0.5) {
       last_print = now;
-      std::fprintf(stderr, "\repoch %lld/%d step %lld/%lld  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f ex/s  ETA %s   ",
-                   static_cast<long long>(epoch), experiment_.epochs(), static_cast<long long>(step_),
+      std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f ex/s  ETA %s   ",
+                   static_cast<long long>(epoch), static_cast<long long>(total_epochs()), static_cast<long long>(step_),
                    static_cast<long long>(total_steps), values[0], values[1], values[2], values[3],
                    steps_per_second * experiment_.batch_size(),
                    FormatSeconds((total_steps - step_) / std::max(steps_per_second, 1e-9)).c_str());
     }
-
     if (step_ % steps_per_epoch_ == 0) {
-      EpochReport report;
-      if (options_.report_every_epochs > 0 && options_.report && epoch % options_.report_every_epochs == 0) {
-        absl::StatusOr<EpochReport> made = options_.report(*g_);
-        if (!made.ok()) {
-          const absl::Status saved = save();  // keep the epoch's training
-          result = saved.ok() ? absl::Status(made.status().code(), absl::StrCat("epoch ", epoch, " report: ", made.status().message()))
-                              : saved;
-          break;
-        }
-        report = *std::move(made);
-      }
-      const double n = static_cast<double>(summed);
-      const double lr = g_opt_->StateScalars().empty() ? 0 : *g_opt_->StateScalars()[0];
-      const std::string line = absl::StrFormat(
-          "{\"epoch\": %d, \"step\": %d, \"update_mode\": \"%s\", \"d_loss\": %.6f, \"g_loss\": %.6f, "
-          "\"mean_d_real\": %.6f, \"mean_d_fake\": %.6f, \"g_optimizer_scalar0\": %.8g, \"seconds\": %.3f, "
-          "\"examples_per_second\": %.1f%s%s}",
-          epoch, step_, mode, sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n, lr, elapsed,
-          steps_per_second * experiment_.batch_size(), report.json_members.empty() ? "" : ", ", report.json_members);
-      std::fprintf(metrics, "%s\n", line.c_str());
-      std::fflush(metrics);
-      if (options_.interactive) std::fprintf(stderr, "\n");
-      std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s%s%s\n",
-                   static_cast<long long>(epoch), sums[0] / n, sums[1] / n, sums[2] / n, sums[3] / n,
-                   steps_per_second * experiment_.batch_size(), report.text.empty() ? "" : "; ", report.text.c_str());
-      sums[0] = sums[1] = sums[2] = sums[3] = 0;
-      summed = 0;
-      if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {
-        if (absl::Status s = WriteSamples(epoch); !s.ok()) {
-          result = s;
-          break;
-        }
-      }
-      if (absl::Status s = save(); !s.ok()) {
-        result = s;
+      if (absl::Status finished = FinishEpoch(epoch, elapsed, steps_per_second); !finished.ok()) {
+        result = finished;
         break;
       }
     }
     const bool stop_requested = options_.stop != nullptr && options_.stop->load();
-    if (stop_requested || (options_.max_steps > 0 && step_ - first_step >= options_.max_steps)) {
-      if (last_checkpoint_step_ != step_) result = save();
+    const bool epoch_limit = options_.stop_after_epoch > 0 && step_ >= options_.stop_after_epoch * steps_per_epoch_;
+    if (stop_requested || epoch_limit || (options_.max_steps > 0 && step_ - first_step >= options_.max_steps)) {
+      if (last_checkpoint_step_ != step_ && ParametersFinite()) {
+        result = SaveCheckpoint(checkpoint);
+        if (result.ok()) last_checkpoint_step_ = step_;
+      }
       if (stop_requested) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint.c_str());
       break;
     }
   }
-  std::fclose(metrics);
+  std::fclose(metrics_);
+  metrics_ = nullptr;
   return result;
+}
+
+absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second) {
+  EpochReport report;
+  if (options_.report_every_epochs > 0 && options_.report &&
+      (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
+    absl::StatusOr<EpochReport> made = options_.report(*g_);
+    if (!made.ok()) {
+      // Keep the epoch's training, then stop with the reason.
+      if (ParametersFinite()) {
+        if (absl::Status saved = SaveCheckpoint(checkpoint_path()); !saved.ok()) return saved;
+        last_checkpoint_step_ = step_;
+      }
+      return absl::Status(made.status().code(), absl::StrCat("epoch ", epoch, " report: ", made.status().message()));
+    }
+    report = *std::move(made);
+  }
+  const bool new_best = std::isfinite(report.selection) && report.selection > best_selection_;
+  if (new_best) {
+    best_selection_ = report.selection;
+    best_epoch_ = epoch;
+  }
+
+  const double n = static_cast<double>(epoch_summed_);
+  const double means[4] = {epoch_sums_[0] / n, epoch_sums_[1] / n, epoch_sums_[2] / n, epoch_sums_[3] / n};
+  const double lr = g_opt_->StateScalars().empty() ? 0 : *g_opt_->StateScalars()[0];
+  const std::string line = absl::StrFormat(
+      "{\"epoch\": %d, \"step\": %d, \"phase\": %d, \"update_mode\": \"%s\", \"d_loss\": %.6f, \"g_loss\": %.6f, "
+      "\"mean_d_real\": %.6f, \"mean_d_fake\": %.6f, \"g_optimizer_scalar0\": %.8g, \"seconds\": %.3f, "
+      "\"examples_per_second\": %.1f%s%s, \"best_epoch\": %d}",
+      epoch, step_, phase_, UpdateModeName(experiment_.update_mode()), means[0], means[1], means[2], means[3], lr,
+      elapsed_seconds, steps_per_second * experiment_.batch_size(), report.json_members.empty() ? "" : ", ",
+      report.json_members, best_epoch_);
+  std::fprintf(metrics_, "%s\n", line.c_str());
+  std::fflush(metrics_);
+  if (options_.interactive) std::fprintf(stderr, "\n");
+  std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s%s%s%s\n",
+               static_cast<long long>(epoch), means[0], means[1], means[2], means[3],
+               steps_per_second * experiment_.batch_size(), report.text.empty() ? "" : "; ", report.text.c_str(),
+               new_best ? " (best so far: best.ckpt)" : "");
+  epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
+  epoch_summed_ = 0;
+
+  if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {
+    if (absl::Status s = WriteSamples(epoch); !s.ok()) return s;
+  }
+  // Never overwrite a good checkpoint with a broken model. best.ckpt first: a
+  // run interrupted between the two writes redoes this epoch (bit-identically)
+  // and finds the same best again.
+  if (!ParametersFinite()) return absl::OkStatus();
+  if (new_best) {
+    if (absl::Status s = SaveCheckpoint(best_checkpoint_path()); !s.ok()) return s;
+  }
+  if (absl::Status s = SaveCheckpoint(checkpoint_path()); !s.ok()) return s;
+  last_checkpoint_step_ = step_;
+  return absl::OkStatus();
 }
 
 }  // namespace gan

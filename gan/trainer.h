@@ -7,13 +7,18 @@
 //   metrics.jsonl     one JSON line per epoch
 //   samples/epoch_NNNN.png  a grid of G's samples from fixed noise
 //   checkpoint.ckpt   everything resuming needs (see SaveCheckpoint)
+//   best.ckpt         the same, of the epoch whose report had the best selection figure
+// The schedule is the experiment's `epochs`, then each of its `phases` in turn
+// (a phase may start fresh optimisers: gan/experiment.proto).
 // An interrupted run (stop flag, max_steps) checkpoints before it returns; a
 // resumed run ends bit-identical to an uninterrupted one with the same seed
 // and thread count.
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 
@@ -28,15 +33,20 @@ namespace gan {
 
 // What TrainerOptions::report measured: JSON members for the epoch's line of
 // metrics.jsonl ("\"name\": value, ..."), and a short text for the log.
+// `selection`, when finite, is the figure that chooses the run's best model
+// (higher is better; tools/train.cc: the validation Parzen figure); the
+// trainer keeps the best epoch's checkpoint as best.ckpt.
 struct EpochReport {
   std::string json_members;
   std::string text;
+  double selection = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TrainerOptions {
   std::string output_dir;            // created if missing
   int64_t sample_every_epochs = 1;   // 0: no sample grids
   int64_t max_steps = 0;             // > 0: checkpoint and return after this many steps of this call
+  int64_t stop_after_epoch = 0;      // > 0: checkpoint and return when this epoch (of the whole schedule) ends
   bool resume = false;               // continue from output_dir/checkpoint.ckpt
   bool interactive = false;          // a live progress line (on a terminal); else one line per epoch
   const std::atomic<bool>* stop = nullptr;  // when set: checkpoint and return (e.g. from SIGINT)
@@ -54,7 +64,7 @@ class Trainer {
   static absl::StatusOr<std::unique_ptr<Trainer>> Create(const proto::Experiment& experiment,
                                                          const data::Dataset& train, TrainerOptions options);
 
-  // Trains until experiment.epochs are complete, or until max_steps or stop.
+  // Trains until every phase is complete, or until max_steps, stop_after_epoch or stop.
   // A non-finite loss or parameter stops with an error naming the step; the
   // last checkpoint written before it stays as it was.
   absl::Status Run();
@@ -68,10 +78,27 @@ class Trainer {
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
   const StepStats& last_stats() const { return last_stats_; }
   std::string checkpoint_path() const { return options_.output_dir + "/checkpoint.ckpt"; }
+  std::string best_checkpoint_path() const { return options_.output_dir + "/best.ckpt"; }
+  int64_t total_epochs() const { return phase_last_epoch_.back(); }
+  bool finished() const { return step_ == total_epochs() * steps_per_epoch_; }
+  // The epoch of best.ckpt and its selection figure (0 and -inf before any report).
+  int64_t best_epoch() const { return best_epoch_; }
+  double best_selection() const { return best_selection_; }
 
  private:
   Trainer(const proto::Experiment& experiment, const data::Dataset& train, TrainerOptions options);
   absl::Status Build();
+  // Phase p runs epochs (phase_last_epoch_[p - 1], phase_last_epoch_[p]]; phase 0 is the experiment's own.
+  int PhaseOfEpoch(int64_t epoch) const;
+  // The phase whose optimiser config net `which` (0: G, 1: D) runs in `phase`:
+  // the last phase up to it that names one (0: the experiment's).
+  int OptimizerSource(int which, int phase) const;
+  // Makes the optimisers `phase` runs with (those its phase or an earlier one
+  // starts afresh), and the step that uses them.
+  absl::Status EnterPhase(int phase);
+  void StartEpoch(int64_t epoch);
+  // The epoch's reports, metrics line, samples, best.ckpt and checkpoint.
+  absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second);
   absl::Status WriteSamples(int64_t epoch);
   bool ParametersFinite();
   std::vector<Rng*> Generators();  // every random stream a checkpoint must hold
@@ -84,6 +111,14 @@ class Trainer {
   std::unique_ptr<data::Batcher> batcher_;
   Rng noise_rng_;
   std::unique_ptr<AdversarialStep> step_runner_;
+  std::vector<int64_t> phase_last_epoch_;  // per phase, the last epoch it runs (counting from 1)
+  int phase_ = -1;
+  int optimizer_source_[2] = {-1, -1};  // OptimizerSource of the running G and D optimisers
+  double best_selection_ = -std::numeric_limits<double>::infinity();
+  int64_t best_epoch_ = 0;
+  std::FILE* metrics_ = nullptr;        // open during Run
+  double epoch_sums_[4] = {0, 0, 0, 0};  // D loss, G loss, D(x), D(G(z)) over the epoch's steps
+  int64_t epoch_summed_ = 0;
   std::vector<float> fixed_noise_;  // [100, noise_dim], for comparable sample grids
   int64_t step_ = 0, steps_per_epoch_ = 0, last_checkpoint_step_ = -1;
   StepStats last_stats_;

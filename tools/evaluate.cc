@@ -12,7 +12,6 @@
 // Writes parzen.json, figure2.png and figure3.png into --output_dir (default:
 // the checkpoint's directory).
 
-#include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <cstdio>
@@ -24,10 +23,11 @@
 #include "absl/strings/str_cat.h"
 #include "data/file_bytes.h"
 #include "data/load.h"
-#include "eval/distances.h"
 #include "eval/figures.h"
 #include "eval/image_grid.h"
-#include "eval/parzen.h"
+#include "eval/table1.h"
+#include "gan/experiment.h"
+#include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "tools/checkpoint_flag.h"
 #include "tools/user_path.h"
@@ -47,16 +47,6 @@ int Fail(const absl::Status& status) {
   std::fprintf(stderr, "evaluate: %s\n", std::string(status.message()).c_str());
   return 1;
 }
-
-double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-struct Row {
-  std::string name, description;
-  gan::eval::ParzenReport report;
-  double seconds = 0;
-};
 
 std::string JsonArray(const std::vector<double>& values) {
   std::string out = "[";
@@ -97,7 +87,6 @@ int main(int argc, char** argv) {
     return Fail(absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", model.generator->output_dim(),
                                                            " values per sample, data set '", dataset, "' has ", train.dim())));
   }
-  const int64_t dim = train.dim();
   const int64_t n_valid = std::min<int64_t>(n_valid_flag, splits->valid.rows());
   std::fprintf(stderr, "evaluate: %s (experiment %s, step %lld) on %s: %d samples, sigma on %lld validation images, %lld test images\n",
                checkpoint.c_str(), experiment.name().c_str(), static_cast<long long>(model.step), dataset.c_str(), n_samples,
@@ -107,45 +96,33 @@ int main(int argc, char** argv) {
   const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples);
   const std::vector<float> samples = model.generator->Infer(z.data(), n_samples);
 
-  std::vector<Row> rows;
-  auto evaluate = [&](const std::string& name, const std::string& description, const float* centres, int64_t n) -> absl::Status {
-    const auto start = std::chrono::steady_clock::now();
-    const gan::eval::ParzenWindow window(centres, n, dim);
-    absl::StatusOr<gan::eval::ParzenReport> report =
-        gan::eval::ParzenProtocol(window, splits->valid.pixels.data(), n_valid, splits->test.pixels.data(),
-                                  splits->test.rows(), gan::eval::PaperSigmaGrid());
-    if (!report.ok()) return report.status();
-    rows.push_back({name, description, *report, SecondsSince(start)});
-    std::fprintf(stderr, "  %-13s sigma %.4f  test %.2f +- %.2f  (%.1f s)\n", name.c_str(), report->sigma, report->test_mean,
-                 report->test_std_error, rows.back().seconds);
-    return absl::OkStatus();
-  };
-  if (absl::Status s = evaluate("model", absl::StrCat(n_samples, " samples of G"), samples.data(), n_samples); !s.ok()) return Fail(s);
+  std::vector<gan::eval::Table1Row> rows;
+  absl::StatusOr<gan::eval::Table1Row> model_row =
+      gan::eval::ScoreRow("model", absl::StrCat(n_samples, " samples of G"), samples.data(), n_samples, *splits, n_valid);
+  if (!model_row.ok()) return Fail(model_row.status());
+  rows.push_back(*std::move(model_row));
   if (absl::GetFlag(FLAGS_reference_rows)) {
-    const int64_t n_train = std::min<int64_t>(n_samples, train.rows());
-    if (absl::Status s = evaluate("training_set", absl::StrCat("the first ", n_train, " training images"), train.pixels.data(), n_train); !s.ok()) {
-      return Fail(s);
-    }
-    if (const int iterations = absl::GetFlag(FLAGS_kmeans_iterations); iterations > 0) {
-      const auto start = std::chrono::steady_clock::now();
-      const std::vector<float> centroids = gan::eval::KMeansCentroids(train.pixels.data(), train.rows(), dim, n_train, iterations, 1);
-      std::fprintf(stderr, "  k-means: %lld centroids, %d iterations, %.1f s\n", static_cast<long long>(n_train), iterations, SecondsSince(start));
-      const std::string description = absl::StrCat(n_train, " k-means centroids of the ", train.rows(), " training images (", iterations, " Lloyd iterations)");
-      if (absl::Status s = evaluate("kmeans", description, centroids.data(), n_train); !s.ok()) return Fail(s);
-    }
+    absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
+        gan::eval::ReferenceRows(*splits, n_samples, absl::GetFlag(FLAGS_kmeans_iterations), n_valid,
+                                 gan::eval::ReferenceRowsCacheDir());
+    if (!references.ok()) return Fail(references.status());
+    rows.insert(rows.end(), references->begin(), references->end());
+  }
+  for (const gan::eval::Table1Row& row : rows) {
+    std::fprintf(stderr, "  %-13s sigma %.4f  test %.2f +- %.2f  (%.1f s)\n", row.name.c_str(), row.report.sigma,
+                 row.report.test_mean, row.report.test_std_error, row.seconds);
   }
 
   // Table 1's row and its references.
-  std::printf("%-14s %-8s %s\n", "row", "sigma", "test Parzen log-likelihood (mean +- std. error)");
-  for (const Row& row : rows) std::printf("%-14s %-8.4f %.1f +- %.1f   %s\n", row.name.c_str(), row.report.sigma, row.report.test_mean, row.report.test_std_error, row.description.c_str());
+  std::printf("%s", gan::eval::FormatTable1(rows).c_str());
 
   std::string json = absl::StrCat("{\n  \"checkpoint\": \"", checkpoint, "\",\n  \"experiment\": \"", experiment.name(),
-                                  "\",\n  \"update_mode\": \"", experiment.update_mode() == gan::proto::SIMULTANEOUS ? "simultaneous" : "alternating",
+                                  "\",\n  \"update_mode\": \"", gan::UpdateModeName(experiment.update_mode()),
                                   "\",\n  \"step\": ", model.step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
                                   ",\n  \"test_images\": ", splits->test.rows(), ",\n  \"sigma_grid\": ", JsonArray(rows[0].report.sigmas),
                                   ",\n  \"rows\": [");
   for (size_t i = 0; i < rows.size(); ++i) {
-    const Row& row = rows[i];
+    const gan::eval::Table1Row& row = rows[i];
     absl::StrAppend(&json, i ? "," : "", "\n    {\"name\": \"", row.name, "\", \"description\": \"", row.description,
                     "\", \"sigma\": ", row.report.sigma, ", \"test_mean\": ", row.report.test_mean, ", \"test_std_error\": ",
                     row.report.test_std_error, ", \"valid_means\": ", JsonArray(row.report.valid_means), ", \"seconds\": ", row.seconds, "}");

@@ -8,9 +8,12 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "data/file_digest.h"
 #include "export/onnx_export.h"
 #include "gan/trained_model.h"
 #include "tools/checkpoint_flag.h"
@@ -19,6 +22,9 @@
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
 ABSL_FLAG(std::string, output, "generator.onnx", "where the generator's ONNX model goes");
 ABSL_FLAG(std::string, discriminator_output, "", "if set, also write the discriminator's ONNX model here");
+ABSL_FLAG(std::vector<std::string>, metadata, {},
+          "extra metadata properties for the models, key=value,... (e.g. epoch=600,command=...); the checkpoint's "
+          "SHA-256 is always added as checkpoint_sha256");
 
 namespace {
 
@@ -36,6 +42,14 @@ int main(int argc, char** argv) {
   absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
   if (!loaded.ok()) return Fail(loaded.status());
   gan::TrainedModel& model = loaded->model;
+  absl::StatusOr<std::string> sha256 = gan::data::Sha256OfFile(loaded->path);
+  if (!sha256.ok()) return Fail(sha256.status());
+  std::vector<std::pair<std::string, std::string>> metadata = {{"checkpoint_sha256", *sha256}};
+  for (const std::string& item : absl::GetFlag(FLAGS_metadata)) {
+    const size_t equals = item.find('=');
+    if (equals == std::string::npos) return Fail(absl::InvalidArgumentError(absl::StrCat("--metadata: '", item, "' is not key=value")));
+    metadata.emplace_back(item.substr(0, equals), item.substr(equals + 1));
+  }
 
   struct Job {
     std::string path;
@@ -46,6 +60,9 @@ int main(int argc, char** argv) {
     absl::StatusOr<onnx::ModelProto> proto =
         job.generator ? gan::exporter::ExportGenerator(model, loaded->shape) : gan::exporter::ExportDiscriminator(model, loaded->shape);
     if (!proto.ok()) return Fail(proto.status());
+    for (const auto& [key, value] : metadata) {
+      if (absl::Status s = gan::exporter::AddMetadata(*proto, key, value); !s.ok()) return Fail(s);
+    }
     if (absl::Status s = gan::exporter::CheckModel(*proto); !s.ok()) return Fail(s);
     if (absl::Status s = gan::exporter::WriteModel(*proto, job.path); !s.ok()) return Fail(s);
     std::fprintf(stderr, "export: wrote %s (%s of experiment %s, step %lld)\n", job.path.c_str(),

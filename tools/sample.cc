@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "data/file_bytes.h"
 #include "eval/image_grid.h"
+#include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "tools/checkpoint_flag.h"
 #include "tools/user_path.h"

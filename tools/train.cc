@@ -21,9 +21,10 @@
 #include "absl/strings/str_format.h"
 #include "data/download.h"
 #include "data/load.h"
-#include "eval/parzen.h"
+#include "eval/table1.h"
 #include "gan/experiment.h"
 #include "gan/random.h"
+#include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "gan/trainer.h"
 #include "tools/user_path.h"
@@ -45,11 +46,17 @@ ABSL_FLAG(int, sample_every_epochs, 1, "write a sample grid every N epochs (0: n
 ABSL_FLAG(bool, download, false, "download the data set (mnist, cifar10) into ~/.cache/gan if it is missing");
 ABSL_FLAG(std::string, init_from, "",
           "start G and D from this checkpoint's parameters (a second training stage; the optimisers start afresh)");
-ABSL_FLAG(int, parzen_every_epochs, 0,
-          "every N epochs (0: never), add the Table 1 figure (Parzen window, paper protocol: 10,000 samples, sigma "
-          "on 1,000 validation images, test mean and standard error) to the epoch's metrics line; about 5 s for MNIST");
+ABSL_FLAG(int, parzen_every_epochs, 5,
+          "every N epochs and at the last (0: never), measure G with the Parzen protocol (10,000 samples; sigma chosen on "
+          "validation images 0-999): the mean over the other validation images selects best.ckpt, the test figure is "
+          "logged beside it; needs a validation split. At the end, print best.ckpt's Table 1 row");
+ABSL_FLAG(int, stop_after_epochs, 0, "checkpoint and stop when this epoch of the schedule ends (resume with --resume)");
+ABSL_FLAG(int, final_kmeans_iterations, 10, "Lloyd iterations of the k-means reference row in the final table (0: no k-means row)");
 
 namespace {
+
+// Samples of G that every Parzen figure uses (the paper's 10,000).
+constexpr int64_t kParzenSamples = 10000;
 
 std::atomic<bool> stop_requested{false};
 
@@ -78,9 +85,13 @@ int main(int argc, char** argv) {
 
   // The experiment: a path, a name in experiments/ (runfiles under bazel run, or beside the binary).
   std::string experiment_name = absl::GetFlag(FLAGS_experiment);
-  bool named = false;
-  for (int i = 1; i < argc; ++i) named |= std::string(argv[i]).rfind("--experiment", 0) == 0;
-  if (resume && !named) experiment_name = output_dir + "/experiment.pbtxt";
+  auto flag_given = [&](const std::string& name) {
+    for (int i = 1; i < argc; ++i) {
+      if (std::string(argv[i]).rfind("--" + name, 0) == 0) return true;
+    }
+    return false;
+  };
+  if (resume && !flag_given("experiment")) experiment_name = output_dir + "/experiment.pbtxt";
   const std::string program(argv[0]);
   absl::StatusOr<gan::proto::Experiment> loaded = gan::LoadExperiment(
       UserPath(experiment_name), {"experiments", program + ".runfiles/gan/experiments"});
@@ -121,15 +132,20 @@ int main(int argc, char** argv) {
     return Fail(absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
                                                                   downloadable ? " (or pass --download)" : "")));
   }
-  gan::data::Dataset train = std::move(splits->train);
-  if (const int n = experiment.data().max_train_examples(); n > 0 && n < train.rows()) train = train.Slice(0, n, gan::data::Split::kTrain);
   if (const float scale = experiment.data().gcn_scale(); scale > 0) {
-    for (gan::data::Dataset* split : {&train, &splits->valid, &splits->test}) gan::data::GlobalContrastNormalize(*split, scale);
+    for (gan::data::Dataset* split : {&splits->train, &splits->valid, &splits->test}) gan::data::GlobalContrastNormalize(*split, scale);
   }
-  const int parzen_every_epochs = absl::GetFlag(FLAGS_parzen_every_epochs);
-  if (parzen_every_epochs > 0 && (splits->valid.rows() == 0 || splits->test.rows() < 2)) {
-    return Fail(absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: data set '", dataset,
-                                                           "' has no validation or test split to evaluate on")));
+  // What G and D train on; the reference rows of the final table use the whole training split.
+  gan::data::Dataset train = splits->train;
+  if (const int n = experiment.data().max_train_examples(); n > 0 && n < train.rows()) train = train.Slice(0, n, gan::data::Split::kTrain);
+  int parzen_every_epochs = absl::GetFlag(FLAGS_parzen_every_epochs);
+  if (parzen_every_epochs > 0 && splits->valid.rows() <= gan::eval::kPaperSigmaImages + 1) {
+    // The default measures every run that can be measured; asking for it on one that cannot is an error.
+    const std::string reason = absl::StrCat("data set '", dataset, "' has ", splits->valid.rows(), " validation images, and model selection needs more than ",
+                                            gan::eval::kPaperSigmaImages);
+    if (flag_given("parzen_every_epochs")) return Fail(absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: ", reason)));
+    std::fprintf(stderr, "no Parzen reports or best.ckpt: %s\n", reason.c_str());
+    parzen_every_epochs = 0;
   }
 
   if (output_dir.empty()) {
@@ -145,33 +161,35 @@ int main(int argc, char** argv) {
   options.interactive = isatty(fileno(stderr));
   options.stop = &stop_requested;
   options.report_every_epochs = parzen_every_epochs;
+  options.stop_after_epoch = absl::GetFlag(FLAGS_stop_after_epochs);
   options.report = [&](gan::Mlp& generator) -> absl::StatusOr<gan::EpochReport> {
     // The same 10,000 noise vectors every time, those of //tools:evaluate, from
     // a generator of their own: the training's streams stay untouched.
-    constexpr int64_t kSamples = 10000, kValid = 1000;
     gan::Rng rng(gan::kEvaluationNoiseSeed);
-    const std::vector<float> z = gan::DrawNoise(experiment, rng, kSamples);
-    const std::vector<float> samples = generator.Infer(z.data(), kSamples);
-    const gan::eval::ParzenWindow window(samples.data(), kSamples, generator.output_dim());
-    absl::StatusOr<gan::eval::ParzenReport> parzen = gan::eval::ParzenProtocol(
-        window, splits->valid.pixels.data(), std::min<int64_t>(kValid, splits->valid.rows()), splits->test.pixels.data(),
-        splits->test.rows(), gan::eval::PaperSigmaGrid());
-    if (!parzen.ok()) return parzen.status();
-    const size_t best = std::max_element(parzen->valid_means.begin(), parzen->valid_means.end()) - parzen->valid_means.begin();
+    const std::vector<float> z = gan::DrawNoise(experiment, rng, kParzenSamples);
+    const std::vector<float> samples = generator.Infer(z.data(), kParzenSamples);
+    absl::StatusOr<gan::eval::MonitorFigures> figures = gan::eval::MonitorGenerator(samples.data(), kParzenSamples, *splits);
+    if (!figures.ok()) return figures.status();
+    const gan::eval::ParzenReport& p = figures->protocol;
     return gan::EpochReport{
-        absl::StrFormat("\"parzen_sigma\": %.4f, \"parzen_valid\": %.3f, \"parzen_test\": %.3f, \"parzen_test_std_error\": %.3f",
-                        parzen->sigma, parzen->valid_means[best], parzen->test_mean, parzen->test_std_error),
-        absl::StrFormat("Parzen test %.1f +- %.1f (sigma %.3f)", parzen->test_mean, parzen->test_std_error, parzen->sigma)};
+        absl::StrFormat("\"parzen_sigma\": %.4f, \"parzen_valid\": %.3f, \"parzen_valid_std_error\": %.3f, "
+                        "\"parzen_test\": %.3f, \"parzen_test_std_error\": %.3f",
+                        p.sigma, figures->selection_mean, figures->selection_std_error, p.test_mean, p.test_std_error),
+        absl::StrFormat("Parzen valid %.1f, test %.1f +- %.1f (sigma %.3f)", figures->selection_mean, p.test_mean,
+                        p.test_std_error, p.sigma),
+        figures->selection_mean};
   };
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
   absl::StatusOr<std::unique_ptr<gan::Trainer>> trainer = gan::Trainer::Create(experiment, train, options);
   if (!trainer.ok()) return Fail(trainer.status());
-  std::fprintf(stderr, "experiment %s: %s on %s (%lld training images), %d epochs of %lld steps, update mode %s\n",
-               experiment.name().c_str(), "G and D as in the experiment file", dataset.c_str(),
-               static_cast<long long>(train.rows()), experiment.epochs(), static_cast<long long>((*trainer)->steps_per_epoch()),
-               experiment.update_mode() == gan::proto::SIMULTANEOUS ? "simultaneous" : "alternating");
+  std::fprintf(stderr, "experiment %s on %s (%lld training images, seed %llu, noise %s): %lld epochs of %lld steps%s, update mode %s\n",
+               experiment.name().c_str(), dataset.c_str(), static_cast<long long>(train.rows()),
+               static_cast<unsigned long long>(experiment.seed()), gan::DescribeNoise(experiment.noise()).c_str(),
+               static_cast<long long>((*trainer)->total_epochs()), static_cast<long long>((*trainer)->steps_per_epoch()),
+               experiment.phases_size() == 0 ? "" : absl::StrCat(" (", experiment.epochs(), " and ", experiment.phases_size(), " later phases)").c_str(),
+               gan::UpdateModeName(experiment.update_mode()));
   if (!resume && !experiment.init_from().empty()) {
     // A resumed run's checkpoint already holds what this stage has learnt.
     if (absl::Status s = gan::InitializeFromCheckpoint(experiment.init_from(), (*trainer)->generator(), (*trainer)->discriminator());
@@ -182,7 +200,30 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
   const absl::Status result = (*trainer)->Run();
-  std::fprintf(stderr, "output directory: %s (experiment.pbtxt, metrics.jsonl, samples/, checkpoint.ckpt)\n", output_dir.c_str());
+  std::fprintf(stderr, "output directory: %s (experiment.pbtxt, metrics.jsonl, samples/, checkpoint.ckpt%s)\n", output_dir.c_str(),
+               (*trainer)->best_epoch() > 0 ? ", best.ckpt" : "");
   if (!result.ok()) return Fail(result);
+  if (!(*trainer)->finished() || (*trainer)->best_epoch() == 0) return 0;
+
+  // The run's result: Table 1's row of the selected checkpoint, with the reference rows.
+  const std::string best = (*trainer)->best_checkpoint_path();
+  absl::StatusOr<gan::TrainedModel> selected = gan::LoadTrainedModel(best);
+  if (!selected.ok()) return Fail(selected.status());
+  gan::Rng rng(gan::kEvaluationNoiseSeed);
+  const std::vector<float> z = gan::DrawNoise(experiment, rng, kParzenSamples);
+  const std::vector<float> samples = selected->generator->Infer(z.data(), kParzenSamples);
+  absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
+      "model", absl::StrCat(best, ": epoch ", (*trainer)->best_epoch(), " of ", (*trainer)->total_epochs(), ", chosen by validation Parzen ",
+                            absl::StrFormat("%.1f", (*trainer)->best_selection())),
+      samples.data(), kParzenSamples, *splits);
+  if (!row.ok()) return Fail(row.status());
+  std::fprintf(stderr, "Table 1 (paper protocol on the test set; computing the reference rows)\n");
+  absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
+      gan::eval::ReferenceRows(*splits, kParzenSamples, absl::GetFlag(FLAGS_final_kmeans_iterations),
+                               gan::eval::kPaperSigmaImages, gan::eval::ReferenceRowsCacheDir());
+  if (!references.ok()) return Fail(references.status());
+  std::vector<gan::eval::Table1Row> rows = {*std::move(row)};
+  rows.insert(rows.end(), references->begin(), references->end());
+  std::printf("%s", gan::eval::FormatTable1(rows).c_str());
   return 0;
 }

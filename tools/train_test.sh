@@ -9,20 +9,24 @@ out="$TEST_TMPDIR/run"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 1. A short run.
-"$train" --max_train_examples=1000 --epochs=2 --parzen_every_epochs=2 --output_dir="$out" 2> "$TEST_TMPDIR/log1"
-for f in experiment.pbtxt metrics.jsonl checkpoint.ckpt samples/epoch_0001.png samples/epoch_0002.png; do
+"$train" --max_train_examples=1000 --epochs=2 --parzen_every_epochs=2 --final_kmeans_iterations=1 --output_dir="$out" \
+  > "$TEST_TMPDIR/table1" 2> "$TEST_TMPDIR/log1"
+for f in experiment.pbtxt metrics.jsonl checkpoint.ckpt best.ckpt samples/epoch_0001.png samples/epoch_0002.png; do
   [[ -s "$out/$f" ]] || fail "missing $f"
 done
 [[ $(wc -l < "$out/metrics.jsonl") -eq 2 ]] || fail "metrics.jsonl should have 2 lines"
 grep -q '"update_mode": "simultaneous"' "$out/metrics.jsonl" || fail "metrics do not record the update mode"
 grep -q "output directory: $out" "$TEST_TMPDIR/log1" || fail "the output directory is not named"
+# The finished run ends with Table 1: best.ckpt's row (epoch 2, chosen on validation) and the reference rows.
+grep -q "^model .*best.ckpt: epoch 2 of 2, chosen by validation Parzen" "$TEST_TMPDIR/table1" || fail "no model row: $(cat "$TEST_TMPDIR/table1")"
+grep -q "^training_set " "$TEST_TMPDIR/table1" && grep -q "^kmeans " "$TEST_TMPDIR/table1" || fail "no reference rows: $(cat "$TEST_TMPDIR/table1")"
 
 # 1a. The Parzen report of epoch 2 (only) is //tools:evaluate's model row for
 # the checkpoint of that epoch: same samples, same protocol.
 sed -n 1p "$out/metrics.jsonl" | grep -q parzen && fail "epoch 1 has a Parzen report"
 reported=$(sed -n 2p "$out/metrics.jsonl" | grep -o '"parzen_test": [-0-9.]*' | cut -d' ' -f2)
 [[ -n "$reported" ]] || fail "epoch 2 has no Parzen report: $(sed -n 2p "$out/metrics.jsonl")"
-grep -q "epoch 2: .*Parzen test" "$TEST_TMPDIR/log1" || fail "the log does not show the Parzen figure"
+grep -q "epoch 2: .*Parzen valid [-0-9.]*, test [-0-9.]* +- " "$TEST_TMPDIR/log1" || fail "the log does not show the Parzen figure"
 tools/evaluate --checkpoint="$out/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/evaluate" --reference_rows=false \
   2> "$TEST_TMPDIR/evaluate.log" || fail "evaluate failed: $(cat "$TEST_TMPDIR/evaluate.log")"
 evaluated=$(grep -o 'model  *sigma [0-9.]*  test [-0-9.]*' "$TEST_TMPDIR/evaluate.log" | awk '{print $NF}')
@@ -49,11 +53,11 @@ grep -q "no/such/dir/g.onnx: cannot write" "$TEST_TMPDIR/export3.log" || fail "$
 # rate far below float resolution its one epoch leaves them as they were, so
 # its generator's samples are those of the first run, byte for byte (and a
 # fresh start's are not). A checkpoint of other nets is refused by name.
-"$train" --max_train_examples=100 --batch_size=100 --epochs=1 --sample_every_epochs=0 --learning_rate=1e-30 \
+"$train" --max_train_examples=100 --batch_size=100 --epochs=1 --sample_every_epochs=0 --parzen_every_epochs=0 --learning_rate=1e-30 \
   --init_from="$out/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/stage2" 2> "$TEST_TMPDIR/stage2.log" ||
   fail "second stage failed: $(cat "$TEST_TMPDIR/stage2.log")"
 grep -q "init_from: \"$out/checkpoint.ckpt\"" "$TEST_TMPDIR/stage2/experiment.pbtxt" || fail "experiment.pbtxt does not record init_from"
-"$train" --max_train_examples=100 --batch_size=100 --epochs=1 --sample_every_epochs=0 --learning_rate=1e-30 \
+"$train" --max_train_examples=100 --batch_size=100 --epochs=1 --sample_every_epochs=0 --parzen_every_epochs=0 --learning_rate=1e-30 \
   --output_dir="$TEST_TMPDIR/fresh" 2> "$TEST_TMPDIR/fresh.log" || fail "fresh run failed: $(cat "$TEST_TMPDIR/fresh.log")"
 for run in run stage2 fresh; do
   d="$TEST_TMPDIR/$run"; [[ $run == run ]] && d="$out"
@@ -71,14 +75,14 @@ grep -q "$out/checkpoint.ckpt: its" "$TEST_TMPDIR/foreign.log" || fail "$(cat "$
 
 # 2. Interrupted by SIGINT mid-run, then resumed to the end.
 out2="$TEST_TMPDIR/interrupted"
-"$train" --max_train_examples=2000 --epochs=200 --sample_every_epochs=0 --output_dir="$out2" 2> "$TEST_TMPDIR/log2" &
+"$train" --max_train_examples=2000 --epochs=200 --sample_every_epochs=0 --parzen_every_epochs=0 --output_dir="$out2" 2> "$TEST_TMPDIR/log2" &
 pid=$!
 for _ in $(seq 100); do [[ -s "$out2/metrics.jsonl" ]] && break; sleep 0.2; done
 kill -INT "$pid"
 wait "$pid" || fail "an interrupted run should exit cleanly"
 grep -q "stopped at step" "$TEST_TMPDIR/log2" || fail "no stop message: $(cat "$TEST_TMPDIR/log2")"
 [[ -s "$out2/checkpoint.ckpt" ]] || fail "no checkpoint after SIGINT"
-"$train" --output_dir="$out2" --resume --epochs=3 --sample_every_epochs=0 2> "$TEST_TMPDIR/log3"
+"$train" --output_dir="$out2" --resume --epochs=3 --sample_every_epochs=0 --parzen_every_epochs=0 2> "$TEST_TMPDIR/log3"
 grep -q "resumed from" "$TEST_TMPDIR/log3" || fail "resume did not say where it resumed"
 
 # 3. Bad input: clear errors, non-zero exit.
