@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "data/data_dir.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace gan::data {
 namespace {
@@ -51,7 +51,7 @@ absl::StatusOr<Splits> LoadCifar10(const std::string& flag_dir) {
     all[i]->split = split_of[i];
   }
   for (size_t i = 0; i < files->size(); ++i) {
-    absl::StatusOr<std::string> bytes = ReadFileBytes((*files)[i]);
+    absl::StatusOr<std::string> bytes = base::ReadFileBytes((*files)[i]);
     if (!bytes.ok()) return bytes.status();
     absl::Status appended = AppendCifar10Records(*bytes, (*files)[i], *destination[i]);
     if (!appended.ok()) return appended;

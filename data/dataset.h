@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "gan/random.h"
+#include "base/random.h"
 
 namespace gan::data {
 

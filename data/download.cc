@@ -1,7 +1,6 @@
 #include "data/download.h"
 
 #include <curl/curl.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,21 +11,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "data/data_dir.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace gan::data {
 namespace {
-
-absl::Status MakeDirs(const std::string& dir) {
-  for (size_t slash = 1; slash != std::string::npos;) {
-    slash = dir.find('/', slash + 1);
-    const std::string prefix = dir.substr(0, slash);
-    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-      return absl::PermissionDeniedError(absl::StrCat(prefix, ": cannot create directory: ", std::strerror(errno)));
-    }
-  }
-  return absl::OkStatus();
-}
 
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
@@ -39,12 +27,12 @@ size_t WriteToFile(char* data, size_t size, size_t count, void* file) {
 }  // namespace
 
 absl::Status DownloadFiles(const std::string& base_url, const std::vector<RemoteFile>& files, const std::string& dir) {
-  if (absl::Status made = MakeDirs(dir); !made.ok()) return made;
+  if (absl::Status made = base::MakeDirs(dir); !made.ok()) return made;
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return absl::InternalError("libcurl: curl_easy_init failed");
   for (const RemoteFile& file : files) {
     const std::string path = dir + "/" + file.name;
-    if (absl::StatusOr<std::string> md5 = Md5OfFile(path); md5.ok() && *md5 == file.md5) continue;
+    if (absl::StatusOr<std::string> md5 = base::Md5OfFile(path); md5.ok() && *md5 == file.md5) continue;
     const std::string url = base_url + file.name, partial = path + ".partial";
     std::fprintf(stderr, "downloading %s -> %s\n", url.c_str(), path.c_str());
     FILE* out = std::fopen(partial.c_str(), "wb");
@@ -71,7 +59,7 @@ absl::Status DownloadFiles(const std::string& base_url, const std::vector<Remote
       std::remove(partial.c_str());
       return absl::DataLossError(absl::StrCat(partial, ": write failed"));
     }
-    absl::StatusOr<std::string> md5 = Md5OfFile(partial);
+    absl::StatusOr<std::string> md5 = base::Md5OfFile(partial);
     if (!md5.ok() || *md5 != file.md5) {
       std::remove(partial.c_str());
       return absl::DataLossError(absl::StrCat(url, ": MD5 ", md5.ok() ? *md5 : "unreadable", " does not match the expected ",
@@ -125,7 +113,7 @@ absl::Status DownloadCifar10(const std::string& base_url, const std::string& arc
   const std::vector<RemoteFile> files = Cifar10Files();
   bool complete = true;
   for (const RemoteFile& file : files) {
-    absl::StatusOr<std::string> md5 = Md5OfFile(dir + "/" + file.name);
+    absl::StatusOr<std::string> md5 = base::Md5OfFile(dir + "/" + file.name);
     complete = complete && md5.ok() && *md5 == file.md5;
   }
   if (complete) return absl::OkStatus();
@@ -134,9 +122,9 @@ absl::Status DownloadCifar10(const std::string& base_url, const std::string& arc
                                        {{archive, archive_md5.empty() ? kCifar10ArchiveMd5 : archive_md5}}, dir);
   if (!fetched.ok()) return fetched;
   const std::string archive_path = dir + "/" + archive;
-  absl::StatusOr<std::string> packed = ReadFileBytes(archive_path);
+  absl::StatusOr<std::string> packed = base::ReadFileBytes(archive_path);
   if (!packed.ok()) return packed.status();
-  absl::StatusOr<std::string> tar = MaybeGunzip(*std::move(packed), archive_path);
+  absl::StatusOr<std::string> tar = base::MaybeGunzip(*std::move(packed), archive_path);
   if (!tar.ok()) return tar.status();
   std::vector<std::string> names;
   for (const RemoteFile& file : files) names.push_back(file.name);
@@ -147,7 +135,7 @@ absl::Status DownloadCifar10(const std::string& base_url, const std::string& arc
     if (it == extracted->end()) return absl::DataLossError(absl::StrCat(archive_path, ": has no ", file.name));
     const std::string partial = dir + "/" + file.name + ".partial";
     std::ofstream(partial, std::ios::binary) << it->second;
-    absl::StatusOr<std::string> md5 = Md5OfFile(partial);
+    absl::StatusOr<std::string> md5 = base::Md5OfFile(partial);
     if (!md5.ok() || *md5 != file.md5) {
       std::remove(partial.c_str());
       return absl::DataLossError(absl::StrCat(archive_path, ": ", file.name, " has MD5 ", md5.ok() ? *md5 : "?",

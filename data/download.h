@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "data/file_digest.h"  // Md5OfFile
+#include "base/file_digest.h"  // Md5OfFile
 
 namespace gan::data {
 

@@ -17,7 +17,7 @@
 
 #include "data/cifar10.h"
 #include "data/data_dir.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "data/mnist.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -91,7 +91,7 @@ std::string TempDir() { return std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TM
 TEST(Md5Test, KnownDigest) {
   const std::string path = TempDir() + "/abc.txt";
   std::ofstream(path) << "abc";
-  EXPECT_EQ(Md5OfFile(path).value(), "900150983cd24fb0d6963f7d28e17f72");  // RFC 1321 test suite
+  EXPECT_EQ(base::Md5OfFile(path).value(), "900150983cd24fb0d6963f7d28e17f72");  // RFC 1321 test suite
 }
 
 TEST(DownloadTest, RealMnistFromLoopbackServerIntoUserCache) {
@@ -99,7 +99,7 @@ TEST(DownloadTest, RealMnistFromLoopbackServerIntoUserCache) {
   if (data_dir == nullptr) GTEST_SKIP() << "GAN_DATA_DIR is not set";
   std::map<std::string, std::string> files;
   for (const RemoteFile& file : MnistFiles()) {
-    files[file.name] = ReadFileBytes(std::string(data_dir) + "/mnist/" + file.name).value();
+    files[file.name] = base::ReadFileBytes(std::string(data_dir) + "/mnist/" + file.name).value();
   }
   LoopbackHttpServer server(files);
   setenv("XDG_CACHE_HOME", (TempDir() + "/cache").c_str(), 1);
@@ -125,9 +125,9 @@ TEST(DownloadTest, Cifar10ArchiveFromLoopbackServerIntoUserCache) {
   const std::string staging = TempDir() + "/staging/cifar-10-batches-bin", archive = TempDir() + "/cifar.tar.gz";
   ASSERT_EQ(std::system(("mkdir -p " + staging + " && cp " + data_dir + "/cifar10/*.bin " + staging + " && tar -czf " +
                          archive + " -C " + TempDir() + "/staging cifar-10-batches-bin").c_str()), 0);
-  LoopbackHttpServer server(std::map<std::string, std::string>{{"cifar-10-binary.tar.gz", ReadFileBytes(archive).value()}});
+  LoopbackHttpServer server(std::map<std::string, std::string>{{"cifar-10-binary.tar.gz", base::ReadFileBytes(archive).value()}});
   setenv("XDG_CACHE_HOME", (TempDir() + "/cifar_cache").c_str(), 1);
-  const absl::Status downloaded = DownloadCifar10(server.url(), Md5OfFile(archive).value());
+  const absl::Status downloaded = DownloadCifar10(server.url(), base::Md5OfFile(archive).value());
   ASSERT_TRUE(downloaded.ok()) << downloaded;
   unsetenv("GAN_DATA_DIR");
   absl::StatusOr<Splits> cifar = LoadCifar10("");
@@ -135,7 +135,7 @@ TEST(DownloadTest, Cifar10ArchiveFromLoopbackServerIntoUserCache) {
   ASSERT_TRUE(cifar.ok()) << cifar.status();
   EXPECT_EQ(cifar->train.rows(), 40000);
   EXPECT_EQ(cifar->test.rows(), 10000);
-  EXPECT_FALSE(ReadFileBytes(TempDir() + "/cifar_cache/gan/cifar10/cifar-10-binary.tar.gz").ok()) << "archive left behind";
+  EXPECT_FALSE(base::ReadFileBytes(TempDir() + "/cifar_cache/gan/cifar10/cifar-10-binary.tar.gz").ok()) << "archive left behind";
   // The published archive MD5 is refused for this home-made archive, before anything is extracted.
   setenv("XDG_CACHE_HOME", (TempDir() + "/cifar_cache2").c_str(), 1);
   EXPECT_THAT(std::string(DownloadCifar10(server.url()).message()), HasSubstr("does not match the expected c32a1d4a"));
@@ -161,8 +161,8 @@ TEST(DownloadTest, WrongContentMissingFileAndNoServerAreClearErrors) {
   absl::Status wrong = DownloadFiles(server.url(), {{"a.bin", "900150983cd24fb0d6963f7d28e17f72"}}, dir);
   EXPECT_THAT(std::string(wrong.message()), HasSubstr(server.url() + "a.bin: MD5"));
   EXPECT_THAT(std::string(wrong.message()), HasSubstr("not kept"));
-  EXPECT_FALSE(ReadFileBytes(dir + "/a.bin").ok()) << "a file with the wrong MD5 was left behind";
-  EXPECT_FALSE(ReadFileBytes(dir + "/a.bin.partial").ok());
+  EXPECT_FALSE(base::ReadFileBytes(dir + "/a.bin").ok()) << "a file with the wrong MD5 was left behind";
+  EXPECT_FALSE(base::ReadFileBytes(dir + "/a.bin.partial").ok());
 
   absl::Status missing = DownloadFiles(server.url(), {{"b.bin", "900150983cd24fb0d6963f7d28e17f72"}}, dir);
   EXPECT_THAT(std::string(missing.message()), HasSubstr("b.bin: download failed"));

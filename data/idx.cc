@@ -1,7 +1,7 @@
 #include "data/idx.h"
 
 #include "absl/strings/str_cat.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace gan::data {
 namespace {
@@ -49,9 +49,9 @@ absl::StatusOr<IdxArray> ParseIdx(const std::string& bytes, const std::string& s
 }
 
 absl::StatusOr<IdxArray> ReadIdxFile(const std::string& path) {
-  absl::StatusOr<std::string> bytes = ReadFileBytes(path);
+  absl::StatusOr<std::string> bytes = base::ReadFileBytes(path);
   if (!bytes.ok()) return bytes.status();
-  absl::StatusOr<std::string> inflated = MaybeGunzip(*std::move(bytes), path);
+  absl::StatusOr<std::string> inflated = base::MaybeGunzip(*std::move(bytes), path);
   if (!inflated.ok()) return inflated.status();
   return ParseIdx(*inflated, path);
 }

@@ -14,7 +14,7 @@
 #include "data/cifar10.h"
 #include "data/data_dir.h"
 #include "data/faces.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "data/idx.h"
 #include "data/load.h"
 #include "data/mnist.h"
@@ -52,7 +52,7 @@ std::string Gzip(const std::string& bytes) {
   gzFile file = gzopen(path.c_str(), "wb");
   gzwrite(file, bytes.data(), static_cast<unsigned>(bytes.size()));
   gzclose(file);
-  return ReadFileBytes(path).value();
+  return base::ReadFileBytes(path).value();
 }
 
 // Two 2x3 images and their labels.

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace gan::data {
 namespace {
@@ -173,7 +173,7 @@ absl::Status CheckMat5Structure(const std::string& bytes) {
 
 absl::StatusOr<std::vector<MatMatrix>> ReadMatVariables(const std::string& path, const std::vector<std::string>& names) {
   // Reading the bytes first gives the common errors (missing, a directory) their usual words.
-  absl::StatusOr<std::string> bytes = ReadFileBytes(path);
+  absl::StatusOr<std::string> bytes = base::ReadFileBytes(path);
   if (!bytes.ok()) return bytes.status();
   if (bytes->empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
   if (absl::Status s = CheckMat5Structure(*bytes); !s.ok()) {

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "data/data_dir.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "data/idx.h"
 
 namespace gan::data {
@@ -11,9 +11,9 @@ namespace {
 constexpr int64_t kValidationRows = 10000;
 
 absl::StatusOr<std::string> Inflated(const std::string& path) {
-  absl::StatusOr<std::string> bytes = ReadFileBytes(path);
+  absl::StatusOr<std::string> bytes = base::ReadFileBytes(path);
   if (!bytes.ok()) return bytes.status();
-  return MaybeGunzip(*std::move(bytes), path);
+  return base::MaybeGunzip(*std::move(bytes), path);
 }
 
 }  // namespace

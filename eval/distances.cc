@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "gan/random.h"
+#include "base/random.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace gan::eval {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "gan/random.h"
+#include "base/random.h"
 #include "gtest/gtest.h"
 
 namespace gan::eval {

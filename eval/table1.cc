@@ -4,9 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <optional>
-#include <system_error>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -14,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "data/data_dir.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "eval/distances.h"
 
 namespace gan::eval {
@@ -117,7 +115,7 @@ absl::StatusOr<std::vector<Table1Row>> ReferenceRows(const data::Splits& splits,
   if (!cache_dir.empty()) {
     const auto start = std::chrono::steady_clock::now();
     cache_path = absl::StrCat(cache_dir, "/", CacheKey(splits, n, kmeans_iterations, sigma_images), ".tsv");
-    if (absl::StatusOr<std::string> text = data::ReadFileBytes(cache_path); text.ok()) {
+    if (absl::StatusOr<std::string> text = base::ReadFileBytes(cache_path); text.ok()) {
       if (std::optional<std::vector<Table1Row>> rows = ParseRows(*text, expected_rows)) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         for (Table1Row& row : *rows) row.seconds = seconds;
@@ -142,9 +140,9 @@ absl::StatusOr<std::vector<Table1Row>> ReferenceRows(const data::Splits& splits,
     rows.push_back(*std::move(kmeans));
   }
   if (!cache_path.empty()) {
-    std::error_code error;
-    std::filesystem::create_directories(cache_dir, error);
-    if (absl::Status s = data::WriteFileAtomically(cache_path, SerializeRows(rows)); !s.ok()) {
+    absl::Status s = base::MakeDirs(cache_dir);
+    if (s.ok()) s = base::WriteFileAtomically(cache_path, SerializeRows(rows));
+    if (!s.ok()) {
       std::fprintf(stderr, "note: reference rows not cached: %s\n", std::string(s.message()).c_str());
     }
   }

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <vector>
 
-#include "gan/random.h"
+#include "base/random.h"
 #include "gtest/gtest.h"
 
 namespace gan::eval {

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "gan/experiment.h"
 #include "gan/noise.h"
 #include "onnx/checker.h"
@@ -197,7 +197,7 @@ absl::Status CheckModel(const onnx::ModelProto& model) {
 absl::Status WriteModel(const onnx::ModelProto& model, const std::string& path) {
   std::string bytes;
   if (!model.SerializeToString(&bytes)) return absl::InternalError(absl::StrCat(path, ": could not serialise the model"));
-  return data::WriteFileAtomically(path, bytes);
+  return base::WriteFileAtomically(path, bytes);
 }
 
 }  // namespace gan::exporter

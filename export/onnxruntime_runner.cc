@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace gan::exporter {
 namespace {
@@ -46,7 +46,7 @@ absl::StatusOr<RuntimeResult> RunInOnnxRuntime(const std::string& model_path, co
                                             "; is onnxruntime-node installed? run setup.sh)"));
   }
   if (expected == nullptr) {
-    absl::StatusOr<std::string> bytes = data::ReadFileBytes(output_path);
+    absl::StatusOr<std::string> bytes = base::ReadFileBytes(output_path);
     if (!bytes.ok()) return bytes.status();
     result.output.resize(bytes->size() / sizeof(float));
     std::copy(bytes->data(), bytes->data() + result.output.size() * sizeof(float), reinterpret_cast<char*>(result.output.data()));

@@ -27,7 +27,7 @@
 #include "gan/experiment.pb.h"
 #include "gan/mlp.h"
 #include "gan/optimizer.h"
-#include "gan/random.h"
+#include "base/random.h"
 
 namespace gan {
 

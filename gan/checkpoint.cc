@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 
 namespace gan {
 namespace {
@@ -54,7 +54,7 @@ absl::Status CheckpointWriter::Write(const std::string& path) const {
   std::string bytes = bytes_.empty() ? std::string(kMagic) : bytes_;
   bytes += kEnd;
   Append<uint32_t>(bytes, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size())));
-  return data::WriteFileAtomically(path, bytes);
+  return base::WriteFileAtomically(path, bytes);
 }
 
 absl::StatusOr<CheckpointReader> CheckpointReader::Open(const std::string& path) {

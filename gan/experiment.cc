@@ -1,11 +1,11 @@
 #include "gan/experiment.h"
 
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "base/file_bytes.h"
 #include "gan/noise.h"
 #include "google/protobuf/text_format.h"
 
@@ -34,12 +34,9 @@ absl::StatusOr<proto::Experiment> ParseExperiment(const std::string& text, const
 }
 
 absl::StatusOr<proto::Experiment> LoadExperimentFile(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return absl::NotFoundError(absl::StrCat(path, ": cannot open the experiment file"));
-  std::stringstream text;
-  text << file.rdbuf();
-  if (file.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
-  return ParseExperiment(text.str(), path);
+  absl::StatusOr<std::string> text = base::ReadFileBytes(path);
+  if (!text.ok()) return text.status();
+  return ParseExperiment(*text, path);
 }
 
 absl::StatusOr<proto::Experiment> LoadExperiment(const std::string& name_or_path, const std::vector<std::string>& dirs) {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "gan/random.h"
+#include "base/random.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace gan {

@@ -12,7 +12,7 @@
 
 #include "gan/experiment.h"
 #include "gan/gradient_check.h"
-#include "gan/random.h"
+#include "base/random.h"
 #include "gtest/gtest.h"
 
 namespace gan {

@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "gan/experiment.pb.h"
-#include "gan/random.h"
+#include "base/random.h"
 
 namespace gan {
 

@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "gan/experiment.pb.h"
 #include "gan/mlp.h"
-#include "gan/random.h"
+#include "base/random.h"
 
 namespace gan {
 

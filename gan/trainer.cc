@@ -1,6 +1,5 @@
 #include "gan/trainer.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/file_bytes.h"
 #include "eval/image_grid.h"
 #include "gan/checkpoint.h"
 #include "gan/experiment.h"
@@ -19,20 +19,6 @@
 
 namespace gan {
 namespace {
-
-absl::Status MakeDir(const std::string& dir) {
-  for (size_t slash = 1; slash != std::string::npos;) {
-    slash = dir.find('/', slash + 1);
-    const std::string prefix = dir.substr(0, slash);
-    struct stat info;
-    if (stat(prefix.c_str(), &info) == 0) {
-      if (!S_ISDIR(info.st_mode)) return absl::FailedPreconditionError(absl::StrCat(prefix, ": exists and is not a directory"));
-      continue;
-    }
-    if (mkdir(prefix.c_str(), 0755) != 0) return absl::PermissionDeniedError(absl::StrCat(prefix, ": cannot create directory"));
-  }
-  return absl::OkStatus();
-}
 
 std::vector<Rng*> DropoutGenerators(Mlp& mlp) {
   std::vector<Rng*> rngs;
@@ -98,9 +84,9 @@ absl::Status Trainer::Build() {
   fixed_noise_.resize(100 * e.noise_dim());
   Rng sample_rng(e.seed() ^ 0x5a5a5a5a5a5a5a5aULL);
   FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
-  if (absl::Status made = MakeDir(options_.output_dir); !made.ok()) return made;
+  if (absl::Status made = base::MakeDirs(options_.output_dir); !made.ok()) return made;
   if (options_.sample_every_epochs > 0) {
-    if (absl::Status made = MakeDir(options_.output_dir + "/samples"); !made.ok()) return made;
+    if (absl::Status made = base::MakeDirs(options_.output_dir + "/samples"); !made.ok()) return made;
   }
   return absl::OkStatus();
 }
@@ -301,7 +287,7 @@ absl::Status Trainer::Run() {
   {
     std::string text;
     google::protobuf::TextFormat::PrintToString(experiment_, &text);
-    std::ofstream(options_.output_dir + "/experiment.pbtxt") << text;
+    if (absl::Status s = base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text); !s.ok()) return s;
   }
   metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
   if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));

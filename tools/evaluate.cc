@@ -12,8 +12,6 @@
 // Writes parzen.json, figure2.png and figure3.png into --output_dir (default:
 // the checkpoint's directory).
 
-#include <filesystem>
-#include <system_error>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,7 +19,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "data/load.h"
 #include "eval/figures.h"
 #include "eval/image_grid.h"
@@ -68,9 +66,7 @@ int main(int argc, char** argv) {
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   if (output_dir.empty()) output_dir = checkpoint.find('/') == std::string::npos ? "." : checkpoint.substr(0, checkpoint.rfind('/'));
 
-  if (std::error_code error; !std::filesystem::create_directories(output_dir, error) && error) {
-    return Fail(absl::PermissionDeniedError(absl::StrCat(output_dir, ": cannot create the output directory: ", error.message())));
-  }
+  if (absl::Status made = gan::base::MakeDirs(output_dir); !made.ok()) return Fail(made);
   const gan::proto::Experiment& experiment = model.experiment;
   const std::string dataset = experiment.data().dataset();
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, UserPath(absl::GetFlag(FLAGS_data_dir)),
@@ -128,7 +124,7 @@ int main(int argc, char** argv) {
                     row.report.test_std_error, ", \"valid_means\": ", JsonArray(row.report.valid_means), ", \"seconds\": ", row.seconds, "}");
   }
   json += "\n  ]\n}\n";
-  if (absl::Status s = gan::data::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return Fail(s);
+  if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return Fail(s);
 
   // Figure 2: 10 rows of 6 samples and the nearest training example of each row's last.
   constexpr int64_t kRows = 10, kColumns = 6, kSteps = 11;

@@ -13,7 +13,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "data/file_digest.h"
+#include "base/file_digest.h"
 #include "export/onnx_export.h"
 #include "gan/trained_model.h"
 #include "tools/checkpoint_flag.h"
@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
   if (!loaded.ok()) return Fail(loaded.status());
   gan::TrainedModel& model = loaded->model;
-  absl::StatusOr<std::string> sha256 = gan::data::Sha256OfFile(loaded->path);
+  absl::StatusOr<std::string> sha256 = gan::base::Sha256OfFile(loaded->path);
   if (!sha256.ok()) return Fail(sha256.status());
   std::vector<std::pair<std::string, std::string>> metadata = {{"checkpoint_sha256", *sha256}};
   for (const std::string& item : absl::GetFlag(FLAGS_metadata)) {

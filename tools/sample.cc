@@ -13,7 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "eval/image_grid.h"
 #include "gan/noise.h"
 #include "gan/trained_model.h"
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     return Fail(s);
   }
   const std::string_view bytes(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(float));
-  if (absl::Status s = gan::data::WriteFileAtomically(output + ".f32", bytes); !s.ok()) return Fail(s);
+  if (absl::Status s = gan::base::WriteFileAtomically(output + ".f32", bytes); !s.ok()) return Fail(s);
   std::fprintf(stderr, "sample: wrote %s.png and %s.f32 (%d x %lld float32: %lld x %lld x %lld images)\n", output.c_str(),
                output.c_str(), count, static_cast<long long>(shape.size()), static_cast<long long>(shape.channels),
                static_cast<long long>(shape.height), static_cast<long long>(shape.width));

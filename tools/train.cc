@@ -23,7 +23,7 @@
 #include "data/load.h"
 #include "eval/table1.h"
 #include "gan/experiment.h"
-#include "gan/random.h"
+#include "base/random.h"
 #include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "gan/trainer.h"

@@ -4,13 +4,13 @@
 #include <cstdint>
 #include <string>
 
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 #include "data/idx.h"
 #include "data/mnist.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string bytes(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<std::string> inflated = gan::data::MaybeGunzip(bytes, "fuzz", size_t{1} << 24);
+  absl::StatusOr<std::string> inflated = gan::base::MaybeGunzip(bytes, "fuzz", size_t{1} << 24);
   if (!inflated.ok()) return 0;
   absl::StatusOr<gan::data::IdxArray> array = gan::data::ParseIdx(*inflated, "fuzz");
   if (array.ok()) {

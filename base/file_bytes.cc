@@ -1,4 +1,4 @@
-#include "data/file_bytes.h"
+#include "base/file_bytes.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace gan::data {
+namespace gan::base {
 
 absl::StatusOr<std::string> ReadFileBytes(const std::string& path) {
   struct stat info;
@@ -51,6 +51,29 @@ absl::Status WriteFileAtomically(const std::string& path, std::string_view bytes
     unlink(temporary.c_str());
     return absl::DataLossError(absl::StrCat(path, ": could not be written safely: ", reason));
   }
+  // The rename itself is durable once the directory is.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  if (const int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY); dir_fd >= 0) {
+    fsync(dir_fd);
+    close(dir_fd);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MakeDirs(const std::string& dir) {
+  for (size_t slash = 1; slash != std::string::npos;) {
+    slash = dir.find('/', slash + 1);
+    const std::string prefix = dir.substr(0, slash);
+    struct stat info;
+    if (stat(prefix.c_str(), &info) == 0) {
+      if (!S_ISDIR(info.st_mode)) return absl::FailedPreconditionError(absl::StrCat(prefix, ": exists and is not a directory"));
+      continue;
+    }
+    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+      return absl::PermissionDeniedError(absl::StrCat(prefix, ": cannot create directory: ", std::strerror(errno)));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -85,4 +108,4 @@ absl::StatusOr<std::string> MaybeGunzip(std::string bytes, const std::string& so
   return out;
 }
 
-}  // namespace gan::data
+}  // namespace gan::base

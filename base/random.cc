@@ -1,4 +1,4 @@
-#include "gan/random.h"
+#include "base/random.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "data/file_digest.h"
+#include "base/file_digest.h"
 
 #include <openssl/evp.h>
 
@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace gan::data {
+namespace gan::base {
 namespace {
 
 absl::StatusOr<std::string> DigestOfFile(const std::string& path, const EVP_MD* algorithm) {
@@ -31,4 +31,4 @@ absl::StatusOr<std::string> DigestOfFile(const std::string& path, const EVP_MD* 
 absl::StatusOr<std::string> Md5OfFile(const std::string& path) { return DigestOfFile(path, EVP_md5()); }
 absl::StatusOr<std::string> Sha256OfFile(const std::string& path) { return DigestOfFile(path, EVP_sha256()); }
 
-}  // namespace gan::data
+}  // namespace gan::base

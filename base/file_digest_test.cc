@@ -1,5 +1,5 @@
 // Digests against the published test vectors of the empty string and "abc".
-#include "data/file_digest.h"
+#include "base/file_digest.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 
-namespace gan::data {
+namespace gan::base {
 namespace {
 
 std::string Write(const std::string& name, const std::string& content) {
@@ -29,4 +29,4 @@ TEST(FileDigestTest, MissingFileIsNamed) {
 }
 
 }  // namespace
-}  // namespace gan::data
+}  // namespace gan::base

@@ -9,11 +9,11 @@
 
 #include "absl/status/statusor.h"
 
-namespace gan::data {
+namespace gan::base {
 
 absl::StatusOr<std::string> Md5OfFile(const std::string& path);
 absl::StatusOr<std::string> Sha256OfFile(const std::string& path);
 
-}  // namespace gan::data
+}  // namespace gan::base
 
 #endif  // DATA_FILE_DIGEST_H_
