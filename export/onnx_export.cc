@@ -22,76 +22,62 @@ void SetTensorType(onnx::ValueInfoProto* value, const std::string& name, int64_t
   tensor->mutable_shape()->add_dim()->set_dim_value(columns);
 }
 
-void AddInitializer(onnx::GraphProto* graph, const std::string& name, const std::vector<int64_t>& dims, const float* values) {
-  onnx::TensorProto* tensor = graph->add_initializer();
-  tensor->set_name(name);
-  tensor->set_data_type(onnx::TensorProto::FLOAT);
-  int64_t count = 1;
-  for (int64_t d : dims) {
-    tensor->add_dims(d);
-    count *= d;
+// The ONNX form of the layers' inference computations.
+class OnnxGraph : public InferenceGraph {
+ public:
+  explicit OnnxGraph(onnx::GraphProto* graph) : graph_(graph) {}
+
+  std::string AddFloats(const std::string& name, const std::vector<int64_t>& dims, const float* values) override {
+    onnx::TensorProto* tensor = graph_->add_initializer();
+    tensor->set_name(name);
+    tensor->set_data_type(onnx::TensorProto::FLOAT);
+    int64_t count = 1;
+    for (int64_t d : dims) {
+      tensor->add_dims(d);
+      count *= d;
+    }
+    tensor->set_raw_data(std::string(reinterpret_cast<const char*>(values), count * sizeof(float)));  // little-endian, as ONNX wants
+    return name;
   }
-  tensor->set_raw_data(std::string(reinterpret_cast<const char*>(values), count * sizeof(float)));  // little-endian, as ONNX wants
-}
 
-onnx::NodeProto* AddNode(onnx::GraphProto* graph, const std::string& op, const std::vector<std::string>& inputs,
-                         const std::string& output) {
-  onnx::NodeProto* node = graph->add_node();
-  node->set_op_type(op);
-  node->set_name(output);
-  for (const std::string& input : inputs) node->add_input(input);
-  node->add_output(output);
-  return node;
-}
+  std::string AddInt64s(const std::string& name, const std::vector<int64_t>& values) override {
+    onnx::TensorProto* tensor = graph_->add_initializer();
+    tensor->set_name(name);
+    tensor->set_data_type(onnx::TensorProto::INT64);
+    tensor->add_dims(static_cast<int64_t>(values.size()));
+    for (int64_t v : values) tensor->add_int64_data(v);
+    return name;
+  }
 
-// y = x W + b as a Gemm with W [in, out] and b [out] as initializers.
-std::string AddAffine(onnx::GraphProto* graph, const std::string& x, AffineParameters& p, const std::string& prefix) {
-  AddInitializer(graph, prefix + ".weight", {p.in, p.out}, p.weights.data());
-  AddInitializer(graph, prefix + ".bias", {p.out}, p.bias.data());
-  AddNode(graph, "Gemm", {x, prefix + ".weight", prefix + ".bias"}, prefix + ".affine");
-  return prefix + ".affine";
-}
+  std::string AddNode(const std::string& op, const std::vector<std::string>& inputs, const std::string& output,
+                      const std::vector<NodeAttribute>& attributes) override {
+    onnx::NodeProto* node = graph_->add_node();
+    node->set_op_type(op);
+    node->set_name(output);
+    for (const std::string& input : inputs) node->add_input(input);
+    node->add_output(output);
+    for (const NodeAttribute& attribute : attributes) {
+      onnx::AttributeProto* proto = node->add_attribute();
+      proto->set_name(attribute.name);
+      if (attribute.is_list) {
+        proto->set_type(onnx::AttributeProto::INTS);
+        for (int64_t v : attribute.ints) proto->add_ints(v);
+      } else {
+        proto->set_type(onnx::AttributeProto::INT);
+        proto->set_i(attribute.ints.at(0));
+      }
+    }
+    return output;
+  }
+
+ private:
+  onnx::GraphProto* graph_;
+};
 
 // Appends the MLP's inference graph from `input`; returns the last value's name.
-absl::StatusOr<std::string> AddMlp(onnx::GraphProto* graph, Mlp& mlp, const std::string& input) {
+std::string AddMlp(OnnxGraph& graph, Mlp& mlp, const std::string& input) {
   std::string x = input;
-  for (size_t i = 0; i < mlp.layers().size(); ++i) {
-    Layer* layer = mlp.layers()[i].get();
-    const std::string prefix = absl::StrCat("layer", i);
-    if (auto* linear = dynamic_cast<Linear*>(layer)) {
-      x = AddAffine(graph, x, linear->params(), prefix);
-      if (linear->activation() == Activation::kRelu) {
-        AddNode(graph, "Relu", {x}, prefix + ".relu");
-        x = prefix + ".relu";
-      } else if (linear->activation() == Activation::kSigmoid) {
-        AddNode(graph, "Sigmoid", {x}, prefix + ".sigmoid");
-        x = prefix + ".sigmoid";
-      }
-    } else if (auto* maxout = dynamic_cast<Maxout*>(layer)) {
-      x = AddAffine(graph, x, maxout->params(), prefix);
-      // Columns u * pieces + p hold unit u's pieces: [batch, units, pieces].
-      onnx::TensorProto* shape = graph->add_initializer();
-      shape->set_name(prefix + ".shape");
-      shape->set_data_type(onnx::TensorProto::INT64);
-      shape->add_dims(3);
-      for (int64_t d : {int64_t{-1}, maxout->output_dim(), maxout->pieces()}) shape->add_int64_data(d);
-      AddNode(graph, "Reshape", {x, prefix + ".shape"}, prefix + ".pieces");
-      onnx::NodeProto* max = AddNode(graph, "ReduceMax", {prefix + ".pieces"}, prefix + ".maxout");
-      onnx::AttributeProto* axes = max->add_attribute();
-      axes->set_name("axes");
-      axes->set_type(onnx::AttributeProto::INTS);
-      axes->add_ints(2);
-      onnx::AttributeProto* keepdims = max->add_attribute();
-      keepdims->set_name("keepdims");
-      keepdims->set_type(onnx::AttributeProto::INT);
-      keepdims->set_i(0);
-      x = prefix + ".maxout";
-    } else if (dynamic_cast<Dropout*>(layer) != nullptr) {
-      continue;  // the identity at inference
-    } else {
-      return absl::UnimplementedError(absl::StrCat("layer ", i, " has no ONNX form"));
-    }
-  }
+  for (size_t i = 0; i < mlp.layers().size(); ++i) x = mlp.layers()[i]->AddToInferenceGraph(graph, x, absl::StrCat("layer", i));
   return x;
 }
 
@@ -143,26 +129,23 @@ absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape) {
   if (absl::Status s = CheckShape(model, shape); !s.ok()) return s;
   onnx::ModelProto proto = NewModel(model, shape, "generator");
-  onnx::GraphProto* graph = proto.mutable_graph();
-  SetTensorType(graph->add_input(), "z", model.generator->input_dim());
-  absl::StatusOr<std::string> last = AddMlp(graph, *model.generator, "z");
-  if (!last.ok()) return last.status();
-  AddNode(graph, "Identity", {*last}, "x");
-  SetTensorType(graph->add_output(), "x", shape.size());
+  OnnxGraph graph(proto.mutable_graph());
+  SetTensorType(proto.mutable_graph()->add_input(), "z", model.generator->input_dim());
+  graph.AddNode("Identity", {AddMlp(graph, *model.generator, "z")}, "x", {});
+  SetTensorType(proto.mutable_graph()->add_output(), "x", shape.size());
   return proto;
 }
 
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape) {
   if (absl::Status s = CheckShape(model, shape); !s.ok()) return s;
   onnx::ModelProto proto = NewModel(model, shape, "discriminator");
-  onnx::GraphProto* graph = proto.mutable_graph();
-  SetTensorType(graph->add_input(), "x", shape.size());
-  absl::StatusOr<std::string> last = AddMlp(graph, *model.discriminator, "x");
-  if (!last.ok()) return last.status();
-  AddNode(graph, "Identity", {*last}, "logit");
-  AddNode(graph, "Sigmoid", {*last}, "probability");
-  SetTensorType(graph->add_output(), "logit", 1);
-  SetTensorType(graph->add_output(), "probability", 1);
+  OnnxGraph graph(proto.mutable_graph());
+  SetTensorType(proto.mutable_graph()->add_input(), "x", shape.size());
+  const std::string logit = AddMlp(graph, *model.discriminator, "x");
+  graph.AddNode("Identity", {logit}, "logit", {});
+  graph.AddNode("Sigmoid", {logit}, "probability", {});
+  SetTensorType(proto.mutable_graph()->add_output(), "logit", 1);
+  SetTensorType(proto.mutable_graph()->add_output(), "probability", 1);
   return proto;
 }
 

@@ -108,32 +108,13 @@ StepStats AdversarialStep::Run() {
   return stats;
 }
 
-namespace {
-
-// 2 * rows * in * out for each affine layer's forward; backward data and
-// backward weights cost the same again each.
-struct AffineFlops {
-  double forward = 0, first_layer_forward = 0;
-};
-
-AffineFlops PerRowFlops(Mlp& mlp) {
-  AffineFlops flops;
-  bool first = true;
-  for (const auto& layer : mlp.layers()) {
-    double per_row = 0;
-    if (auto* maxout = dynamic_cast<Maxout*>(layer.get())) per_row = 2.0 * maxout->params().in * maxout->params().out;
-    if (auto* linear = dynamic_cast<Linear*>(layer.get())) per_row = 2.0 * linear->params().in * linear->params().out;
-    if (per_row > 0 && first) flops.first_layer_forward = per_row;
-    if (per_row > 0) first = false;
-    flops.forward += per_row;
-  }
-  return flops;
-}
-
-}  // namespace
-
 double AdversarialStep::MatmulFlops() const {
-  const AffineFlops g = PerRowFlops(g_), d = PerRowFlops(d_);
+  // Per row: a forward pass, and the forward of the first layer with products
+  // (whose backward data nothing needs).
+  struct {
+    double forward, first_layer_forward;
+  } const g = {g_.ForwardFlopsPerRow(), g_.FirstLayerForwardFlopsPerRow()},
+          d = {d_.ForwardFlopsPerRow(), d_.FirstLayerForwardFlopsPerRow()};
   const double m = static_cast<double>(m_);
   // D update: G forward (m rows); D forward, backward weights and backward
   // data of all but the first layer (2m rows).

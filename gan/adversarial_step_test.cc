@@ -98,47 +98,33 @@ TEST(AdversarialStepTest, SimultaneousGradientsAreThoseOfThePaperObjectives) {
   for (const char* loss : {"NON_SATURATING", "MINIMAX"}) {
     Game game(std::string("update_mode: SIMULTANEOUS generator_loss: ") + loss);
     Rng replay = game.noise_rng;
-    std::vector<Rng> dropout_replay;
-    std::vector<float> keep_probs;
-    for (const auto& layer : game.d->layers()) {
-      if (auto* dropout = dynamic_cast<Dropout*>(layer.get())) {
-        dropout_replay.push_back(dropout->rng());
-        keep_probs.push_back(dropout->keep_prob());
-      }
-    }
+    const std::vector<Rng> d_streams = CopyRandomStreams(*game.d);
+    ASSERT_EQ(d_streams.size(), 2u);  // the two dropout layers
     game.step->Run();
     std::vector<float> z_float(4 * 3);
     replay.FillNormal(z_float.data(), 12);
-    // D ran once on 8 rows (4 data, then 4 samples): masks [8, dim] per dropout layer.
-    std::vector<std::vector<float>> real_masks, fake_masks;
-    const std::vector<int64_t> dropout_dims = {5, 4};
-    for (size_t l = 0; l < dropout_replay.size(); ++l) {
-      const int64_t half = 4 * dropout_dims[l];
-      std::vector<float> mask(2 * half);
-      DrawDropoutMask(dropout_replay[l], keep_probs[l], mask.data(), 2 * half);
-      real_masks.emplace_back(mask.begin(), mask.begin() + half);
-      fake_masks.emplace_back(mask.begin() + half, mask.end());
-    }
-    ASSERT_EQ(real_masks.size(), 2u);
-    const std::vector<double> z(z_float.begin(), z_float.end()), x(game.data.begin(), game.data.end());
+    const std::vector<double> z(z_float.begin(), z_float.end());
     const bool non_saturating = std::string(loss) == "NON_SATURATING";
 
     auto g_params = ParametersAsDouble(*game.g);
     auto d_params = ParametersAsDouble(*game.d);
-    auto logits_of = [&](const std::vector<double>& input, const std::vector<std::vector<float>>& masks) {
-      return ReferenceForward(*game.d, d_params, input, 4, masks);
+    // D ran once on 8 rows, 4 data then 4 samples: its logits, as that one pass.
+    auto logits = [&]() {
+      std::vector<double> input(game.data.begin(), game.data.end());
+      const std::vector<double> fake_input = ReferenceForward(*game.g, g_params, z, 4, /*training=*/false, {});
+      input.insert(input.end(), fake_input.begin(), fake_input.end());
+      return ReferenceForward(*game.d, d_params, input, 8, /*training=*/true, d_streams);
     };
     auto d_objective = [&]() {
-      const std::vector<double> real = logits_of(x, real_masks),
-                                fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}), fake_masks);
+      const std::vector<double> l = logits();
       double sum = 0;
-      for (int i = 0; i < 4; ++i) sum += 0.5 / 4 * (BinaryCrossEntropyWithLogit(real[i], 1) + BinaryCrossEntropyWithLogit(fake[i], 0));
+      for (int i = 0; i < 4; ++i) sum += 0.5 / 4 * (BinaryCrossEntropyWithLogit(l[i], 1) + BinaryCrossEntropyWithLogit(l[4 + i], 0));
       return sum;
     };
     auto g_objective = [&]() {
-      const std::vector<double> fake = logits_of(ReferenceForward(*game.g, g_params, z, 4, {}), fake_masks);
+      const std::vector<double> l = logits();
       double sum = 0;
-      for (double l : fake) sum += (non_saturating ? BinaryCrossEntropyWithLogit(l, 1) : -BinaryCrossEntropyWithLogit(l, 0)) / 4;
+      for (int i = 4; i < 8; ++i) sum += (non_saturating ? BinaryCrossEntropyWithLogit(l[i], 1) : -BinaryCrossEntropyWithLogit(l[i], 0)) / 4;
       return sum;
     };
     // Every entry of every tensor; bound as argued in layers_test.cc.

@@ -5,19 +5,11 @@
 #include <string>
 
 #include "gan/experiment.h"
+#include "gan/mlp.h"
 #include "gtest/gtest.h"
 
 namespace gan {
 namespace {
-
-int64_t OutputDim(const proto::Mlp& mlp, int64_t input_dim) {
-  int64_t dim = input_dim;
-  for (const proto::Layer& layer : mlp.layers()) {
-    if (layer.has_linear()) dim = layer.linear().units();
-    if (layer.has_maxout()) dim = layer.maxout().units();
-  }
-  return dim;
-}
 
 TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
   const std::map<std::string, int64_t> data_dims = {

@@ -15,17 +15,20 @@ namespace gan {
 // The Mlp's parameters as double, in Mlp::Parameters() order.
 std::vector<std::vector<double>> ParametersAsDouble(Mlp& mlp);
 
-// y = mlp(x) for x [batch, in] in double with the given parameters. Dropout
-// layers multiply by `dropout_masks` (one per dropout layer, in order), or are
-// the identity when it is empty.
-std::vector<double> ReferenceForward(Mlp& mlp, const std::vector<std::vector<double>>& params,
-                                     const std::vector<double>& x, int64_t batch,
-                                     const std::vector<std::vector<float>>& dropout_masks);
+// y = mlp(x) for x [batch, in] in double with the given parameters, each
+// layer by its Layer::ReferenceForward. In training, stochastic layers draw
+// from copies of `streams_before`: the net's random streams
+// (CopyRandomStreams) as they were before the Forward being reproduced; in
+// inference `streams_before` may be empty.
+std::vector<double> ReferenceForward(Mlp& mlp, const std::vector<std::vector<double>>& params, const std::vector<double>& x,
+                                     int64_t batch, bool training, const std::vector<Rng>& streams_before);
 
-// Runs mlp.Forward(batch, training) on x and returns the dropout masks it
-// drew (recovered by replaying each dropout layer's generator).
-std::vector<std::vector<float>> ForwardRecordingMasks(Mlp& mlp, const std::vector<float>& x, int64_t batch,
-                                                      bool training);
+// Copies of mlp.RandomStreams(), in order.
+std::vector<Rng> CopyRandomStreams(Mlp& mlp);
+
+// Runs mlp.Forward(batch, training) on x; returns the random streams as they
+// were before it, for ReferenceForward to reproduce that pass.
+std::vector<Rng> ForwardKeepingStreams(Mlp& mlp, const std::vector<float>& x, int64_t batch, bool training);
 
 struct GradientCheckReport {
   int64_t checked = 0;         // entries compared

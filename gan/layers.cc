@@ -370,4 +370,72 @@ std::unique_ptr<LayerPass> Dropout::Bind(const LayerBuffers& buffers) {
   return std::make_unique<DropoutPass>(*this, buffers);
 }
 
+namespace {
+
+// z[n, o] = sum_i x[n, i] W[i, o] + b[o], in double.
+std::vector<double> ReferenceAffine(const std::vector<double>& x, int64_t batch, int64_t in, int64_t out,
+                                    const std::vector<double>& w, const std::vector<double>& b) {
+  std::vector<double> z(batch * out);
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t o = 0; o < out; ++o) {
+      double sum = b[o];
+      for (int64_t i = 0; i < in; ++i) sum += x[n * in + i] * w[i * out + o];
+      z[n * out + o] = sum;
+    }
+  }
+  return z;
+}
+
+// y = x W + b as a Gemm with W [in, out] and b [out] as constants.
+std::string AddAffine(InferenceGraph& graph, const std::string& x, const AffineParameters& p, const std::string& prefix) {
+  const std::string w = graph.AddFloats(prefix + ".weight", {p.in, p.out}, p.weights.data());
+  const std::string b = graph.AddFloats(prefix + ".bias", {p.out}, p.bias.data());
+  return graph.AddNode("Gemm", {x, w, b}, prefix + ".affine");
+}
+
+}  // namespace
+
+std::vector<double> Linear::ReferenceForward(const std::vector<double>& x, int64_t batch,
+                                             const std::vector<std::vector<double>>& params, bool, std::vector<Rng>&) const {
+  std::vector<double> y = ReferenceAffine(x, batch, params_.in, params_.out, params[0], params[1]);
+  for (double& v : y) {
+    if (activation_ == Activation::kRelu) v = std::max(v, 0.0);
+    if (activation_ == Activation::kSigmoid) v = 1.0 / (1.0 + std::exp(-v));
+  }
+  return y;
+}
+
+std::string Linear::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
+  const std::string y = AddAffine(graph, x, params_, prefix);
+  if (activation_ == Activation::kRelu) return graph.AddNode("Relu", {y}, prefix + ".relu");
+  if (activation_ == Activation::kSigmoid) return graph.AddNode("Sigmoid", {y}, prefix + ".sigmoid");
+  return y;
+}
+
+std::vector<double> Maxout::ReferenceForward(const std::vector<double>& x, int64_t batch,
+                                             const std::vector<std::vector<double>>& params, bool, std::vector<Rng>&) const {
+  const std::vector<double> z = ReferenceAffine(x, batch, params_.in, params_.out, params[0], params[1]);
+  std::vector<double> y(batch * units_);
+  for (int64_t i = 0; i < batch * units_; ++i) y[i] = *std::max_element(z.begin() + i * pieces_, z.begin() + (i + 1) * pieces_);
+  return y;
+}
+
+std::string Maxout::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
+  const std::string z = AddAffine(graph, x, params_, prefix);
+  // Columns u * pieces + p hold unit u's pieces: [batch, units, pieces], then the max over pieces.
+  const std::string shape = graph.AddInt64s(prefix + ".shape", {-1, units_, pieces_});
+  const std::string pieces = graph.AddNode("Reshape", {z, shape}, prefix + ".pieces");
+  return graph.AddNode("ReduceMax", {pieces}, prefix + ".maxout", {{"axes", {2}, true}, {"keepdims", {0}, false}});
+}
+
+std::vector<double> Dropout::ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>&,
+                                              bool training, std::vector<Rng>& replay) const {
+  if (!training) return x;
+  std::vector<float> mask(batch * dim_);
+  DrawDropoutMask(replay[0], keep_prob_, mask.data(), batch * dim_);
+  std::vector<double> y = x;
+  for (int64_t i = 0; i < batch * dim_; ++i) y[i] *= mask[i];
+  return y;
+}
+
 }  // namespace gan

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "gan/inference_graph.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace gan {
@@ -62,6 +63,9 @@ class LayerPass {
   virtual void Backward(int64_t first_row, bool input_grad, bool param_grads) = 0;
 };
 
+// Everything that differs between layer kinds is behind this interface, so
+// that a new kind is one class here (and its case in the experiment schema and
+// BuildMlp); the pure virtual methods make each kind answer every question.
 class Layer {
  public:
   virtual ~Layer() = default;
@@ -72,6 +76,24 @@ class Layer {
   virtual void ApplyConstraints() {}
   // The buffers must outlive the returned pass.
   virtual std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) = 0;
+
+  // Matrix-product FLOPs of a forward pass per row (2 * in * out for an affine
+  // map); backward data and backward weights cost the same again each.
+  virtual double ForwardFlopsPerRow() const = 0;
+  // The random streams the layer's passes draw from: a checkpoint saves and
+  // restores them, so a resumed run draws what an uninterrupted one would.
+  virtual std::vector<Rng*> RandomStreams() = 0;
+  // A double-precision reference of Forward, with naive loops, for the
+  // gradient checks (gan/gradient_check.h): x [batch, in] -> [batch, out] with
+  // `params` in Parameters() order. In training a stochastic layer draws what
+  // its Forward drew from `replay`, copies of its RandomStreams() taken before
+  // that Forward.
+  virtual std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch,
+                                               const std::vector<std::vector<double>>& params, bool training,
+                                               std::vector<Rng>& replay) const = 0;
+  // Appends the layer's inference computation on value `x` to `graph`, naming
+  // what it adds with `prefix`; returns the name of its output value.
+  virtual std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const = 0;
 };
 
 // Weights W [in, out] and bias b [out] of an affine map, with their gradients.
@@ -99,6 +121,11 @@ class Linear : public Layer {
   std::vector<ParameterRef> Parameters() override;
   void ApplyConstraints() override { params_.ClipColumnNorms(); }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 2.0 * params_.in * params_.out; }
+  std::vector<Rng*> RandomStreams() override { return {}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const override;
 
   Activation activation() const { return activation_; }
   AffineParameters& params() { return params_; }
@@ -119,6 +146,11 @@ class Maxout : public Layer {
   std::vector<ParameterRef> Parameters() override;
   void ApplyConstraints() override { params_.ClipColumnNorms(); }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 2.0 * params_.in * params_.out; }
+  std::vector<Rng*> RandomStreams() override { return {}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const override;
 
   int64_t pieces() const { return pieces_; }
   AffineParameters& params() { return params_; }
@@ -141,6 +173,12 @@ class Dropout : public Layer {
   int64_t input_dim() const override { return dim_; }
   int64_t output_dim() const override { return dim_; }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 0; }
+  std::vector<Rng*> RandomStreams() override { return {&rng_}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  // The identity at inference: adds nothing.
+  std::string AddToInferenceGraph(InferenceGraph&, const std::string& x, const std::string&) const override { return x; }
 
   float keep_prob() const { return keep_prob_; }
   Rng& rng() { return rng_; }

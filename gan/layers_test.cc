@@ -42,9 +42,9 @@ void ExpectForwardMatchesReference(Mlp& mlp, int64_t batch, bool training, uint6
   Rng rng(seed);
   std::vector<float> x(batch * mlp.input_dim());
   rng.FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
-  const auto masks = ForwardRecordingMasks(mlp, x, batch, training);
+  const std::vector<Rng> streams = ForwardKeepingStreams(mlp, x, batch, training);
   const std::vector<double> expected =
-      ReferenceForward(mlp, ParametersAsDouble(mlp), std::vector<double>(x.begin(), x.end()), batch, masks);
+      ReferenceForward(mlp, ParametersAsDouble(mlp), std::vector<double>(x.begin(), x.end()), batch, training, streams);
   const float* y = mlp.Output(batch);
   for (size_t i = 0; i < expected.size(); ++i) {
     ASSERT_NEAR(y[i], expected[i], kForwardTolerance * std::max(1.0, std::abs(expected[i]))) << "output " << i;
@@ -78,7 +78,7 @@ TEST(LinearTest, ReluZeroesNegativesAndSigmoidIsInUnitInterval) {
     auto mlp = RandomLinear(20, 30, activation, 5);
     std::vector<float> x(8 * 20);
     Rng(6).FillUniform(x.data(), static_cast<int64_t>(x.size()), -3.0f, 3.0f);
-    ForwardRecordingMasks(*mlp, x, 8, true);
+    ForwardKeepingStreams(*mlp, x, 8, true);
     int zeros = 0;
     for (int i = 0; i < 8 * 30; ++i) {
       const float y = mlp->Output(8)[i];
@@ -154,7 +154,7 @@ TEST(DropoutTest, KeepRateWithinStatisticalBoundsAndMeanPreserved) {
     constexpr int64_t kBatch = 200, kDim = 1000, kN = kBatch * kDim;
     auto mlp = DropoutOnly(kDim, keep, 11);
     std::vector<float> x(kN, 1.0f);
-    ForwardRecordingMasks(*mlp, x, kBatch, true);
+    ForwardKeepingStreams(*mlp, x, kBatch, true);
     int64_t kept = 0;
     double sum = 0;
     for (int64_t i = 0; i < kN; ++i) {
@@ -174,13 +174,15 @@ TEST(DropoutTest, KeepRateWithinStatisticalBoundsAndMeanPreserved) {
 TEST(DropoutTest, SameSeedSameMaskNewMaskEachForward) {
   std::vector<float> x(4 * 64, 1.0f);
   auto a = DropoutOnly(64, 0.5f, 12), b = DropoutOnly(64, 0.5f, 12), c = DropoutOnly(64, 0.5f, 13);
-  const auto mask_a = ForwardRecordingMasks(*a, x, 4, true);
-  const auto mask_b = ForwardRecordingMasks(*b, x, 4, true);
-  const auto mask_c = ForwardRecordingMasks(*c, x, 4, true);
-  EXPECT_EQ(mask_a, mask_b);
-  EXPECT_NE(mask_a, mask_c);
-  const std::vector<float> first(a->Output(4), a->Output(4) + x.size());
-  ForwardRecordingMasks(*a, x, 4, true);
+  // x = 1, so each output is its mask value.
+  auto masked = [&](Mlp& mlp) {
+    ForwardKeepingStreams(mlp, x, 4, true);
+    return std::vector<float>(mlp.Output(4), mlp.Output(4) + x.size());
+  };
+  const std::vector<float> first = masked(*a);
+  EXPECT_EQ(first, masked(*b));
+  EXPECT_NE(first, masked(*c));
+  ForwardKeepingStreams(*a, x, 4, true);
   EXPECT_NE(first, std::vector<float>(a->Output(4), a->Output(4) + x.size()));
 }
 
@@ -188,7 +190,7 @@ TEST(DropoutTest, IdentityAtInference) {
   auto mlp = DropoutOnly(16, 0.5f, 14);
   std::vector<float> x(3 * 16);
   Rng(15).FillUniform(x.data(), 48, -1.0f, 1.0f);
-  ForwardRecordingMasks(*mlp, x, 3, false);
+  ForwardKeepingStreams(*mlp, x, 3, false);
   EXPECT_EQ(std::vector<float>(mlp->Output(3), mlp->Output(3) + 48), x);
 }
 

@@ -97,6 +97,46 @@ absl::Status CheckIrange(float irange, int64_t index) {
 
 }  // namespace
 
+std::vector<Rng*> Mlp::RandomStreams() {
+  std::vector<Rng*> streams;
+  for (auto& layer : layers_) {
+    for (Rng* stream : layer->RandomStreams()) streams.push_back(stream);
+  }
+  return streams;
+}
+
+double Mlp::ForwardFlopsPerRow() const {
+  double flops = 0;
+  for (const auto& layer : layers_) flops += layer->ForwardFlopsPerRow();
+  return flops;
+}
+
+double Mlp::FirstLayerForwardFlopsPerRow() const {
+  for (const auto& layer : layers_) {
+    if (layer->ForwardFlopsPerRow() > 0) return layer->ForwardFlopsPerRow();
+  }
+  return 0;
+}
+
+int64_t OutputDim(const proto::Mlp& config, int64_t input_dim) {
+  int64_t dim = input_dim;
+  for (const proto::Layer& layer : config.layers()) {
+    switch (layer.kind_case()) {
+      case proto::Layer::kLinear:
+        dim = layer.linear().units();
+        break;
+      case proto::Layer::kMaxout:
+        dim = layer.maxout().units();
+        break;
+      case proto::Layer::kDropout:
+        break;
+      case proto::Layer::KIND_NOT_SET:
+        return -1;
+    }
+  }
+  return dim;
+}
+
 absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t input_dim, uint64_t seed,
                                               const std::vector<float>* data_mean) {
   if (input_dim <= 0) return absl::InvalidArgumentError(absl::StrCat("input dimension must be positive, not ", input_dim));

@@ -25,6 +25,12 @@ class Mlp {
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Every parameter tensor, first layer first.
   std::vector<ParameterRef> Parameters();
+  // Every layer's random streams, first layer first (Layer::RandomStreams).
+  std::vector<Rng*> RandomStreams();
+  // Matrix-product FLOPs of a forward pass per row, and those of the first
+  // layer that has any (whose input gradient a net's step may skip).
+  double ForwardFlopsPerRow() const;
+  double FirstLayerForwardFlopsPerRow() const;
   // Each layer's constraints (e.g. column norms), to call after an update.
   void ApplyConstraints() {
     for (auto& layer : layers_) layer->ApplyConstraints();
@@ -67,6 +73,10 @@ class Mlp {
   int64_t first_parameter_layer_;  // index of the first layer with parameters
   std::map<int64_t, Pass> passes_;
 };
+
+// The output dimension of the net `config` describes on inputs of
+// `input_dim`, without building it; -1 if a layer has no kind.
+int64_t OutputDim(const proto::Mlp& config, int64_t input_dim);
 
 // Builds an Mlp from its description, initialised from `seed`. `data_mean`
 // (per input pixel, in (0, 1)) is needed only by layers that set

@@ -60,7 +60,8 @@ TEST(MlpTest, InferCoversEveryRowInInferenceMode) {
   std::vector<float> x(rows * 12);
   Rng(6).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
   const std::vector<float> y = mlp->Infer(x.data(), rows);
-  const std::vector<double> reference = ReferenceForward(*mlp, ParametersAsDouble(*mlp), std::vector<double>(x.begin(), x.end()), rows, {});
+  const std::vector<double> reference = ReferenceForward(*mlp, ParametersAsDouble(*mlp), std::vector<double>(x.begin(), x.end()), rows,
+                                                          /*training=*/false, {});
   ASSERT_EQ(y.size(), reference.size());
   for (int64_t i = 0; i < rows; ++i) EXPECT_NEAR(y[i], reference[i], 1e-5 * std::max(1.0, std::abs(reference[i]))) << "row " << i;
 }
@@ -69,7 +70,7 @@ TEST(MlpTest, InputGradientOnlyLeavesParameterGradientsAlone) {
   auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 5).value();
   for (const ParameterRef& p : mlp->Parameters()) std::fill(p.grad, p.grad + p.size, 7.0f);
   std::vector<float> x(2 * 12, 0.5f);
-  ForwardRecordingMasks(*mlp, x, 2, true);
+  ForwardKeepingStreams(*mlp, x, 2, true);
   std::fill(mlp->OutputGrad(2), mlp->OutputGrad(2) + 2, 1.0f);
   mlp->Backward(2, /*input_grad=*/true, /*param_grads=*/false);
   for (const ParameterRef& p : mlp->Parameters()) {
@@ -187,9 +188,9 @@ TEST_F(PaperMnistTest, ForwardMatchesReferenceAndSampledGradientsMatch) {
     constexpr int64_t kBatch = 3;
     std::vector<float> x(kBatch * mlp->input_dim());
     Rng(3).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
-    const auto masks = ForwardRecordingMasks(*mlp, x, kBatch, true);
+    const std::vector<Rng> streams = ForwardKeepingStreams(*mlp, x, kBatch, true);
     const std::vector<double> expected =
-        ReferenceForward(*mlp, ParametersAsDouble(*mlp), std::vector<double>(x.begin(), x.end()), kBatch, masks);
+        ReferenceForward(*mlp, ParametersAsDouble(*mlp), std::vector<double>(x.begin(), x.end()), kBatch, true, streams);
     for (size_t i = 0; i < expected.size(); ++i) {
       ASSERT_NEAR(mlp->Output(kBatch)[i], expected[i], 1e-4 * std::max(1.0, std::abs(expected[i])));
     }

@@ -31,10 +31,8 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   // The data's dimension is the generator's last layer; its per-pixel mean
   // only initialises a bias the checkpoint then overwrites.
   const proto::Mlp& g_config = model.experiment.generator();
-  if (g_config.layers_size() == 0 || !g_config.layers(g_config.layers_size() - 1).has_linear()) {
-    return absl::DataLossError(absl::StrCat(checkpoint_path, ": its generator does not end in a linear layer"));
-  }
-  const int64_t data_dim = g_config.layers(g_config.layers_size() - 1).linear().units();
+  const int64_t data_dim = OutputDim(g_config, model.experiment.noise_dim());
+  if (data_dim <= 0) return absl::DataLossError(absl::StrCat(checkpoint_path, ": its generator's output size cannot be read"));
   const std::vector<float> placeholder_mean(data_dim, 0.5f);
   absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(g_config, model.experiment.noise_dim(), 0, &placeholder_mean);
   if (!g.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", g.status().message()));

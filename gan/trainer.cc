@@ -20,14 +20,6 @@
 namespace gan {
 namespace {
 
-std::vector<Rng*> DropoutGenerators(Mlp& mlp) {
-  std::vector<Rng*> rngs;
-  for (const auto& layer : mlp.layers()) {
-    if (auto* dropout = dynamic_cast<Dropout*>(layer.get())) rngs.push_back(&dropout->rng());
-  }
-  return rngs;
-}
-
 std::string FormatSeconds(double seconds) {
   const int64_t s = static_cast<int64_t>(seconds);
   return s >= 3600 ? absl::StrFormat("%dh%02dm", s / 3600, s / 60 % 60) : absl::StrFormat("%dm%02ds", s / 60, s % 60);
@@ -143,8 +135,9 @@ void Trainer::StartEpoch(int64_t epoch) {
 
 std::vector<Rng*> Trainer::Generators() {
   std::vector<Rng*> rngs = {&noise_rng_};
-  for (Rng* r : DropoutGenerators(*g_)) rngs.push_back(r);
-  for (Rng* r : DropoutGenerators(*d_)) rngs.push_back(r);
+  for (Mlp* mlp : {g_.get(), d_.get()}) {
+    for (Rng* r : mlp->RandomStreams()) rngs.push_back(r);
+  }
   return rngs;
 }
 
