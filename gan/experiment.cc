@@ -57,6 +57,9 @@ absl::Status ValidateExperiment(const proto::Experiment& e) {
   if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
   if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");
   if (e.data().dataset().empty()) return absl::InvalidArgumentError("experiment: data.dataset is not set");
+  if (!(e.generator_ema_decay() >= 0 && e.generator_ema_decay() < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("experiment: generator_ema_decay must be in [0, 1), not ", e.generator_ema_decay()));
+  }
   for (int p = 0; p < e.phases_size(); ++p) {
     if (e.phases(p).epochs() <= 0) return absl::InvalidArgumentError(absl::StrCat("experiment: phases[", p, "].epochs must be positive"));
   }

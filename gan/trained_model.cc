@@ -40,6 +40,14 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
   model.generator = *std::move(g);
   model.discriminator = *std::move(d);
+  if (model.experiment.generator_ema_decay() > 0) {
+    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, model.experiment.noise_dim(), 0, &placeholder_mean);
+    if (!ema.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", ema.status().message()));
+    model.generator_ema = *std::move(ema);
+    for (const ParameterRef& p : model.generator_ema->Parameters()) {
+      if (absl::Status s = reader->ReadFloats(absl::StrCat("g_ema.", p.name), p.value, p.size); !s.ok()) return s;
+    }
+  }
   for (auto [prefix, mlp] : {std::pair{"g", model.generator.get()}, std::pair{"d", model.discriminator.get()}}) {
     for (const ParameterRef& p : mlp->Parameters()) {
       if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;

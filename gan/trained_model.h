@@ -19,6 +19,7 @@ namespace gan {
 struct TrainedModel {
   proto::Experiment experiment;  // as the checkpoint holds it (epochs cleared)
   std::unique_ptr<Mlp> generator, discriminator;
+  std::unique_ptr<Mlp> generator_ema;  // G's moving average, if the run kept one; else null
   int64_t step = 0;              // updates made when the checkpoint was written
 };
 

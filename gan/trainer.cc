@@ -61,6 +61,13 @@ absl::Status Trainer::Build() {
   if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat("discriminator: ", d.status().message()));
   g_ = *std::move(g);
   d_ = *std::move(d);
+  if (e.generator_ema_decay() > 0) {
+    // The same architecture; its parameters are G's from the first step on (see Run).
+    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(e.generator(), e.noise_dim(), e.seed() * 4 + 2, &pixel_mean);
+    if (!ema.ok()) return ema.status();
+    g_ema_ = *std::move(ema);
+    ema_pairs_ = {g_->Parameters(), g_ema_->Parameters()};
+  }
   if (g_->output_dim() != train_.dim()) {
     return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train_.dim()));
   }
@@ -150,6 +157,9 @@ absl::Status Trainer::SaveCheckpoint(const std::string& path) {
   writer.AddDoubles("best", {best_selection_, static_cast<double>(best_epoch_)});
   for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
     for (const ParameterRef& p : mlp->Parameters()) writer.AddFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
+    if (mlp == g_.get() && g_ema_ != nullptr) {
+      for (const ParameterRef& p : g_ema_->Parameters()) writer.AddFloats(absl::StrCat("g_ema.", p.name), p.value, p.size);
+    }
     const std::vector<std::vector<float>*> tensors = opt->StateTensors();
     for (size_t i = 0; i < tensors.size(); ++i) {
       writer.AddFloats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(), static_cast<int64_t>(tensors[i]->size()));
@@ -203,6 +213,11 @@ absl::Status Trainer::LoadCheckpoint(const std::string& path) {
   for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
     for (const ParameterRef& p : mlp->Parameters()) {
       if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
+    }
+    if (mlp == g_.get() && g_ema_ != nullptr) {
+      for (const ParameterRef& p : g_ema_->Parameters()) {
+        if (absl::Status s = reader->ReadFloats(absl::StrCat("g_ema.", p.name), p.value, p.size); !s.ok()) return s;
+      }
     }
     const std::vector<std::vector<float>*> tensors = opt->StateTensors();
     for (size_t i = 0; i < tensors.size(); ++i) {
@@ -292,6 +307,11 @@ absl::Status Trainer::Run() {
   epoch_summed_ = 0;
   absl::Status result = absl::OkStatus();
 
+  if (g_ema_ != nullptr && step_ == 0) {
+    // The average starts from G as training starts (after any --init_from).
+    const auto& [from, to] = ema_pairs_;
+    for (size_t t = 0; t < from.size(); ++t) std::copy(from[t].value, from[t].value + from[t].size, to[t].value);
+  }
   while (step_ < total_steps) {
     const int64_t epoch = step_ / steps_per_epoch_ + 1;  // counting from 1
     if (step_ % steps_per_epoch_ == 0) {
@@ -306,6 +326,7 @@ absl::Status Trainer::Run() {
     }
     last_stats_ = step_runner_->Run();
     ++step_;
+    if (g_ema_ != nullptr) UpdateGeneratorEma();
     const double values[4] = {last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
     for (int i = 0; i < 4; ++i) epoch_sums_[i] += values[i];
     ++epoch_summed_;
@@ -352,11 +373,34 @@ absl::Status Trainer::Run() {
   return result;
 }
 
+void Trainer::UpdateGeneratorEma() {
+  const float decay = experiment_.generator_ema_decay();
+  const std::vector<ParameterRef>& g = ema_pairs_.first;
+  const std::vector<ParameterRef>& ema = ema_pairs_.second;
+#pragma omp parallel  // one region for all tensors, as in SgdMomentum::Step
+  for (size_t t = 0; t < g.size(); ++t) {
+    const float* w = g[t].value;
+    float* average = ema[t].value;
+    const int64_t n = g[t].size;
+#pragma omp for simd nowait
+    for (int64_t i = 0; i < n; ++i) average[i] = decay * average[i] + (1.0f - decay) * w[i];
+  }
+}
+
 absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second) {
   EpochReport report;
   if (options_.report_every_epochs > 0 && options_.report &&
       (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
-    absl::StatusOr<EpochReport> made = options_.report(*g_);
+    absl::StatusOr<EpochReport> made = options_.report(*g_, "");
+    if (made.ok() && g_ema_ != nullptr) {
+      absl::StatusOr<EpochReport> ema = options_.report(*g_ema_, "ema_");
+      if (ema.ok()) {
+        made->json_members += ", " + ema->json_members;
+        made->text += "; moving average: " + ema->text;
+      } else {
+        made = ema.status();
+      }
+    }
     if (!made.ok()) {
       // Keep the epoch's training, then stop with the reason.
       if (ParametersFinite()) {

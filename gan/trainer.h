@@ -21,6 +21,8 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "data/dataset.h"
@@ -50,12 +52,14 @@ struct TrainerOptions {
   bool resume = false;               // continue from output_dir/checkpoint.ckpt
   bool interactive = false;          // a live progress line (on a terminal); else one line per epoch
   const std::atomic<bool>* stop = nullptr;  // when set: checkpoint and return (e.g. from SIGINT)
-  // Every report_every_epochs epochs (0: never), `report` measures the
-  // generator (tools/train.cc: the Parzen protocol) and its figures join that
-  // epoch's metrics line. It must not draw from the training's random streams,
-  // so a run with reports trains exactly the model a run without them does.
+  // Every report_every_epochs epochs and at the last (0: never), `report`
+  // measures the generator (tools/train.cc: the Parzen protocol) and its
+  // figures join that epoch's metrics line, their JSON names starting with
+  // `prefix` ("" for G, "ema_" for G's moving average, whose selection figure
+  // chooses nothing). It must not draw from the training's random streams, so
+  // a run with reports trains exactly the model a run without them does.
   int64_t report_every_epochs = 0;
-  std::function<absl::StatusOr<EpochReport>(Mlp& generator)> report;
+  std::function<absl::StatusOr<EpochReport>(Mlp& generator, const std::string& prefix)> report;
 };
 
 class Trainer {
@@ -73,6 +77,7 @@ class Trainer {
   absl::Status LoadCheckpoint(const std::string& path);
 
   Mlp& generator() { return *g_; }
+  Mlp* generator_ema() { return g_ema_.get(); }  // null unless the experiment sets generator_ema_decay
   Mlp& discriminator() { return *d_; }
   int64_t step() const { return step_; }
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
@@ -107,6 +112,9 @@ class Trainer {
   const data::Dataset& train_;
   TrainerOptions options_;
   std::unique_ptr<Mlp> g_, d_;
+  std::unique_ptr<Mlp> g_ema_;  // G's moving average (experiment.generator_ema_decay), or null
+  std::pair<std::vector<ParameterRef>, std::vector<ParameterRef>> ema_pairs_;  // G's and the average's tensors
+  void UpdateGeneratorEma();
   std::unique_ptr<Optimizer> g_opt_, d_opt_;
   std::unique_ptr<data::Batcher> batcher_;
   Rng noise_rng_;

@@ -146,7 +146,7 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
   options.output_dir = dir;
   options.report_every_epochs = 2;
   int calls = 0;
-  options.report = [&](Mlp& generator) -> absl::StatusOr<EpochReport> {
+  options.report = [&](Mlp& generator, const std::string&) -> absl::StatusOr<EpochReport> {
     ++calls;
     const std::vector<float> z(7 * generator.input_dim(), 0.5f);
     const std::vector<float> x = generator.Infer(z.data(), 7);
@@ -166,7 +166,7 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
 
   // A failing report stops the run with its reason, after the epoch's checkpoint.
   options.output_dir = TempDir("report_fails");
-  options.report = [](Mlp&) -> absl::StatusOr<EpochReport> { return absl::NotFoundError("no test split"); };
+  options.report = [](Mlp&, const std::string&) -> absl::StatusOr<EpochReport> { return absl::NotFoundError("no test split"); };
   auto failing = Trainer::Create(e, FashionSubset(), options).value();
   const absl::Status status = failing->Run();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
@@ -193,7 +193,7 @@ TEST(TrainerTest, BestCheckpointIsTheEpochWithTheBestSelectionFigure) {
   options.output_dir = TempDir("selection");
   options.report_every_epochs = 1;
   int64_t epoch = 0;
-  options.report = [&](Mlp&) -> absl::StatusOr<EpochReport> {
+  options.report = [&](Mlp&, const std::string&) -> absl::StatusOr<EpochReport> {
     const double figure = figures[epoch++];
     return EpochReport{"", "", figure};
   };
@@ -276,6 +276,48 @@ TEST(TrainerTest, PhasesStartFreshOptimizersAndResumeBitIdentically) {
   options.output_dir = TempDir("phases_bad");
   const absl::Status refused = Trainer::Create(bad, FashionSubset(), options).status();
   EXPECT_NE(refused.message().find("phases[0].generator_optimizer: sgd.learning_rate"), std::string::npos) << refused;
+}
+
+// G's moving average follows ema <- d * ema + (1 - d) * w after every update,
+// from G's first parameters; it changes nothing of the training, and survives
+// a checkpoint and resume bit for bit.
+TEST(TrainerTest, GeneratorMovingAverageIsKeptBesideGAndChangesNothing) {
+  const proto::Experiment plain_experiment = SmallExperiment();
+  auto plain = MakeTrainer(plain_experiment, TempDir("ema_plain"));
+  ASSERT_TRUE(plain->Run().ok());
+  EXPECT_EQ(plain->generator_ema(), nullptr);
+
+  proto::Experiment e = SmallExperiment();
+  e.set_generator_ema_decay(0.9f);
+  // Step by step: the average after each step from G's parameters before and after it.
+  auto stepped = MakeTrainer(e, TempDir("ema_stepped"), /*max_steps=*/1);
+  ASSERT_NE(stepped->generator_ema(), nullptr);
+  std::vector<float> expected;
+  for (const ParameterRef& p : stepped->generator().Parameters()) expected.insert(expected.end(), p.value, p.value + p.size);
+  for (int step = 0; step < 3; ++step) {
+    ASSERT_TRUE(stepped->Run().ok());
+    size_t i = 0;
+    for (const ParameterRef& p : stepped->generator().Parameters()) {
+      for (int64_t k = 0; k < p.size; ++k, ++i) expected[i] = 0.9f * expected[i] + (1.0f - 0.9f) * p.value[k];
+    }
+    std::vector<float> average;
+    for (const ParameterRef& p : stepped->generator_ema()->Parameters()) average.insert(average.end(), p.value, p.value + p.size);
+    ASSERT_TRUE(average == expected) << "after step " << step + 1;
+  }
+
+  auto straight = MakeTrainer(e, TempDir("ema_straight"));
+  ASSERT_TRUE(straight->Run().ok());
+  EXPECT_TRUE(AllParameters(*straight) == AllParameters(*plain)) << "the moving average changed the training";
+  const std::string dir = TempDir("ema_interrupted");
+  ASSERT_TRUE(MakeTrainer(e, dir, /*max_steps=*/27)->Run().ok());
+  auto resumed = MakeTrainer(e, dir, 0, /*resume=*/true);
+  ASSERT_TRUE(resumed->Run().ok());
+  std::vector<float> a, b;
+  for (const ParameterRef& p : straight->generator_ema()->Parameters()) a.insert(a.end(), p.value, p.value + p.size);
+  for (const ParameterRef& p : resumed->generator_ema()->Parameters()) b.insert(b.end(), p.value, p.value + p.size);
+  EXPECT_TRUE(a == b) << "the moving average differs after resume";
+  const std::vector<float> all = AllParameters(*straight);  // G's tensors first
+  EXPECT_FALSE(a == std::vector<float>(all.begin(), all.begin() + a.size())) << "the average is G itself";
 }
 
 TEST(TrainerTest, DamagedOrForeignCheckpointIsRefused) {

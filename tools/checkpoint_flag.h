@@ -19,7 +19,9 @@ struct CheckpointModel {
 // Reads the checkpoint `flag` names. Errors: the flag is empty; the checkpoint
 // is missing or damaged (LoadTrainedModel names it); its generator does not
 // make one image of its data set's shape.
-absl::StatusOr<CheckpointModel> LoadCheckpointFlag(const std::string& flag);
+// With `ema`, the model's generator is G's moving average (an error naming
+// the checkpoint if the run kept none).
+absl::StatusOr<CheckpointModel> LoadCheckpointFlag(const std::string& flag, bool ema = false);
 
 }  // namespace gan::tools
 

@@ -31,6 +31,7 @@
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
+ABSL_FLAG(bool, ema, false, "use the checkpoint's moving average of G (runs with generator_ema_decay) instead of G");
 ABSL_FLAG(std::string, data_dir, "", "directory with the data set's files; else $GAN_DATA_DIR, then ~/.cache/gan");
 ABSL_FLAG(std::string, output_dir, "", "where parzen.json and the figures go; default: the checkpoint's directory");
 ABSL_FLAG(int, samples, 10000, "samples from G (and training images, and k-means centroids) per Parzen window");
@@ -57,7 +58,7 @@ std::string JsonArray(const std::vector<double>& values) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
-  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
+  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
   if (!loaded.ok()) return Fail(loaded.status());
   const std::string& checkpoint = loaded->path;
   gan::TrainedModel& model = loaded->model;
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
 
   std::vector<gan::eval::Table1Row> rows;
   absl::StatusOr<gan::eval::Table1Row> model_row =
-      gan::eval::ScoreRow("model", absl::StrCat(n_samples, " samples of G"), samples.data(), n_samples, *splits, n_valid);
+      gan::eval::ScoreRow("model", absl::StrCat(n_samples, absl::GetFlag(FLAGS_ema) ? " samples of G's moving average" : " samples of G"), samples.data(), n_samples, *splits, n_valid);
   if (!model_row.ok()) return Fail(model_row.status());
   rows.push_back(*std::move(model_row));
   if (absl::GetFlag(FLAGS_reference_rows)) {

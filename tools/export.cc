@@ -20,6 +20,7 @@
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
+ABSL_FLAG(bool, ema, false, "use the checkpoint's moving average of G (runs with generator_ema_decay) instead of G");
 ABSL_FLAG(std::string, output, "generator.onnx", "where the generator's ONNX model goes");
 ABSL_FLAG(std::string, discriminator_output, "", "if set, also write the discriminator's ONNX model here");
 ABSL_FLAG(std::vector<std::string>, metadata, {},
@@ -39,12 +40,13 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
+  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
   if (!loaded.ok()) return Fail(loaded.status());
   gan::TrainedModel& model = loaded->model;
   absl::StatusOr<std::string> sha256 = gan::base::Sha256OfFile(loaded->path);
   if (!sha256.ok()) return Fail(sha256.status());
-  std::vector<std::pair<std::string, std::string>> metadata = {{"checkpoint_sha256", *sha256}};
+  std::vector<std::pair<std::string, std::string>> metadata = {
+      {"checkpoint_sha256", *sha256}, {"generator_weights", absl::GetFlag(FLAGS_ema) ? "moving average of G" : "G"}};
   for (const std::string& item : absl::GetFlag(FLAGS_metadata)) {
     const size_t equals = item.find('=');
     if (equals == std::string::npos) return Fail(absl::InvalidArgumentError(absl::StrCat("--metadata: '", item, "' is not key=value")));

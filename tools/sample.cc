@@ -21,6 +21,7 @@
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
+ABSL_FLAG(bool, ema, false, "use the checkpoint's moving average of G (runs with generator_ema_decay) instead of G");
 ABSL_FLAG(int, count, 100, "how many samples");
 ABSL_FLAG(int, columns, 10, "images per row of the grid");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the noise");
@@ -42,7 +43,7 @@ int main(int argc, char** argv) {
   if (count <= 0 || columns <= 0) return Fail(absl::InvalidArgumentError("--count and --columns must be positive"));
   const std::string output = UserPath(absl::GetFlag(FLAGS_output));
 
-  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint));
+  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
   if (!loaded.ok()) return Fail(loaded.status());
   gan::TrainedModel& model = loaded->model;
   const gan::data::ImageShape& shape = loaded->shape;

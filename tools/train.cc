@@ -42,6 +42,9 @@ ABSL_FLAG(int, batch_size, 0, "override the experiment's batch size");
 ABSL_FLAG(std::string, update_mode, "", "override: alternating (Algorithm 1 as written) or simultaneous (the authors' code)");
 ABSL_FLAG(int, discriminator_steps, 0, "override k, the discriminator updates per generator update (alternating mode)");
 ABSL_FLAG(int, max_train_examples, 0, "train on only the first N training images");
+ABSL_FLAG(double, generator_ema_decay, -1,
+          "override: keep a moving average of G's parameters with this decay per update (0: none); measured and "
+          "checkpointed beside G, it never changes the training");
 ABSL_FLAG(int, sample_every_epochs, 1, "write a sample grid every N epochs (0: never)");
 ABSL_FLAG(bool, download, false, "download the data set (mnist, cifar10) into ~/.cache/gan if it is missing");
 ABSL_FLAG(std::string, init_from, "",
@@ -103,6 +106,9 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_seed) >= 0) experiment.set_seed(static_cast<uint64_t>(absl::GetFlag(FLAGS_seed)));
   if (absl::GetFlag(FLAGS_batch_size) > 0) experiment.set_batch_size(absl::GetFlag(FLAGS_batch_size));
   if (absl::GetFlag(FLAGS_discriminator_steps) > 0) experiment.set_discriminator_steps(absl::GetFlag(FLAGS_discriminator_steps));
+  if (const double decay = absl::GetFlag(FLAGS_generator_ema_decay); decay >= 0) {
+    experiment.set_generator_ema_decay(static_cast<float>(decay));
+  }
   if (absl::GetFlag(FLAGS_max_train_examples) > 0) experiment.mutable_data()->set_max_train_examples(absl::GetFlag(FLAGS_max_train_examples));
   if (const double lr = absl::GetFlag(FLAGS_learning_rate); lr > 0) {
     for (gan::proto::Optimizer* opt : {experiment.mutable_generator_optimizer(), experiment.mutable_discriminator_optimizer()}) {
@@ -162,7 +168,7 @@ int main(int argc, char** argv) {
   options.stop = &stop_requested;
   options.report_every_epochs = parzen_every_epochs;
   options.stop_after_epoch = absl::GetFlag(FLAGS_stop_after_epochs);
-  options.report = [&](gan::Mlp& generator) -> absl::StatusOr<gan::EpochReport> {
+  options.report = [&](gan::Mlp& generator, const std::string& prefix) -> absl::StatusOr<gan::EpochReport> {
     // The same 10,000 noise vectors every time, those of //tools:evaluate, from
     // a generator of their own: the training's streams stay untouched.
     gan::Rng rng(gan::kEvaluationNoiseSeed);
@@ -172,9 +178,9 @@ int main(int argc, char** argv) {
     if (!figures.ok()) return figures.status();
     const gan::eval::ParzenReport& p = figures->protocol;
     return gan::EpochReport{
-        absl::StrFormat("\"parzen_sigma\": %.4f, \"parzen_valid\": %.3f, \"parzen_valid_std_error\": %.3f, "
-                        "\"parzen_test\": %.3f, \"parzen_test_std_error\": %.3f",
-                        p.sigma, figures->selection_mean, figures->selection_std_error, p.test_mean, p.test_std_error),
+        absl::StrFormat("\"%1$sparzen_sigma\": %2$.4f, \"%1$sparzen_valid\": %3$.3f, \"%1$sparzen_valid_std_error\": %4$.3f, "
+                        "\"%1$sparzen_test\": %5$.3f, \"%1$sparzen_test_std_error\": %6$.3f",
+                        prefix, p.sigma, figures->selection_mean, figures->selection_std_error, p.test_mean, p.test_std_error),
         absl::StrFormat("Parzen valid %.1f, test %.1f +- %.1f (sigma %.3f)", figures->selection_mean, p.test_mean,
                         p.test_std_error, p.sigma),
         figures->selection_mean};
@@ -205,24 +211,30 @@ int main(int argc, char** argv) {
   if (!result.ok()) return Fail(result);
   if (!(*trainer)->finished() || (*trainer)->best_epoch() == 0) return 0;
 
-  // The run's result: Table 1's row of the selected checkpoint, with the reference rows.
+  // The run's result: Table 1's row of the selected checkpoint (and of its
+  // moving average of G, if kept), with the reference rows.
   const std::string best = (*trainer)->best_checkpoint_path();
   absl::StatusOr<gan::TrainedModel> selected = gan::LoadTrainedModel(best);
   if (!selected.ok()) return Fail(selected.status());
-  gan::Rng rng(gan::kEvaluationNoiseSeed);
-  const std::vector<float> z = gan::DrawNoise(experiment, rng, kParzenSamples);
-  const std::vector<float> samples = selected->generator->Infer(z.data(), kParzenSamples);
-  absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
-      "model", absl::StrCat(best, ": epoch ", (*trainer)->best_epoch(), " of ", (*trainer)->total_epochs(), ", chosen by validation Parzen ",
-                            absl::StrFormat("%.1f", (*trainer)->best_selection())),
-      samples.data(), kParzenSamples, *splits);
-  if (!row.ok()) return Fail(row.status());
+  const std::string chosen = absl::StrCat(best, ": epoch ", (*trainer)->best_epoch(), " of ", (*trainer)->total_epochs(),
+                                          ", chosen by validation Parzen ", absl::StrFormat("%.1f", (*trainer)->best_selection()));
+  std::vector<gan::eval::Table1Row> rows;
+  for (auto [name, generator] : {std::pair{"model", selected->generator.get()}, std::pair{"model_ema", selected->generator_ema.get()}}) {
+    if (generator == nullptr) continue;
+    gan::Rng rng(gan::kEvaluationNoiseSeed);
+    const std::vector<float> z = gan::DrawNoise(experiment, rng, kParzenSamples);
+    const std::vector<float> samples = generator->Infer(z.data(), kParzenSamples);
+    absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
+        name, generator == selected->generator.get() ? chosen : "G's moving average in the same checkpoint", samples.data(),
+        kParzenSamples, *splits);
+    if (!row.ok()) return Fail(row.status());
+    rows.push_back(*std::move(row));
+  }
   std::fprintf(stderr, "Table 1 (paper protocol on the test set; computing the reference rows)\n");
   absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
       gan::eval::ReferenceRows(*splits, kParzenSamples, absl::GetFlag(FLAGS_final_kmeans_iterations),
                                gan::eval::kPaperSigmaImages, gan::eval::ReferenceRowsCacheDir());
   if (!references.ok()) return Fail(references.status());
-  std::vector<gan::eval::Table1Row> rows = {*std::move(row)};
   rows.insert(rows.end(), references->begin(), references->end());
   std::printf("%s", gan::eval::FormatTable1(rows).c_str());
   return 0;

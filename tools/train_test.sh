@@ -9,7 +9,8 @@ out="$TEST_TMPDIR/run"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 1. A short run.
-"$train" --max_train_examples=1000 --epochs=2 --parzen_every_epochs=2 --final_kmeans_iterations=1 --output_dir="$out" \
+"$train" --max_train_examples=1000 --epochs=2 --parzen_every_epochs=2 --final_kmeans_iterations=1 --generator_ema_decay=0.9 \
+  --output_dir="$out" \
   > "$TEST_TMPDIR/table1" 2> "$TEST_TMPDIR/log1"
 for f in experiment.pbtxt metrics.jsonl checkpoint.ckpt best.ckpt samples/epoch_0001.png samples/epoch_0002.png; do
   [[ -s "$out/$f" ]] || fail "missing $f"
@@ -20,6 +21,7 @@ grep -q "output directory: $out" "$TEST_TMPDIR/log1" || fail "the output directo
 # The finished run ends with Table 1: best.ckpt's row (epoch 2, chosen on validation) and the reference rows.
 grep -q "^model .*best.ckpt: epoch 2 of 2, chosen by validation Parzen" "$TEST_TMPDIR/table1" || fail "no model row: $(cat "$TEST_TMPDIR/table1")"
 grep -q "^training_set " "$TEST_TMPDIR/table1" && grep -q "^kmeans " "$TEST_TMPDIR/table1" || fail "no reference rows: $(cat "$TEST_TMPDIR/table1")"
+grep -q "^model_ema .*G's moving average" "$TEST_TMPDIR/table1" || fail "no row for G's moving average: $(cat "$TEST_TMPDIR/table1")"
 
 # 1a. The Parzen report of epoch 2 (only) is //tools:evaluate's model row for
 # the checkpoint of that epoch: same samples, same protocol.
@@ -32,6 +34,14 @@ tools/evaluate --checkpoint="$out/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/ev
 evaluated=$(grep -o 'model  *sigma [0-9.]*  test [-0-9.]*' "$TEST_TMPDIR/evaluate.log" | awk '{print $NF}')
 awk -v a="$reported" -v b="$evaluated" 'BEGIN { d = a - b; exit !(b != "" && d < 0.006 && d > -0.006) }' ||
   fail "metrics say Parzen $reported, evaluate says '$evaluated'"
+# The same for G's moving average (after 20 updates its samples score as G's
+# to the printed digits; gan/trainer_test.cc checks the parameters differ).
+reported_ema=$(sed -n 2p "$out/metrics.jsonl" | grep -o '"ema_parzen_test": [-0-9.]*' | cut -d' ' -f2)
+tools/evaluate --checkpoint="$out/checkpoint.ckpt" --ema --output_dir="$TEST_TMPDIR/evaluate_ema" --reference_rows=false \
+  2> "$TEST_TMPDIR/evaluate_ema.log" || fail "evaluate --ema failed: $(cat "$TEST_TMPDIR/evaluate_ema.log")"
+evaluated_ema=$(grep -o 'model  *sigma [0-9.]*  test [-0-9.]*' "$TEST_TMPDIR/evaluate_ema.log" | awk '{print $NF}')
+awk -v a="$reported_ema" -v b="$evaluated_ema" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < 0.006 && d > -0.006) }' ||
+  fail "metrics say Parzen $reported_ema for the moving average (G: $reported), evaluate --ema says '$evaluated_ema'"
 
 # 1b. The run's checkpoint exports to ONNX; a corrupt checkpoint or an
 # unwritable path is a clear error that leaves no file behind.
@@ -66,6 +76,10 @@ for run in run stage2 fresh; do
 done
 cmp -s "$TEST_TMPDIR/samples_run.f32" "$TEST_TMPDIR/samples_stage2.f32" || fail "the second stage did not start from the first's parameters"
 cmp -s "$TEST_TMPDIR/samples_run.f32" "$TEST_TMPDIR/samples_fresh.f32" && fail "a fresh run has the first run's parameters"
+if tools/export --checkpoint="$TEST_TMPDIR/fresh/checkpoint.ckpt" --ema --output="$TEST_TMPDIR/ema.onnx" 2> "$TEST_TMPDIR/export_ema.log"; then
+  fail "exported a moving average that a run without one does not have"
+fi
+grep -q "fresh/checkpoint.ckpt: the run kept no moving average of G" "$TEST_TMPDIR/export_ema.log" || fail "$(cat "$TEST_TMPDIR/export_ema.log")"
 sed 's/units: 1200/units: 1100/' experiments/fashion_mnist.pbtxt > "$TEST_TMPDIR/narrower.pbtxt"
 if "$train" --experiment="$TEST_TMPDIR/narrower.pbtxt" --max_train_examples=100 --epochs=1 --init_from="$out/checkpoint.ckpt" \
      --output_dir="$TEST_TMPDIR/foreign" 2> "$TEST_TMPDIR/foreign.log"; then
