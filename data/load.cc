@@ -7,7 +7,9 @@
 
 namespace gan::data {
 
-absl::StatusOr<Splits> LoadSplits(const std::string& name, const std::string& data_dir, int tfd_fold) {
+namespace {
+
+absl::StatusOr<Splits> LoadRawSplits(const std::string& name, const std::string& data_dir, int tfd_fold) {
   if (name == "mnist" || name == "fashion_mnist") return LoadMnist(name, data_dir);
   if (name == "cifar10") return LoadCifar10(data_dir);
   if (name == "tfd") {
@@ -26,6 +28,16 @@ absl::StatusOr<Splits> LoadSplits(const std::string& name, const std::string& da
     return splits;
   }
   return absl::InvalidArgumentError("unknown data set '" + name + "' (mnist, fashion_mnist, cifar10, tfd, faces)");
+}
+
+}  // namespace
+
+absl::StatusOr<Splits> LoadSplits(const std::string& name, const std::string& data_dir, int tfd_fold, float gcn_scale) {
+  absl::StatusOr<Splits> splits = LoadRawSplits(name, data_dir, tfd_fold);
+  if (splits.ok() && gcn_scale > 0) {
+    for (Dataset* split : {&splits->train, &splits->valid, &splits->test}) GlobalContrastNormalize(*split, gcn_scale);
+  }
+  return splits;
 }
 
 absl::StatusOr<ImageShape> ImageShapeOf(const std::string& name) {

@@ -12,7 +12,9 @@ namespace gan::data {
 
 // `name`: mnist, fashion_mnist, cifar10, tfd (fold `tfd_fold`; train = its
 // unlabeled split) or faces (all 400 images in train; valid and test empty).
-absl::StatusOr<Splits> LoadSplits(const std::string& name, const std::string& data_dir, int tfd_fold = 0);
+// If gcn_scale > 0, every split is contrast-normalised (GlobalContrastNormalize).
+absl::StatusOr<Splits> LoadSplits(const std::string& name, const std::string& data_dir, int tfd_fold = 0,
+                                  float gcn_scale = 0);
 
 // The image shape of data set `name` (as LoadSplits names them), without
 // reading its files: what a model trained on it makes.

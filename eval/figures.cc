@@ -6,7 +6,7 @@
 
 namespace gan::eval {
 
-Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train) {
+Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, Display display) {
   const int64_t dim = train.dim();
   std::vector<float> last_samples(rows * dim);
   for (int64_t r = 0; r < rows; ++r) {
@@ -21,7 +21,7 @@ Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns
     const float* neighbour = train.pixels.data() + nearest[r] * dim;
     std::copy(neighbour, neighbour + dim, row + columns * dim);
   }
-  return MakeGrid(cells.data(), rows * (columns + 1), train.shape, columns + 1);
+  return MakeGrid(cells.data(), rows * (columns + 1), train.shape, columns + 1, display);
 }
 
 std::vector<float> InterpolateNoise(const float* endpoints, int64_t rows, int64_t steps, int64_t noise_dim) {

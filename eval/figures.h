@@ -14,7 +14,7 @@ namespace gan::eval {
 // Figure 2: `rows` rows of `columns` samples (samples [rows * columns, D]),
 // each row followed by the training example nearest (Euclidean) to its last
 // sample, so a reader can see the samples are not copies of training data.
-Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train);
+Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, Display display);
 
 // Figure 3's inputs: for each of `rows` pairs of noise vectors (endpoints
 // [2 * rows, noise_dim]: start, end, start, end, ...), `steps` >= 2 points

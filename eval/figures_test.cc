@@ -25,7 +25,7 @@ TEST(NearestNeighbourFigureTest, LastColumnIsTheNearestTrainingExampleOfTheRowsL
     const std::vector<float> image = Flat(v);
     samples.insert(samples.end(), image.begin(), image.end());
   }
-  const Image figure = NearestNeighbourFigure(samples.data(), 2, 3, train);
+  const Image figure = NearestNeighbourFigure(samples.data(), 2, 3, train, Display::kUnitRange);
   // 4 cells of 2 pixels and 1-pixel borders: 4 * 2 + 5 = 13 wide, 2 * 2 + 3 = 7 high.
   ASSERT_EQ(figure.width, 13);
   ASSERT_EQ(figure.height, 7);

@@ -12,7 +12,7 @@
 
 namespace gan::eval {
 
-Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns) {
+Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns, Display display) {
   const int64_t rows = (count + columns - 1) / columns;
   Image grid;
   grid.channels = shape.channels == 3 ? 3 : 1;
@@ -22,11 +22,17 @@ Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape
   const int64_t plane = shape.height * shape.width;
   for (int64_t k = 0; k < count; ++k) {
     const float* image = images + k * shape.size();
+    float low = 0, scale = 1;
+    if (display == Display::kStretchEachImage) {
+      const auto [lo, hi] = std::minmax_element(image, image + shape.size());
+      low = *lo;
+      scale = 1 / std::max(*hi - *lo, 1e-6f);
+    }
     const int64_t top = 1 + (k / columns) * (shape.height + 1), left = 1 + (k % columns) * (shape.width + 1);
     for (int64_t y = 0; y < shape.height; ++y) {
       for (int64_t x = 0; x < shape.width; ++x) {
         for (int64_t c = 0; c < grid.channels; ++c) {
-          const float v = std::clamp(image[c * plane + y * shape.width + x], 0.0f, 1.0f);
+          const float v = std::clamp((image[c * plane + y * shape.width + x] - low) * scale, 0.0f, 1.0f);
           grid.pixels[((top + y) * grid.width + left + x) * grid.channels + c] = static_cast<uint8_t>(std::lround(v * 255));
         }
       }

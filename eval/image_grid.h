@@ -18,9 +18,17 @@ struct Image {
   std::vector<uint8_t> pixels;  // [height, width, channels]
 };
 
-// Lays out `count` images of `shape` (rows of [C, H, W] floats, clipped to
-// [0, 1]) in a grid of `columns`, with a 1-pixel border between cells.
-Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns);
+// How image values become grey levels, the one rule every program that draws
+// images uses: data in [0, 1] is shown as it is (clipped to [0, 1]);
+// contrast-normalised data (no fixed range) has each image stretched from its
+// own minimum to its maximum.
+enum class Display { kUnitRange, kStretchEachImage };
+// The display of a data set with global contrast normalisation to `gcn_scale` (0: none).
+inline Display DisplayFor(float gcn_scale) { return gcn_scale > 0 ? Display::kStretchEachImage : Display::kUnitRange; }
+
+// Lays out `count` images of `shape` (rows of [C, H, W] floats) in a grid of
+// `columns`, with a 1-pixel border between cells.
+Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns, Display display);
 
 // Writes `image` as PNG, atomically (temporary file, then rename). Errors name the path.
 absl::Status WritePng(const Image& image, const std::string& path);

@@ -29,12 +29,31 @@ Image ReadPng(const std::string& path) {
   return image;
 }
 
+// Contrast-normalised data has no fixed range: each image is stretched from its
+// own minimum (black) to its maximum (white); data in [0, 1] is clipped.
+TEST(ImageGridTest, DisplayRules) {
+  const data::ImageShape row{1, 1, 3};
+  const std::vector<float> images = {-2.0f, 0.0f, 2.0f, 10.0f, 11.0f, 12.0f};
+  const Image stretched = MakeGrid(images.data(), 2, row, 2, DisplayFor(55.0f));
+  const Image clipped = MakeGrid(images.data(), 2, row, 2, DisplayFor(0.0f));
+  const int64_t y = 1;
+  for (int64_t cell = 0; cell < 2; ++cell) {
+    const int64_t left = 1 + cell * 4;
+    EXPECT_EQ(stretched.pixels[y * stretched.width + left], 0) << cell;
+    EXPECT_EQ(stretched.pixels[y * stretched.width + left + 1], 128) << cell;
+    EXPECT_EQ(stretched.pixels[y * stretched.width + left + 2], 255) << cell;
+  }
+  EXPECT_EQ(clipped.pixels[y * clipped.width + 1], 0);    // -2 -> 0
+  EXPECT_EQ(clipped.pixels[y * clipped.width + 3], 255);  // 2 -> 1
+  EXPECT_EQ(clipped.pixels[y * clipped.width + 5], 255);  // 10 -> 1
+}
+
 TEST(ImageGridTest, GreyAndColourCellsLandWhereTheyShould) {
   // Three 2x3 grey images with values k / 4 in a grid of 2 columns.
   const data::ImageShape grey{1, 2, 3};
   std::vector<float> images;
   for (int k = 0; k < 3; ++k) images.insert(images.end(), 6, k / 4.0f);
-  const Image grid = MakeGrid(images.data(), 3, grey, 2);
+  const Image grid = MakeGrid(images.data(), 3, grey, 2, Display::kUnitRange);
   EXPECT_EQ(grid.width, 2 * 4 + 1);
   EXPECT_EQ(grid.height, 2 * 3 + 1);
   EXPECT_EQ(grid.pixels[0], 128);                       // border
@@ -44,7 +63,7 @@ TEST(ImageGridTest, GreyAndColourCellsLandWhereTheyShould) {
 
   const data::ImageShape colour{3, 1, 1};
   const std::vector<float> rgb = {1.0f, 0.0f, 0.5f};  // planes R, G, B
-  const Image pixel = MakeGrid(rgb.data(), 1, colour, 1);
+  const Image pixel = MakeGrid(rgb.data(), 1, colour, 1, Display::kUnitRange);
   EXPECT_EQ(pixel.channels, 3);
   const size_t centre = (1 * pixel.width + 1) * 3;
   EXPECT_EQ(pixel.pixels[centre], 255);

@@ -272,17 +272,8 @@ bool Trainer::ParametersFinite() {
 
 absl::Status Trainer::WriteSamples(int64_t epoch) {
   const int64_t n = 100;
-  std::vector<float> images = g_->Infer(fixed_noise_.data(), n);
-  if (experiment_.data().gcn_scale() > 0) {
-    // Contrast-normalised images: show each one stretched to [0, 1].
-    for (int64_t k = 0; k < n; ++k) {
-      float* image = images.data() + k * train_.dim();
-      const auto [lo, hi] = std::minmax_element(image, image + train_.dim());
-      const float low = *lo, range = std::max(*hi - *lo, 1e-6f);
-      for (int64_t i = 0; i < train_.dim(); ++i) image[i] = (image[i] - low) / range;
-    }
-  }
-  const eval::Image grid = eval::MakeGrid(images.data(), n, train_.shape, 10);
+  const std::vector<float> images = g_->Infer(fixed_noise_.data(), n);
+  const eval::Image grid = eval::MakeGrid(images.data(), n, train_.shape, 10, eval::DisplayFor(experiment_.data().gcn_scale()));
   return eval::WritePng(grid, absl::StrFormat("%s/samples/epoch_%04d.png", options_.output_dir, epoch));
 }
 

@@ -28,6 +28,7 @@
 #include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "tools/checkpoint_flag.h"
+#include "tools/fail.h"
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
@@ -42,10 +43,7 @@ ABSL_FLAG(uint64_t, seed, gan::kEvaluationNoiseSeed, "seed of the noise for the 
 
 namespace {
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "evaluate: %s\n", std::string(status.message()).c_str());
-  return 1;
-}
+constexpr char kProgram[] = "evaluate";
 
 std::string JsonArray(const std::vector<double>& values) {
   std::string out = "[";
@@ -59,29 +57,26 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
   absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
-  if (!loaded.ok()) return Fail(loaded.status());
+  if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
   const std::string& checkpoint = loaded->path;
   gan::TrainedModel& model = loaded->model;
   const int n_samples = absl::GetFlag(FLAGS_samples), n_valid_flag = absl::GetFlag(FLAGS_valid);
-  if (n_samples <= 0 || n_valid_flag <= 0) return Fail(absl::InvalidArgumentError("--samples and --valid must be positive"));
+  if (n_samples <= 0 || n_valid_flag <= 0) return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--samples and --valid must be positive"));
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   if (output_dir.empty()) output_dir = checkpoint.find('/') == std::string::npos ? "." : checkpoint.substr(0, checkpoint.rfind('/'));
 
-  if (absl::Status made = gan::base::MakeDirs(output_dir); !made.ok()) return Fail(made);
+  if (absl::Status made = gan::base::MakeDirs(output_dir); !made.ok()) return gan::tools::Fail(kProgram, made);
   const gan::proto::Experiment& experiment = model.experiment;
   const std::string dataset = experiment.data().dataset();
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, UserPath(absl::GetFlag(FLAGS_data_dir)),
-                                                                   experiment.data().tfd_fold());
-  if (!splits.ok()) return Fail(splits.status());
-  if (const float scale = experiment.data().gcn_scale(); scale > 0) {
-    for (gan::data::Dataset* split : {&splits->train, &splits->valid, &splits->test}) gan::data::GlobalContrastNormalize(*split, scale);
-  }
+                                                                   experiment.data().tfd_fold(), experiment.data().gcn_scale());
+  if (!splits.ok()) return gan::tools::Fail(kProgram, splits.status());
   const gan::data::Dataset& train = splits->train;
   if (splits->valid.rows() == 0 || splits->test.rows() < 2) {
-    return Fail(absl::FailedPreconditionError(absl::StrCat("data set '", dataset, "' has no validation or test split to evaluate on")));
+    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat("data set '", dataset, "' has no validation or test split to evaluate on")));
   }
   if (model.generator->output_dim() != train.dim()) {
-    return Fail(absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", model.generator->output_dim(),
+    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", model.generator->output_dim(),
                                                            " values per sample, data set '", dataset, "' has ", train.dim())));
   }
   const int64_t n_valid = std::min<int64_t>(n_valid_flag, splits->valid.rows());
@@ -96,13 +91,13 @@ int main(int argc, char** argv) {
   std::vector<gan::eval::Table1Row> rows;
   absl::StatusOr<gan::eval::Table1Row> model_row =
       gan::eval::ScoreRow("model", absl::StrCat(n_samples, absl::GetFlag(FLAGS_ema) ? " samples of G's moving average" : " samples of G"), samples.data(), n_samples, *splits, n_valid);
-  if (!model_row.ok()) return Fail(model_row.status());
+  if (!model_row.ok()) return gan::tools::Fail(kProgram, model_row.status());
   rows.push_back(*std::move(model_row));
   if (absl::GetFlag(FLAGS_reference_rows)) {
     absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
         gan::eval::ReferenceRows(*splits, n_samples, absl::GetFlag(FLAGS_kmeans_iterations), n_valid,
                                  gan::eval::ReferenceRowsCacheDir());
-    if (!references.ok()) return Fail(references.status());
+    if (!references.ok()) return gan::tools::Fail(kProgram, references.status());
     rows.insert(rows.end(), references->begin(), references->end());
   }
   for (const gan::eval::Table1Row& row : rows) {
@@ -125,21 +120,22 @@ int main(int argc, char** argv) {
                     row.report.test_std_error, ", \"valid_means\": ", JsonArray(row.report.valid_means), ", \"seconds\": ", row.seconds, "}");
   }
   json += "\n  ]\n}\n";
-  if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return Fail(s);
+  if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return gan::tools::Fail(kProgram, s);
 
+  const gan::eval::Display display = gan::eval::DisplayFor(experiment.data().gcn_scale());
   // Figure 2: 10 rows of 6 samples and the nearest training example of each row's last.
   constexpr int64_t kRows = 10, kColumns = 6, kSteps = 11;
-  if (absl::Status s = gan::eval::WritePng(gan::eval::NearestNeighbourFigure(samples.data(), kRows, kColumns, train), output_dir + "/figure2.png");
+  if (absl::Status s = gan::eval::WritePng(gan::eval::NearestNeighbourFigure(samples.data(), kRows, kColumns, train, display), output_dir + "/figure2.png");
       !s.ok()) {
-    return Fail(s);
+    return gan::tools::Fail(kProgram, s);
   }
   // Figure 3: 10 rows of 11 images along lines between random z.
   const std::vector<float> endpoints = gan::DrawNoise(experiment, rng, 2 * kRows);
   const std::vector<float> line = gan::eval::InterpolateNoise(endpoints.data(), kRows, kSteps, experiment.noise_dim());
   const std::vector<float> decoded = model.generator->Infer(line.data(), kRows * kSteps);
-  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(decoded.data(), kRows * kSteps, train.shape, kSteps), output_dir + "/figure3.png");
+  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(decoded.data(), kRows * kSteps, train.shape, kSteps, display), output_dir + "/figure3.png");
       !s.ok()) {
-    return Fail(s);
+    return gan::tools::Fail(kProgram, s);
   }
   std::fprintf(stderr, "evaluate: wrote %s/parzen.json, figure2.png, figure3.png\n", output_dir.c_str());
   return 0;

@@ -17,6 +17,7 @@
 #include "export/onnx_export.h"
 #include "gan/trained_model.h"
 #include "tools/checkpoint_flag.h"
+#include "tools/fail.h"
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
@@ -29,10 +30,7 @@ ABSL_FLAG(std::vector<std::string>, metadata, {},
 
 namespace {
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "export: %s\n", std::string(status.message()).c_str());
-  return 1;
-}
+constexpr char kProgram[] = "export";
 
 }  // namespace
 
@@ -41,15 +39,15 @@ int main(int argc, char** argv) {
   using gan::tools::UserPath;
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
-  if (!loaded.ok()) return Fail(loaded.status());
+  if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
   gan::TrainedModel& model = loaded->model;
   absl::StatusOr<std::string> sha256 = gan::base::Sha256OfFile(loaded->path);
-  if (!sha256.ok()) return Fail(sha256.status());
+  if (!sha256.ok()) return gan::tools::Fail(kProgram, sha256.status());
   std::vector<std::pair<std::string, std::string>> metadata = {
       {"checkpoint_sha256", *sha256}, {"generator_weights", absl::GetFlag(FLAGS_ema) ? "moving average of G" : "G"}};
   for (const std::string& item : absl::GetFlag(FLAGS_metadata)) {
     const size_t equals = item.find('=');
-    if (equals == std::string::npos) return Fail(absl::InvalidArgumentError(absl::StrCat("--metadata: '", item, "' is not key=value")));
+    if (equals == std::string::npos) return gan::tools::Fail(kProgram, absl::InvalidArgumentError(absl::StrCat("--metadata: '", item, "' is not key=value")));
     metadata.emplace_back(item.substr(0, equals), item.substr(equals + 1));
   }
 
@@ -61,12 +59,12 @@ int main(int argc, char** argv) {
     if (job.path.empty()) continue;
     absl::StatusOr<onnx::ModelProto> proto =
         job.generator ? gan::exporter::ExportGenerator(model, loaded->shape) : gan::exporter::ExportDiscriminator(model, loaded->shape);
-    if (!proto.ok()) return Fail(proto.status());
+    if (!proto.ok()) return gan::tools::Fail(kProgram, proto.status());
     for (const auto& [key, value] : metadata) {
-      if (absl::Status s = gan::exporter::AddMetadata(*proto, key, value); !s.ok()) return Fail(s);
+      if (absl::Status s = gan::exporter::AddMetadata(*proto, key, value); !s.ok()) return gan::tools::Fail(kProgram, s);
     }
-    if (absl::Status s = gan::exporter::CheckModel(*proto); !s.ok()) return Fail(s);
-    if (absl::Status s = gan::exporter::WriteModel(*proto, job.path); !s.ok()) return Fail(s);
+    if (absl::Status s = gan::exporter::CheckModel(*proto); !s.ok()) return gan::tools::Fail(kProgram, s);
+    if (absl::Status s = gan::exporter::WriteModel(*proto, job.path); !s.ok()) return gan::tools::Fail(kProgram, s);
     std::fprintf(stderr, "export: wrote %s (%s of experiment %s, step %lld)\n", job.path.c_str(),
                  job.generator ? "generator" : "discriminator", model.experiment.name().c_str(), static_cast<long long>(model.step));
   }

@@ -18,6 +18,7 @@
 #include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "tools/checkpoint_flag.h"
+#include "tools/fail.h"
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
@@ -29,10 +30,7 @@ ABSL_FLAG(std::string, output, "samples", "path prefix: writes <output>.png and 
 
 namespace {
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "sample: %s\n", std::string(status.message()).c_str());
-  return 1;
-}
+constexpr char kProgram[] = "sample";
 
 }  // namespace
 
@@ -40,21 +38,22 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
   const int count = absl::GetFlag(FLAGS_count), columns = absl::GetFlag(FLAGS_columns);
-  if (count <= 0 || columns <= 0) return Fail(absl::InvalidArgumentError("--count and --columns must be positive"));
+  if (count <= 0 || columns <= 0) return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--count and --columns must be positive"));
   const std::string output = UserPath(absl::GetFlag(FLAGS_output));
 
   absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
-  if (!loaded.ok()) return Fail(loaded.status());
+  if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
   gan::TrainedModel& model = loaded->model;
   const gan::data::ImageShape& shape = loaded->shape;
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   const std::vector<float> z = gan::DrawNoise(model.experiment, rng, count);
   const std::vector<float> samples = model.generator->Infer(z.data(), count);
-  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(samples.data(), count, shape, columns), output + ".png"); !s.ok()) {
-    return Fail(s);
+  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(samples.data(), count, shape, columns,
+                                                                          gan::eval::DisplayFor(model.experiment.data().gcn_scale())), output + ".png"); !s.ok()) {
+    return gan::tools::Fail(kProgram, s);
   }
   const std::string_view bytes(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(float));
-  if (absl::Status s = gan::base::WriteFileAtomically(output + ".f32", bytes); !s.ok()) return Fail(s);
+  if (absl::Status s = gan::base::WriteFileAtomically(output + ".f32", bytes); !s.ok()) return gan::tools::Fail(kProgram, s);
   std::fprintf(stderr, "sample: wrote %s.png and %s.f32 (%d x %lld float32: %lld x %lld x %lld images)\n", output.c_str(),
                output.c_str(), count, static_cast<long long>(shape.size()), static_cast<long long>(shape.channels),
                static_cast<long long>(shape.height), static_cast<long long>(shape.width));

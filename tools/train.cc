@@ -27,6 +27,7 @@
 #include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "gan/trainer.h"
+#include "tools/fail.h"
 #include "tools/user_path.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
@@ -69,10 +70,7 @@ void OnSignal(int) {
   std::signal(SIGTERM, SIG_DFL);
 }
 
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "train: %s\n", std::string(status.message()).c_str());
-  return 1;
-}
+constexpr char kProgram[] = "train";
 
 }  // namespace
 
@@ -84,7 +82,7 @@ int main(int argc, char** argv) {
 
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   const bool resume = absl::GetFlag(FLAGS_resume);
-  if (resume && output_dir.empty()) return Fail(absl::InvalidArgumentError("--resume needs --output_dir (the run to continue)"));
+  if (resume && output_dir.empty()) return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--resume needs --output_dir (the run to continue)"));
 
   // The experiment: a path, a name in experiments/ (runfiles under bazel run, or beside the binary).
   std::string experiment_name = absl::GetFlag(FLAGS_experiment);
@@ -99,7 +97,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<gan::proto::Experiment> loaded = gan::LoadExperiment(
       UserPath(experiment_name), {"experiments", program + ".runfiles/gan/experiments"});
   if (!loaded.ok()) loaded = gan::LoadExperiment(experiment_name, {"experiments", program + ".runfiles/gan/experiments"});
-  if (!loaded.ok()) return Fail(loaded.status());
+  if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
   gan::proto::Experiment experiment = *loaded;
 
   if (absl::GetFlag(FLAGS_epochs) > 0) experiment.set_epochs(absl::GetFlag(FLAGS_epochs));
@@ -119,27 +117,25 @@ int main(int argc, char** argv) {
   if (const std::string init = UserPath(absl::GetFlag(FLAGS_init_from)); !init.empty()) experiment.set_init_from(init);
   if (const std::string mode = absl::GetFlag(FLAGS_update_mode); !mode.empty()) {
     if (mode != "alternating" && mode != "simultaneous") {
-      return Fail(absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'"));
+      return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'"));
     }
     experiment.set_update_mode(mode == "alternating" ? gan::proto::ALTERNATING : gan::proto::SIMULTANEOUS);
   }
-  if (absl::Status valid = gan::ValidateExperiment(experiment); !valid.ok()) return Fail(valid);
+  if (absl::Status valid = gan::ValidateExperiment(experiment); !valid.ok()) return gan::tools::Fail(kProgram, valid);
 
   // The data.
   const std::string data_dir = UserPath(absl::GetFlag(FLAGS_data_dir));
   const std::string dataset = experiment.data().dataset();
-  absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold());
+  const float gcn_scale = experiment.data().gcn_scale();
+  absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold(), gcn_scale);
   if (!splits.ok() && splits.status().code() == absl::StatusCode::kNotFound && absl::GetFlag(FLAGS_download)) {
-    if (absl::Status d = gan::data::DownloadDataset(dataset); !d.ok()) return Fail(d);
-    splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold());
+    if (absl::Status d = gan::data::DownloadDataset(dataset); !d.ok()) return gan::tools::Fail(kProgram, d);
+    splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold(), gcn_scale);
   }
   if (!splits.ok()) {
     const bool downloadable = dataset == "mnist" || dataset == "cifar10";
-    return Fail(absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
+    return gan::tools::Fail(kProgram, absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
                                                                   downloadable ? " (or pass --download)" : "")));
-  }
-  if (const float scale = experiment.data().gcn_scale(); scale > 0) {
-    for (gan::data::Dataset* split : {&splits->train, &splits->valid, &splits->test}) gan::data::GlobalContrastNormalize(*split, scale);
   }
   // What G and D train on; the reference rows of the final table use the whole training split.
   gan::data::Dataset train = splits->train;
@@ -149,7 +145,7 @@ int main(int argc, char** argv) {
     // The default measures every run that can be measured; asking for it on one that cannot is an error.
     const std::string reason = absl::StrCat("data set '", dataset, "' has ", splits->valid.rows(), " validation images, and model selection needs more than ",
                                             gan::eval::kPaperSigmaImages);
-    if (flag_given("parzen_every_epochs")) return Fail(absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: ", reason)));
+    if (flag_given("parzen_every_epochs")) return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: ", reason)));
     std::fprintf(stderr, "no Parzen reports or best.ckpt: %s\n", reason.c_str());
     parzen_every_epochs = 0;
   }
@@ -189,7 +185,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
 
   absl::StatusOr<std::unique_ptr<gan::Trainer>> trainer = gan::Trainer::Create(experiment, train, options);
-  if (!trainer.ok()) return Fail(trainer.status());
+  if (!trainer.ok()) return gan::tools::Fail(kProgram, trainer.status());
   std::fprintf(stderr, "experiment %s on %s (%lld training images, seed %llu, noise %s): %lld epochs of %lld steps%s, update mode %s\n",
                experiment.name().c_str(), dataset.c_str(), static_cast<long long>(train.rows()),
                static_cast<unsigned long long>(experiment.seed()), gan::DescribeNoise(experiment.noise()).c_str(),
@@ -200,7 +196,7 @@ int main(int argc, char** argv) {
     // A resumed run's checkpoint already holds what this stage has learnt.
     if (absl::Status s = gan::InitializeFromCheckpoint(experiment.init_from(), (*trainer)->generator(), (*trainer)->discriminator());
         !s.ok()) {
-      return Fail(s);
+      return gan::tools::Fail(kProgram, s);
     }
     std::fprintf(stderr, "G and D start from %s\n", experiment.init_from().c_str());
   }
@@ -208,14 +204,14 @@ int main(int argc, char** argv) {
   const absl::Status result = (*trainer)->Run();
   std::fprintf(stderr, "output directory: %s (experiment.pbtxt, metrics.jsonl, samples/, checkpoint.ckpt%s)\n", output_dir.c_str(),
                (*trainer)->best_epoch() > 0 ? ", best.ckpt" : "");
-  if (!result.ok()) return Fail(result);
+  if (!result.ok()) return gan::tools::Fail(kProgram, result);
   if (!(*trainer)->finished() || (*trainer)->best_epoch() == 0) return 0;
 
   // The run's result: Table 1's row of the selected checkpoint (and of its
   // moving average of G, if kept), with the reference rows.
   const std::string best = (*trainer)->best_checkpoint_path();
   absl::StatusOr<gan::TrainedModel> selected = gan::LoadTrainedModel(best);
-  if (!selected.ok()) return Fail(selected.status());
+  if (!selected.ok()) return gan::tools::Fail(kProgram, selected.status());
   const std::string chosen = absl::StrCat(best, ": epoch ", (*trainer)->best_epoch(), " of ", (*trainer)->total_epochs(),
                                           ", chosen by validation Parzen ", absl::StrFormat("%.1f", (*trainer)->best_selection()));
   std::vector<gan::eval::Table1Row> rows;
@@ -227,14 +223,14 @@ int main(int argc, char** argv) {
     absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
         name, generator == selected->generator.get() ? chosen : "G's moving average in the same checkpoint", samples.data(),
         kParzenSamples, *splits);
-    if (!row.ok()) return Fail(row.status());
+    if (!row.ok()) return gan::tools::Fail(kProgram, row.status());
     rows.push_back(*std::move(row));
   }
   std::fprintf(stderr, "Table 1 (paper protocol on the test set; computing the reference rows)\n");
   absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
       gan::eval::ReferenceRows(*splits, kParzenSamples, absl::GetFlag(FLAGS_final_kmeans_iterations),
                                gan::eval::kPaperSigmaImages, gan::eval::ReferenceRowsCacheDir());
-  if (!references.ok()) return Fail(references.status());
+  if (!references.ok()) return gan::tools::Fail(kProgram, references.status());
   rows.insert(rows.end(), references->begin(), references->end());
   std::printf("%s", gan::eval::FormatTable1(rows).c_str());
   return 0;
