@@ -323,11 +323,7 @@ absl::Status Trainer::Run() {
     ++epoch_summed_;
     if (!std::isfinite(last_stats_.d_loss) || !std::isfinite(last_stats_.g_loss) ||
         (step_ % 100 == 0 && !ParametersFinite())) {
-      result = absl::FailedPreconditionError(absl::StrCat(
-          "step ", step_, ": a loss or parameter became NaN or infinite (D loss ", last_stats_.d_loss, ", G loss ",
-          last_stats_.g_loss, "); stopped. ",
-          last_checkpoint_step_ >= 0 ? absl::StrCat("The last good checkpoint is ", checkpoint, " (step ", last_checkpoint_step_, ").")
-                                     : std::string("No checkpoint was written.")));
+      result = NonFiniteError();
       break;
     }
 
@@ -351,10 +347,7 @@ absl::Status Trainer::Run() {
     const bool stop_requested = options_.stop != nullptr && options_.stop->load();
     const bool epoch_limit = options_.stop_after_epoch > 0 && step_ >= options_.stop_after_epoch * steps_per_epoch_;
     if (stop_requested || epoch_limit || (options_.max_steps > 0 && step_ - first_step >= options_.max_steps)) {
-      if (last_checkpoint_step_ != step_ && ParametersFinite()) {
-        result = SaveCheckpoint(checkpoint);
-        if (result.ok()) last_checkpoint_step_ = step_;
-      }
+      if (last_checkpoint_step_ != step_) result = SaveCheckpointIfFinite();
       if (stop_requested) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint.c_str());
       break;
     }
@@ -394,10 +387,7 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
     }
     if (!made.ok()) {
       // Keep the epoch's training, then stop with the reason.
-      if (ParametersFinite()) {
-        if (absl::Status saved = SaveCheckpoint(checkpoint_path()); !saved.ok()) return saved;
-        last_checkpoint_step_ = step_;
-      }
+      if (absl::Status saved = SaveCheckpointIfFinite(); !saved.ok()) return saved;
       return absl::Status(made.status().code(), absl::StrCat("epoch ", epoch, " report: ", made.status().message()));
     }
     report = *std::move(made);
@@ -431,16 +421,29 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
   if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {
     if (absl::Status s = WriteSamples(epoch); !s.ok()) return s;
   }
-  // Never overwrite a good checkpoint with a broken model. best.ckpt first: a
-  // run interrupted between the two writes redoes this epoch (bit-identically)
-  // and finds the same best again.
-  if (!ParametersFinite()) return absl::OkStatus();
+  // best.ckpt first: a run interrupted between the two writes redoes this
+  // epoch (bit-identically) and finds the same best again.
+  if (!ParametersFinite()) return NonFiniteError();
   if (new_best) {
     if (absl::Status s = SaveCheckpoint(best_checkpoint_path()); !s.ok()) return s;
   }
+  return SaveCheckpointIfFinite();
+}
+
+absl::Status Trainer::SaveCheckpointIfFinite() {
+  // Never overwrite a good checkpoint with a broken model.
+  if (!ParametersFinite()) return NonFiniteError();
   if (absl::Status s = SaveCheckpoint(checkpoint_path()); !s.ok()) return s;
   last_checkpoint_step_ = step_;
   return absl::OkStatus();
+}
+
+absl::Status Trainer::NonFiniteError() const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "step ", step_, ": a loss or parameter became NaN or infinite (D loss ", last_stats_.d_loss, ", G loss ",
+      last_stats_.g_loss, "); stopped. ",
+      last_checkpoint_step_ >= 0 ? absl::StrCat("The last good checkpoint is ", checkpoint_path(), " (step ", last_checkpoint_step_, ").")
+                                 : std::string("No checkpoint was written.")));
 }
 
 }  // namespace gan

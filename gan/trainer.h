@@ -106,6 +106,11 @@ class Trainer {
   absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second);
   absl::Status WriteSamples(int64_t epoch);
   bool ParametersFinite();
+  // Writes checkpoint.ckpt, or, if a parameter is not finite, leaves the last
+  // good one and returns NonFiniteError().
+  absl::Status SaveCheckpointIfFinite();
+  // The stop on a non-finite loss or parameter, naming the last good checkpoint.
+  absl::Status NonFiniteError() const;
   std::vector<Rng*> Generators();  // every random stream a checkpoint must hold
 
   proto::Experiment experiment_;

@@ -361,6 +361,19 @@ TEST(TrainerTest, NanStopsTheRunAndKeepsTheLastGoodCheckpoint) {
   auto resumed = MakeTrainer(e, dir, 1, true);
   ASSERT_TRUE(resumed->Run().ok());
   EXPECT_EQ(resumed->step(), 21);
+
+  // A parameter that goes infinite while every loss stays finite (a bias of a
+  // unit that ReLU then silences), found when the run stops between the
+  // periodic checks: an error naming the last good checkpoint, not a success.
+  auto stepping = MakeTrainer(e, TempDir("nan_silent"), /*max_steps=*/1);
+  ASSERT_TRUE(stepping->Run().ok());  // step 1, checkpointed at the stop
+  stepping->generator().Parameters()[1].value[0] = -INFINITY;  // the first layer's bias: ReLU silences the unit
+  const absl::Status silent = stepping->Run();  // step 2, then the stop
+  EXPECT_TRUE(std::isfinite(stepping->last_stats().d_loss) && std::isfinite(stepping->last_stats().g_loss))
+      << "the losses should stay finite here: " << silent;
+  EXPECT_EQ(silent.code(), absl::StatusCode::kFailedPrecondition) << silent;
+  EXPECT_NE(silent.message().find("step 2:"), std::string::npos) << silent;
+  EXPECT_NE(silent.message().find("(step 1)"), std::string::npos) << silent;
 }
 
 }  // namespace
