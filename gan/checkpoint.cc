@@ -149,4 +149,54 @@ absl::StatusOr<std::string> CheckpointReader::ReadString(const std::string& name
   return (*record)->payload;
 }
 
+namespace {
+
+// A setter's error, prefixed with the checkpoint's path.
+absl::Status InFile(const CheckpointReader& reader, const absl::Status& status) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(reader.path(), ": ", status.message()));
+}
+
+}  // namespace
+
+void CheckpointSchema::Floats(const std::string& name, float* values, int64_t count) {
+  records_.push_back({[=](CheckpointWriter& writer) { writer.AddFloats(name, values, count); },
+                      [=](const CheckpointReader& reader) { return reader.ReadFloats(name, values, count); }});
+}
+
+void CheckpointSchema::Doubles(const std::string& name, Getter<std::vector<double>> get, Setter<std::vector<double>> set) {
+  records_.push_back({[=](CheckpointWriter& writer) { writer.AddDoubles(name, get()); },
+                      [=](const CheckpointReader& reader) -> absl::Status {
+                        absl::StatusOr<std::vector<double>> values = reader.ReadDoubles(name);
+                        return values.ok() ? InFile(reader, set(*values)) : values.status();
+                      }});
+}
+
+void CheckpointSchema::U64s(const std::string& name, Getter<std::vector<uint64_t>> get, Setter<std::vector<uint64_t>> set) {
+  records_.push_back({[=](CheckpointWriter& writer) { writer.AddU64s(name, get()); },
+                      [=](const CheckpointReader& reader) -> absl::Status {
+                        absl::StatusOr<std::vector<uint64_t>> values = reader.ReadU64s(name);
+                        return values.ok() ? InFile(reader, set(*values)) : values.status();
+                      }});
+}
+
+void CheckpointSchema::String(const std::string& name, Getter<std::string> get, Setter<std::string> set) {
+  records_.push_back({[=](CheckpointWriter& writer) { writer.AddString(name, get()); },
+                      [=](const CheckpointReader& reader) -> absl::Status {
+                        absl::StatusOr<std::string> value = reader.ReadString(name);
+                        return value.ok() ? InFile(reader, set(*value)) : value.status();
+                      }});
+}
+
+void CheckpointSchema::Save(CheckpointWriter& writer) const {
+  for (const Record& record : records_) record.save(writer);
+}
+
+absl::Status CheckpointSchema::Load(const CheckpointReader& reader) const {
+  for (const Record& record : records_) {
+    if (absl::Status s = record.load(reader); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace gan

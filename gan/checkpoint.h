@@ -9,6 +9,7 @@
 // payload}, then "END!" and the CRC-32 (u32) of all bytes before it. Little-endian.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ class CheckpointWriter {
 
 class CheckpointReader {
  public:
+  const std::string& path() const { return path_; }
   // Reads and verifies the whole file (magic, structure, CRC). Errors name
   // the path: missing, truncated, corrupt, not a checkpoint.
   static absl::StatusOr<CheckpointReader> Open(const std::string& path);
@@ -54,6 +56,36 @@ class CheckpointReader {
   absl::StatusOr<const Record*> Find(const std::string& name, uint8_t kind) const;
   std::string path_;
   std::map<std::string, Record> records_;
+};
+
+// A checkpoint's records as a program holds them: each record's name and where
+// its values live (or how to get and set them), so that saving and loading
+// walk one list, in one order, and cannot drift apart.
+class CheckpointSchema {
+ public:
+  // `count` floats at `values`, read back only if the record has exactly that many.
+  void Floats(const std::string& name, float* values, int64_t count);
+  // Values got and set through functions; `set` checks what it is given and
+  // says what is wrong (the error is prefixed with the checkpoint's path).
+  template <typename T>
+  using Getter = std::function<T()>;
+  template <typename T>
+  using Setter = std::function<absl::Status(const T&)>;
+  void Doubles(const std::string& name, Getter<std::vector<double>> get, Setter<std::vector<double>> set);
+  void U64s(const std::string& name, Getter<std::vector<uint64_t>> get, Setter<std::vector<uint64_t>> set);
+  void String(const std::string& name, Getter<std::string> get, Setter<std::string> set);
+
+  // Adds every record to `writer`, in order.
+  void Save(CheckpointWriter& writer) const;
+  // Reads every record from `reader`, in order, into place.
+  absl::Status Load(const CheckpointReader& reader) const;
+
+ private:
+  struct Record {
+    std::function<void(CheckpointWriter&)> save;
+    std::function<absl::Status(const CheckpointReader&)> load;
+  };
+  std::vector<Record> records_;
 };
 
 }  // namespace gan

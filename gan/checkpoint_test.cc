@@ -77,5 +77,56 @@ TEST(CheckpointTest, DamagedFilesAreRefused) {
   EXPECT_FALSE(CheckpointWriter().Write("/no/such/dir/x.ckpt").ok());
 }
 
+// One schema saves and loads: values come back into place, and a setter's
+// complaint names the file.
+TEST(CheckpointSchemaTest, SavesAndLoadsThroughOneList) {
+  std::vector<float> weights = {1.5f, -2.0f};
+  uint64_t step = 42;
+  std::string name = "x";
+  auto schema = [&] {
+    CheckpointSchema s;
+    s.Floats("weights", weights.data(), 2);
+    s.U64s(
+        "step", [&] { return std::vector<uint64_t>{step}; },
+        [&](const std::vector<uint64_t>& v) -> absl::Status {
+          if (v.size() != 1 || v[0] > 1000) return absl::DataLossError("malformed 'step'");
+          step = v[0];
+          return absl::OkStatus();
+        });
+    s.String(
+        "name", [&] { return name; },
+        [&](const std::string& v) {
+          name = v;
+          return absl::OkStatus();
+        });
+    return s;
+  };
+  CheckpointWriter writer;
+  schema().Save(writer);
+  const std::string path = TempPath("schema.ckpt");
+  ASSERT_TRUE(writer.Write(path).ok());
+  weights = {0, 0};
+  step = 0;
+  name.clear();
+  const CheckpointReader reader = CheckpointReader::Open(path).value();
+  ASSERT_TRUE(schema().Load(reader).ok());
+  EXPECT_EQ(weights, (std::vector<float>{1.5f, -2.0f}));
+  EXPECT_EQ(step, 42u);
+  EXPECT_EQ(name, "x");
+
+  // A record of another size, or a value its setter refuses.
+  CheckpointWriter other;
+  other.AddFloats("weights", weights.data(), 1);
+  ASSERT_TRUE(other.Write(TempPath("short.ckpt")).ok());
+  EXPECT_FALSE(schema().Load(CheckpointReader::Open(TempPath("short.ckpt")).value()).ok());
+  CheckpointWriter refused;
+  refused.AddFloats("weights", weights.data(), 2);
+  refused.AddU64s("step", {5000});
+  ASSERT_TRUE(refused.Write(TempPath("refused.ckpt")).ok());
+  const absl::Status status = schema().Load(CheckpointReader::Open(TempPath("refused.ckpt")).value());
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(status.message().find("refused.ckpt: malformed 'step'"), std::string::npos) << status;
+}
+
 }  // namespace
 }  // namespace gan

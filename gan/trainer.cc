@@ -6,7 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <memory>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -148,115 +149,138 @@ std::vector<Rng*> Trainer::Generators() {
   return rngs;
 }
 
-absl::Status Trainer::SaveCheckpoint(const std::string& path) {
-  CheckpointWriter writer;
-  writer.AddString("experiment", ExperimentKey(experiment_));
-  writer.AddU64s("step", {static_cast<uint64_t>(step_)});
-  // The phase whose optimisers the state below belongs to, and its first epoch.
-  writer.AddU64s("phase", {static_cast<uint64_t>(phase_), static_cast<uint64_t>(phase_ == 0 ? 1 : phase_last_epoch_[phase_ - 1] + 1)});
-  writer.AddDoubles("best", {best_selection_, static_cast<double>(best_epoch_)});
+CheckpointSchema Trainer::HeaderSchema() {
+  CheckpointSchema schema;
+  schema.String(
+      "experiment", [this] { return ExperimentKey(experiment_); },
+      [this](const std::string& key) -> absl::Status {
+        if (key == ExperimentKey(experiment_)) return absl::OkStatus();
+        return absl::FailedPreconditionError(
+            absl::StrCat("was written by a different experiment (only `epochs` may change on resume). Its experiment:\n", key));
+      });
+  schema.U64s(
+      "step", [this] { return std::vector<uint64_t>{static_cast<uint64_t>(step_)}; },
+      [this](const std::vector<uint64_t>& step) -> absl::Status {
+        if (step.size() != 1) return absl::DataLossError("malformed 'step'");
+        step_ = static_cast<int64_t>(step[0]);
+        last_checkpoint_step_ = step_;
+        return absl::OkStatus();
+      });
+  // The phase whose optimisers the state belongs to (that of the last step
+  // taken), and its first epoch; loading makes those optimisers.
+  auto first_epoch_of = [this](int phase) -> uint64_t { return phase == 0 ? 1 : phase_last_epoch_[phase - 1] + 1; };
+  schema.U64s(
+      "phase", [this, first_epoch_of] { return std::vector<uint64_t>{static_cast<uint64_t>(phase_), first_epoch_of(phase_)}; },
+      [this, first_epoch_of](const std::vector<uint64_t>& saved) -> absl::Status {
+        if (saved.size() != 2) return absl::DataLossError("malformed 'phase'");
+        const int phase = PhaseOfEpoch(std::max<int64_t>(1, (step_ + steps_per_epoch_ - 1) / steps_per_epoch_));
+        if (saved[0] != static_cast<uint64_t>(phase) || saved[1] != first_epoch_of(phase)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "was written in phase ", saved[0], " (from epoch ", saved[1], "), but with these epochs its step ", step_,
+              " falls in phase ", phase, " (from epoch ", first_epoch_of(phase), "); --epochs may only change before the first phase ends"));
+        }
+        return EnterPhase(phase);
+      });
+  return schema;
+}
+
+CheckpointSchema Trainer::StateSchema() {
+  CheckpointSchema schema;
+  schema.Doubles(
+      "best", [this] { return std::vector<double>{best_selection_, static_cast<double>(best_epoch_)}; },
+      [this](const std::vector<double>& best) -> absl::Status {
+        if (best.size() != 2) return absl::DataLossError("malformed 'best'");
+        best_selection_ = best[0];
+        best_epoch_ = static_cast<int64_t>(best[1]);
+        return absl::OkStatus();
+      });
   for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
-    for (const ParameterRef& p : mlp->Parameters()) writer.AddFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
+    for (const ParameterRef& p : mlp->Parameters()) schema.Floats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
     if (mlp == g_.get() && g_ema_ != nullptr) {
-      for (const ParameterRef& p : g_ema_->Parameters()) writer.AddFloats(absl::StrCat("g_ema.", p.name), p.value, p.size);
+      for (const ParameterRef& p : g_ema_->Parameters()) schema.Floats(absl::StrCat("g_ema.", p.name), p.value, p.size);
     }
     const std::vector<std::vector<float>*> tensors = opt->StateTensors();
     for (size_t i = 0; i < tensors.size(); ++i) {
-      writer.AddFloats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(), static_cast<int64_t>(tensors[i]->size()));
+      schema.Floats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(), static_cast<int64_t>(tensors[i]->size()));
     }
-    std::vector<double> scalars;
-    for (double* s : opt->StateScalars()) scalars.push_back(*s);
-    writer.AddDoubles(absl::StrCat(prefix, ".optimizer.scalars"), scalars);
+    const std::vector<double*> scalars = opt->StateScalars();
+    schema.Doubles(
+        absl::StrCat(prefix, ".optimizer.scalars"),
+        [scalars] {
+          std::vector<double> values;
+          for (double* s : scalars) values.push_back(*s);
+          return values;
+        },
+        [scalars](const std::vector<double>& values) -> absl::Status {
+          if (values.size() != scalars.size()) return absl::DataLossError("optimizer state does not match");
+          for (size_t i = 0; i < scalars.size(); ++i) *scalars[i] = values[i];
+          return absl::OkStatus();
+        });
   }
-  std::vector<uint64_t> rng_words;
-  for (Rng* rng : Generators()) rng_words.insert(rng_words.end(), rng->state().begin(), rng->state().end());
-  writer.AddU64s("rngs", rng_words);
-  const data::Batcher::State batcher = batcher_->state();
-  std::vector<uint64_t> batcher_words(batcher.rng.begin(), batcher.rng.end());
-  batcher_words.push_back(batcher.epoch);
-  batcher_words.push_back(batcher.position);
-  writer.AddU64s("batcher", batcher_words);
-  writer.AddU64s("batcher.order", std::vector<uint64_t>(batcher.order.begin(), batcher.order.end()));
+  const std::vector<Rng*> rngs = Generators();
+  schema.U64s(
+      "rngs",
+      [rngs] {
+        std::vector<uint64_t> words;
+        for (Rng* rng : rngs) words.insert(words.end(), rng->state().begin(), rng->state().end());
+        return words;
+      },
+      [rngs](const std::vector<uint64_t>& words) -> absl::Status {
+        if (words.size() != 4 * rngs.size()) return absl::DataLossError("random generator state does not match");
+        for (size_t i = 0; i < rngs.size(); ++i) rngs[i]->set_state({words[4 * i], words[4 * i + 1], words[4 * i + 2], words[4 * i + 3]});
+        return absl::OkStatus();
+      });
+  // The batcher's generator, epoch and position, then its order; loading sets
+  // the state once both are read.
+  auto loading = std::make_shared<data::Batcher::State>();
+  schema.U64s(
+      "batcher",
+      [this] {
+        const data::Batcher::State state = batcher_->state();
+        std::vector<uint64_t> words(state.rng.begin(), state.rng.end());
+        words.push_back(state.epoch);
+        words.push_back(state.position);
+        return words;
+      },
+      [loading](const std::vector<uint64_t>& words) -> absl::Status {
+        if (words.size() != 6) return absl::DataLossError("batch order does not match the training set");
+        loading->rng = {words[0], words[1], words[2], words[3]};
+        loading->epoch = static_cast<int64_t>(words[4]);
+        loading->position = static_cast<int64_t>(words[5]);
+        return absl::OkStatus();
+      });
+  schema.U64s(
+      "batcher.order",
+      [this] {
+        const data::Batcher::State state = batcher_->state();
+        return std::vector<uint64_t>(state.order.begin(), state.order.end());
+      },
+      [this, loading](const std::vector<uint64_t>& order) -> absl::Status {
+        if (static_cast<int64_t>(order.size()) != train_.rows()) return absl::DataLossError("batch order does not match the training set");
+        loading->order.clear();
+        for (uint64_t row : order) {
+          if (row >= static_cast<uint64_t>(train_.rows())) return absl::DataLossError("batch order out of range");
+          loading->order.push_back(static_cast<int64_t>(row));
+        }
+        batcher_->set_state(*loading);
+        return absl::OkStatus();
+      });
+  return schema;
+}
+
+absl::Status Trainer::SaveCheckpoint(const std::string& path) {
+  CheckpointWriter writer;
+  HeaderSchema().Save(writer);
+  StateSchema().Save(writer);
   return writer.Write(path);
 }
 
 absl::Status Trainer::LoadCheckpoint(const std::string& path) {
   absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(path);
   if (!reader.ok()) return reader.status();
-  absl::StatusOr<std::string> key = reader->ReadString("experiment");
-  if (!key.ok()) return key.status();
-  if (*key != ExperimentKey(experiment_)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": was written by a different experiment (only `epochs` may change on resume). Its experiment:\n", *key));
-  }
-  absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
-  if (!step.ok()) return step.status();
-  if (step->size() != 1) return absl::DataLossError(absl::StrCat(path, ": malformed 'step'"));
-  // The optimisers of the phase of the last step taken.
-  const int64_t last_epoch = std::max<int64_t>(1, (static_cast<int64_t>((*step)[0]) + steps_per_epoch_ - 1) / steps_per_epoch_);
-  const int phase = PhaseOfEpoch(last_epoch);
-  const uint64_t phase_first_epoch = phase == 0 ? 1 : phase_last_epoch_[phase - 1] + 1;
-  absl::StatusOr<std::vector<uint64_t>> saved_phase = reader->ReadU64s("phase");
-  if (!saved_phase.ok()) return saved_phase.status();
-  if (saved_phase->size() != 2) return absl::DataLossError(absl::StrCat(path, ": malformed 'phase'"));
-  if ((*saved_phase)[0] != static_cast<uint64_t>(phase) || (*saved_phase)[1] != phase_first_epoch) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path, ": was written in phase ", (*saved_phase)[0], " (from epoch ", (*saved_phase)[1], "), but with these epochs its step ",
-        (*step)[0], " falls in phase ", phase, " (from epoch ", phase_first_epoch, "); --epochs may only change before the first phase ends"));
-  }
-  if (absl::Status entered = EnterPhase(phase); !entered.ok()) return entered;
-  absl::StatusOr<std::vector<double>> best = reader->ReadDoubles("best");
-  if (!best.ok()) return best.status();
-  if (best->size() != 2) return absl::DataLossError(absl::StrCat(path, ": malformed 'best'"));
-  best_selection_ = (*best)[0];
-  best_epoch_ = static_cast<int64_t>((*best)[1]);
-  for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
-    for (const ParameterRef& p : mlp->Parameters()) {
-      if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
-    }
-    if (mlp == g_.get() && g_ema_ != nullptr) {
-      for (const ParameterRef& p : g_ema_->Parameters()) {
-        if (absl::Status s = reader->ReadFloats(absl::StrCat("g_ema.", p.name), p.value, p.size); !s.ok()) return s;
-      }
-    }
-    const std::vector<std::vector<float>*> tensors = opt->StateTensors();
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(),
-                                          static_cast<int64_t>(tensors[i]->size()));
-      if (!s.ok()) return s;
-    }
-    absl::StatusOr<std::vector<double>> scalars = reader->ReadDoubles(absl::StrCat(prefix, ".optimizer.scalars"));
-    if (!scalars.ok()) return scalars.status();
-    const std::vector<double*> targets = opt->StateScalars();
-    if (scalars->size() != targets.size()) return absl::DataLossError(absl::StrCat(path, ": optimizer state does not match"));
-    for (size_t i = 0; i < targets.size(); ++i) *targets[i] = (*scalars)[i];
-  }
-  absl::StatusOr<std::vector<uint64_t>> rng_words = reader->ReadU64s("rngs");
-  if (!rng_words.ok()) return rng_words.status();
-  const std::vector<Rng*> rngs = Generators();
-  if (rng_words->size() != 4 * rngs.size()) return absl::DataLossError(absl::StrCat(path, ": random generator state does not match"));
-  for (size_t i = 0; i < rngs.size(); ++i) {
-    rngs[i]->set_state({(*rng_words)[4 * i], (*rng_words)[4 * i + 1], (*rng_words)[4 * i + 2], (*rng_words)[4 * i + 3]});
-  }
-  absl::StatusOr<std::vector<uint64_t>> batcher = reader->ReadU64s("batcher");
-  absl::StatusOr<std::vector<uint64_t>> order = reader->ReadU64s("batcher.order");
-  if (!batcher.ok()) return batcher.status();
-  if (!order.ok()) return order.status();
-  if (batcher->size() != 6 || static_cast<int64_t>(order->size()) != train_.rows()) {
-    return absl::DataLossError(absl::StrCat(path, ": batch order does not match the training set"));
-  }
-  data::Batcher::State state;
-  state.rng = {(*batcher)[0], (*batcher)[1], (*batcher)[2], (*batcher)[3]};
-  state.epoch = static_cast<int64_t>((*batcher)[4]);
-  state.position = static_cast<int64_t>((*batcher)[5]);
-  for (uint64_t row : *order) {
-    if (row >= static_cast<uint64_t>(train_.rows())) return absl::DataLossError(absl::StrCat(path, ": batch order out of range"));
-    state.order.push_back(static_cast<int64_t>(row));
-  }
-  batcher_->set_state(state);
-  step_ = static_cast<int64_t>((*step)[0]);
-  last_checkpoint_step_ = step_;
-  return absl::OkStatus();
+  // The header enters the checkpoint's phase, whose optimisers the state's records then name.
+  if (absl::Status s = HeaderSchema().Load(*reader); !s.ok()) return s;
+  return StateSchema().Load(*reader);
 }
 
 bool Trainer::ParametersFinite() {

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "data/dataset.h"
 #include "gan/adversarial_step.h"
+#include "gan/checkpoint.h"
 #include "gan/experiment.pb.h"
 #include "gan/mlp.h"
 #include "gan/optimizer.h"
@@ -73,6 +74,8 @@ class Trainer {
   // last checkpoint written before it stays as it was.
   absl::Status Run();
 
+  // Everything a resumed run needs, in the records of HeaderSchema then
+  // StateSchema, which saving and loading both walk.
   absl::Status SaveCheckpoint(const std::string& path);
   absl::Status LoadCheckpoint(const std::string& path);
 
@@ -93,6 +96,11 @@ class Trainer {
  private:
   Trainer(const proto::Experiment& experiment, const data::Dataset& train, TrainerOptions options);
   absl::Status Build();
+  // The checkpoint's records: the header (experiment, step, phase; loading it
+  // makes the phase's optimisers), then the state (best epoch, parameters,
+  // optimiser state, random streams, batch order) of the running phase.
+  CheckpointSchema HeaderSchema();
+  CheckpointSchema StateSchema();
   // Phase p runs epochs (phase_last_epoch_[p - 1], phase_last_epoch_[p]]; phase 0 is the experiment's own.
   int PhaseOfEpoch(int64_t epoch) const;
   // The phase whose optimiser config net `which` (0: G, 1: D) runs in `phase`:
