@@ -1,10 +1,13 @@
 #include "gan/mlp.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace gan {
 
@@ -95,6 +98,27 @@ absl::Status CheckIrange(float irange, int64_t index) {
   return absl::OkStatus();
 }
 
+// Weights, their gradients and up to three optimiser tensors (Adam's two
+// moments, SGD's velocity) of 4 bytes per weight: what training an affine
+// layer needs, checked before anything is allocated.
+constexpr double kBytesPerTrainedWeight = 5 * sizeof(float);
+
+double PhysicalMemoryBytes() {
+  return static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+absl::Status CheckAffineSize(int64_t index, const char* kind, int64_t in, int64_t out, double& net_bytes) {
+  net_bytes += static_cast<double>(in) * static_cast<double>(out) * kBytesPerTrainedWeight;
+  const double memory = PhysicalMemoryBytes();
+  if (net_bytes > memory) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "layer %d (%s): %d x %d weights; with their gradients and optimiser state the net needs %.3g GB up to this "
+        "layer, and this machine has %.3g GB of memory",
+        index, kind, in, out, net_bytes / 1e9, memory / 1e9));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<Rng*> Mlp::RandomStreams() {
@@ -145,6 +169,7 @@ absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t 
   Rng init_rng(seed);
   std::vector<std::unique_ptr<Layer>> layers;
   int64_t dim = input_dim;
+  double net_bytes = 0;
   for (int i = 0; i < config.layers_size(); ++i) {
     const proto::Layer& spec = config.layers(i);
     switch (spec.kind_case()) {
@@ -152,6 +177,7 @@ absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t 
         const proto::LinearLayer& linear = spec.linear();
         if (linear.units() <= 0) return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (linear): units must be positive"));
         if (absl::Status s = CheckIrange(linear.weight_irange(), i); !s.ok()) return s;
+        if (absl::Status s = CheckAffineSize(i, "linear", dim, linear.units(), net_bytes); !s.ok()) return s;
         auto layer = std::make_unique<Linear>(dim, linear.units(), FromProto(linear.activation()));
         layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
         layer->params().max_column_norm = linear.max_column_norm();
@@ -177,6 +203,9 @@ absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t 
           return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (maxout): units and pieces must be positive"));
         }
         if (absl::Status s = CheckIrange(maxout.weight_irange(), i); !s.ok()) return s;
+        if (absl::Status s = CheckAffineSize(i, "maxout", dim, int64_t{maxout.units()} * maxout.pieces(), net_bytes); !s.ok()) {
+          return s;
+        }
         auto layer = std::make_unique<Maxout>(dim, maxout.units(), maxout.pieces());
         layer->params().Initialize(maxout.weight_irange(), maxout.bias(), init_rng);
         layer->params().max_column_norm = maxout.max_column_norm();

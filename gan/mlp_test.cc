@@ -215,6 +215,28 @@ TEST(BuildMlpTest, ErrorsNameTheLayer) {
   EXPECT_FALSE(BuildMlp(proto::Mlp(), 3, 1).ok());
 }
 
+// Nets too large for the machine are refused by name before anything is
+// allocated (each of these would end in std::bad_alloc).
+TEST(BuildMlpTest, NetsLargerThanMemoryAreRefusedBeforeAllocating) {
+  const struct {
+    std::string layers;
+    int64_t input_dim;
+    std::string message;
+  } too_large[] = {
+      {"layers { linear { units: 2000000000 } }", 784, "layer 0 (linear): 784 x 2000000000 weights"},
+      {"layers { dropout { keep_prob: 0.5 } } layers { maxout { units: 240 pieces: 100000 } }", 784,
+       "layer 1 (maxout): 784 x 24000000 weights"},
+      {"layers { linear { units: 1200 } }", 1000000000, "layer 0 (linear): 1000000000 x 1200 weights"},
+  };
+  for (const auto& [layers, input_dim, message] : too_large) {
+    const absl::StatusOr<std::unique_ptr<Mlp>> mlp = BuildMlp(ParseMlp(layers), input_dim, 1);
+    ASSERT_FALSE(mlp.ok()) << layers;
+    EXPECT_EQ(mlp.status().code(), absl::StatusCode::kResourceExhausted) << mlp.status();
+    EXPECT_NE(mlp.status().message().find(message), std::string::npos) << mlp.status();
+    EXPECT_NE(mlp.status().message().find("GB of memory"), std::string::npos) << mlp.status();
+  }
+}
+
 TEST(ExperimentTest, ParseErrorNamesSourceAndLine) {
   auto parsed = ParseExperiment("name: \"x\"\nnoise_dim: oops\n", "bad.pbtxt");
   ASSERT_FALSE(parsed.ok());

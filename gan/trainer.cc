@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <new>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -125,9 +126,18 @@ absl::Status Trainer::EnterPhase(int phase) {
     changed = true;
   }
   phase_ = phase;
-  if (changed) {
+  if (!changed) return absl::OkStatus();
+  // The step makes every pass's buffers and oneDNN primitives: the edge where
+  // a machine's limits show, so its failures become errors here.
+  try {
     step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, *g_opt_, *d_opt_, experiment_, noise_rng_,
                                                      [this] { return batcher_->Next(); });
+  } catch (const dnnl::error& error) {
+    return absl::InternalError(absl::StrCat("oneDNN could not make the training step's primitives (batch ",
+                                            experiment_.batch_size(), "): ", error.what()));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(absl::StrCat("not enough memory for the training step's buffers at batch ",
+                                                     experiment_.batch_size()));
   }
   return absl::OkStatus();
 }
