@@ -1,0 +1,72 @@
+// The shipped MNIST generator: a valid ONNX model whose metadata says where it
+// came from, run in ONNX Runtime on the noise its metadata describes, scores
+// the figure its metadata records (the paper's Parzen protocol on the MNIST
+// test set) within 1.0.
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "base/file_bytes.h"
+#include "data/load.h"
+#include "eval/table1.h"
+#include "export/onnx_export.h"
+#include "export/onnxruntime_runner.h"
+#include "gan/noise.h"
+#include "gan/trained_model.h"
+#include "gtest/gtest.h"
+#include "onnx/onnx_pb.h"
+
+namespace gan {
+namespace {
+
+constexpr char kModel[] = "models/mnist_generator.onnx";
+
+double Number(const std::map<std::string, std::string>& metadata, const std::string& key) {
+  double value = 0;
+  const auto it = metadata.find(key);
+  EXPECT_TRUE(it != metadata.end() && absl::SimpleAtod(it->second, &value)) << "metadata " << key;
+  return value;
+}
+
+TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromString(base::ReadFileBytes(kModel).value())) << kModel;
+  ASSERT_TRUE(exporter::CheckModel(model).ok()) << exporter::CheckModel(model);
+  std::map<std::string, std::string> metadata;
+  for (const auto& entry : model.metadata_props()) metadata[entry.key()] = entry.value();
+  for (const char* key : {"command", "epoch", "seed", "checkpoint_sha256", "parzen_test", "parzen_sigma"}) {
+    EXPECT_FALSE(metadata[key].empty()) << "metadata " << key;
+  }
+  EXPECT_EQ(metadata["checkpoint_sha256"].size(), 64u);
+  EXPECT_EQ(metadata["experiment"], "mnist");
+
+  // The noise as the metadata states it: the authors' uniform on [-sqrt(3), sqrt(3)].
+  ASSERT_EQ(metadata["noise_distribution"], "uniform");
+  proto::Experiment noise;
+  noise.set_noise_dim(static_cast<int>(Number(metadata, "noise_dim")));
+  noise.mutable_noise()->mutable_uniform()->set_low(Number(metadata, "noise_low"));
+  noise.mutable_noise()->mutable_uniform()->set_high(Number(metadata, "noise_high"));
+  EXPECT_NEAR(noise.noise().uniform().high(), std::sqrt(3.0), 1e-15);
+  ASSERT_TRUE(ValidateNoise(noise.noise()).ok());
+
+  constexpr int64_t kSamples = 10000;
+  Rng rng(kEvaluationNoiseSeed);
+  const std::vector<float> z = DrawNoise(noise, rng, kSamples);
+  absl::StatusOr<exporter::RuntimeResult> run =
+      exporter::RunInOnnxRuntime(kModel, "z", z, kSamples, noise.noise_dim(), "x", nullptr);
+  ASSERT_TRUE(run.ok()) << run.status();
+  ASSERT_EQ(run->output.size(), static_cast<size_t>(kSamples * 784));
+
+  const absl::StatusOr<data::Splits> splits = data::LoadSplits("mnist", "");
+  ASSERT_TRUE(splits.ok()) << splits.status() << " (set GAN_DATA_DIR: see README)";
+  const eval::Table1Row row = eval::ScoreRow("model", "", run->output.data(), kSamples, *splits).value();
+  std::fprintf(stderr, "ONNX Runtime samples: test %.3f +- %.3f (sigma %.4f); recorded %s\n", row.report.test_mean,
+               row.report.test_std_error, row.report.sigma, metadata["parzen_test"].c_str());
+  EXPECT_NEAR(row.report.sigma, Number(metadata, "parzen_sigma"), 1e-4);
+  EXPECT_NEAR(row.report.test_mean, Number(metadata, "parzen_test"), 1.0);
+}
+
+}  // namespace
+}  // namespace gan
