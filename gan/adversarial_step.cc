@@ -8,103 +8,103 @@
 
 namespace gan {
 
-AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& g_optimizer,
-                                 Optimizer& d_optimizer, const proto::Experiment& experiment, Rng& noise_rng,
-                                 std::function<const float*()> next_data_batch)
-    : g_(generator), d_(discriminator), g_opt_(g_optimizer), d_opt_(d_optimizer), experiment_(experiment),
-      noise_rng_(noise_rng), next_data_batch_(std::move(next_data_batch)), m_(experiment.batch_size()),
-      data_dim_(discriminator.input_dim()), k_(std::max(1, experiment.discriminator_steps())),
+AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, const proto::Experiment& experiment,
+                                 Rng& noise_rng, std::function<const float*()> next_data_batch)
+    : g_(generator), d_(discriminator), experiment_(experiment), noise_rng_(noise_rng),
+      next_data_batch_(std::move(next_data_batch)), m_(experiment.batch_size()), data_dim_(discriminator.input_dim()),
+      k_(std::max(1, experiment.discriminator_steps())),
       g_rows_(experiment.update_mode() == proto::SIMULTANEOUS ? m_ : (k_ + 1) * m_),
       non_saturating_(experiment.generator_loss() == proto::NON_SATURATING) {
-  // Make every pass's buffers and primitives now, not inside the first step.
-  // The backward primitives of trailing rows are made on first use: run them
-  // once on the zeroed buffers (every value they write is rewritten before it
-  // is read).
-  g_.Input(g_rows_);
-  d_.Input(2 * m_);
   if (experiment_.update_mode() == proto::SIMULTANEOUS) {
-    d_.BackwardRows(2 * m_, m_, /*input_grad=*/true, /*param_grads=*/false);
+    g_pass_ = g_.MakePass(g_rows_);
+    d_pass_ = d_.MakePass(2 * m_, /*tail_first_rows=*/{m_});
   } else {
-    d_.Input(m_);
-    g_.BackwardRows(g_rows_, g_rows_ - m_, /*input_grad=*/false, /*param_grads=*/true);
+    g_pass_ = g_.MakePass(g_rows_, /*tail_first_rows=*/{g_rows_ - m_});
+    d_pass_ = d_.MakePass(2 * m_);
+    d_generated_pass_ = d_.MakePass(m_);
   }
 }
 
 void AdversarialStep::GeneratorForward() {
   // One batch of m rows at a time: the draws, in their order, of m-row forwards.
-  float* z = g_.Input(g_rows_);  // [g_rows, noise_dim]
+  float* z = g_pass_->input();  // [g_rows, noise_dim]
   const int64_t batch_values = m_ * g_.input_dim();
   for (int64_t first = 0; first < g_rows_; first += m_) {
     FillNoise(experiment_.noise(), noise_rng_, z + first * g_.input_dim(), batch_values);
   }
-  g_.Forward(g_rows_, /*training=*/true);
+  g_pass_->Forward(/*training=*/true);
 }
 
 StepStats AdversarialStep::DiscriminatorGradients(const float* generated) {
-  float* d_in = d_.Input(2 * m_);  // [2m, data_dim]: data rows, then generated rows
+  MlpPass& d = *d_pass_;
+  float* d_in = d.input();  // [2m, data_dim]: data rows, then generated rows
   const float* x = next_data_batch_();
   std::copy(x, x + m_ * data_dim_, d_in);
   std::copy(generated, generated + m_ * data_dim_, d_in + m_ * data_dim_);
-  d_.Forward(2 * m_, /*training=*/true);
+  d.Forward(/*training=*/true);
 
   StepStats stats;
-  const Objective d = DiscriminatorObjective(d_.Output(2 * m_), m_, d_.OutputGrad(2 * m_), &stats.mean_d_fake);
-  stats.d_loss = d.value;
-  stats.mean_d_real = d.mean_d;
-  d_.Backward(2 * m_, /*input_grad=*/false, /*param_grads=*/true);
+  const Objective objective = DiscriminatorObjective(d.output(), m_, d.output_grad(), &stats.mean_d_fake);
+  stats.d_loss = objective.value;
+  stats.mean_d_real = objective.mean_d;
+  d.Backward(/*input_grad=*/false, /*param_grads=*/true);
   return stats;
 }
 
-StepStats AdversarialStep::DiscriminatorUpdate(const float* generated) {
+StepStats AdversarialStep::DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer) {
   const StepStats stats = DiscriminatorGradients(generated);
-  d_opt_.Step();
+  d_optimizer.Step();
   d_.ApplyConstraints();
   return stats;
 }
 
-StepStats AdversarialStep::GeneratorUpdate() {
+StepStats AdversarialStep::GeneratorUpdate(Optimizer& g_optimizer) {
+  MlpPass& g = *g_pass_;
+  MlpPass& d = *d_generated_pass_;
   const int64_t first = g_rows_ - m_;
-  const float* generated = g_.Output(g_rows_) + first * data_dim_;  // G(z_k+1) [m, data_dim]
-  std::copy(generated, generated + m_ * data_dim_, d_.Input(m_));
-  d_.Forward(m_, /*training=*/true);
+  const float* generated = g.output() + first * data_dim_;  // G(z_k+1) [m, data_dim]
+  std::copy(generated, generated + m_ * data_dim_, d.input());
+  d.Forward(/*training=*/true);
   StepStats stats;
-  stats.g_loss = GeneratorObjective(d_.Output(m_), m_, non_saturating_, d_.OutputGrad(m_)).value;
+  stats.g_loss = GeneratorObjective(d.output(), m_, non_saturating_, d.output_grad()).value;
   // G's gradient flows through D's input; D's own parameter gradients are not needed.
-  d_.Backward(m_, /*input_grad=*/true, /*param_grads=*/false);
-  std::copy(d_.InputGrad(m_), d_.InputGrad(m_) + m_ * data_dim_, g_.OutputGrad(g_rows_) + first * data_dim_);
-  g_.BackwardRows(g_rows_, first, /*input_grad=*/false, /*param_grads=*/true);
-  g_opt_.Step();
+  d.Backward(/*input_grad=*/true, /*param_grads=*/false);
+  std::copy(d.input_grad(), d.input_grad() + m_ * data_dim_, g.output_grad() + first * data_dim_);
+  g.BackwardRows(first, /*input_grad=*/false, /*param_grads=*/true);
+  g_optimizer.Step();
   g_.ApplyConstraints();
   return stats;
 }
 
-StepStats AdversarialStep::SimultaneousUpdate() {
+StepStats AdversarialStep::SimultaneousUpdate(Optimizer& g_optimizer, Optimizer& d_optimizer) {
+  MlpPass& g = *g_pass_;
+  MlpPass& d = *d_pass_;
   GeneratorForward();
-  StepStats stats = DiscriminatorGradients(g_.Output(m_));
+  StepStats stats = DiscriminatorGradients(g.output());
 
   // The G objective from the same forward pass. It depends on the generated
   // rows only, so only their input gradient is computed.
-  float* d_out_grad = d_.OutputGrad(2 * m_);  // [2m, 1]
-  const float* logits = d_.Output(2 * m_);
+  float* d_out_grad = d.output_grad();  // [2m, 1]
+  const float* logits = d.output();
   stats.g_loss = GeneratorObjective(logits + m_, m_, non_saturating_, d_out_grad + m_).value;
-  d_.BackwardRows(2 * m_, /*first_row=*/m_, /*input_grad=*/true, /*param_grads=*/false);
-  const float* fake_input_grad = d_.InputGrad(2 * m_) + m_ * data_dim_;
-  std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g_.OutputGrad(m_));
-  g_.Backward(m_, /*input_grad=*/false, /*param_grads=*/true);
+  d.BackwardRows(/*first_row=*/m_, /*input_grad=*/true, /*param_grads=*/false);
+  const float* fake_input_grad = d.input_grad() + m_ * data_dim_;
+  std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g.output_grad());
+  g.Backward(/*input_grad=*/false, /*param_grads=*/true);
 
-  d_opt_.Step();
-  g_opt_.Step();
+  d_optimizer.Step();
+  g_optimizer.Step();
   d_.ApplyConstraints();
   g_.ApplyConstraints();
   return stats;
 }
 
-StepStats AdversarialStep::Run() {
-  if (experiment_.update_mode() == proto::SIMULTANEOUS) return SimultaneousUpdate();
+StepStats AdversarialStep::Run(Optimizer& g_optimizer, Optimizer& d_optimizer) {
+  if (experiment_.update_mode() == proto::SIMULTANEOUS) return SimultaneousUpdate(g_optimizer, d_optimizer);
   GeneratorForward();
   StepStats stats;
-  for (int64_t i = 0; i < k_; ++i) stats = DiscriminatorUpdate(g_.Output(g_rows_) + i * m_ * data_dim_);
-  stats.g_loss = GeneratorUpdate().g_loss;
+  for (int64_t i = 0; i < k_; ++i) stats = DiscriminatorUpdate(g_pass_->output() + i * m_ * data_dim_, d_optimizer);
+  stats.g_loss = GeneratorUpdate(g_optimizer).g_loss;
   return stats;
 }
 

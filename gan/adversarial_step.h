@@ -41,31 +41,32 @@ struct StepStats {
 
 class AdversarialStep {
  public:
-  // next_data_batch returns m data rows [m, data_dim]; it is called once per D
-  // update. Nothing is owned; all must outlive this object.
-  AdversarialStep(Mlp& generator, Mlp& discriminator, Optimizer& g_optimizer, Optimizer& d_optimizer,
-                  const proto::Experiment& experiment, Rng& noise_rng,
+  // Makes the passes every iteration runs: G's and D's buffers and
+  // primitives (throws as Mlp::MakePass does). next_data_batch returns m data
+  // rows [m, data_dim]; it is called once per D update. Nothing is owned; all
+  // must outlive this object.
+  AdversarialStep(Mlp& generator, Mlp& discriminator, const proto::Experiment& experiment, Rng& noise_rng,
                   std::function<const float*()> next_data_batch);
 
-  StepStats Run();
+  // One iteration: G's updates by g_optimizer, D's by d_optimizer (each over
+  // that net's parameters).
+  StepStats Run(Optimizer& g_optimizer, Optimizer& d_optimizer);
 
   // Matrix-product FLOPs of one Run() (forward, backward data, backward
   // weights), for speed figures.
   double MatmulFlops() const;
 
  private:
-  void GeneratorForward();                                 // noise -> G(z), g_rows_ rows
+  void GeneratorForward();  // noise -> G(z), g_rows_ rows
   // D's objective on fresh data and G(z) [m, data_dim], and D's parameter
-  // gradients; leaves D's 2m-row pass (logits, output gradient) in place.
+  // gradients; leaves the 2m-row pass (logits, output gradient) in place.
   StepStats DiscriminatorGradients(const float* generated);
-  StepStats DiscriminatorUpdate(const float* generated);  // the above, then the D update
-  StepStats GeneratorUpdate();                            // the G update, on G's last m rows
-  StepStats SimultaneousUpdate();
+  StepStats DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer);  // the above, then the D update
+  StepStats GeneratorUpdate(Optimizer& g_optimizer);                             // the G update, on G's last m rows
+  StepStats SimultaneousUpdate(Optimizer& g_optimizer, Optimizer& d_optimizer);
 
   Mlp& g_;
   Mlp& d_;
-  Optimizer& g_opt_;
-  Optimizer& d_opt_;
   const proto::Experiment& experiment_;
   Rng& noise_rng_;
   std::function<const float*()> next_data_batch_;
@@ -73,6 +74,10 @@ class AdversarialStep {
   int64_t k_;       // D updates per iteration (alternating)
   int64_t g_rows_;  // rows of G's forward: (k + 1) m alternating, m simultaneous
   bool non_saturating_;
+  // The passes: G over its g_rows_ (backward of the last m rows alternating);
+  // D over [data; generated], 2m rows (backward of the generated rows alone
+  // simultaneous); D over G's m rows of the G update (alternating only).
+  std::unique_ptr<MlpPass> g_pass_, d_pass_, d_generated_pass_;
 };
 
 }  // namespace gan

@@ -35,6 +35,7 @@ struct MnistStep {
   int next = 0;
   Rng noise{4};
   std::unique_ptr<AdversarialStep> step;
+  void Run() { step->Run(*g_opt, *d_opt); }
 };
 
 // Null, with the reason given to `state`, when the experiment file cannot be read.
@@ -56,18 +57,18 @@ std::unique_ptr<MnistStep> MakeMnistStep(proto::UpdateMode mode, benchmark::Stat
   s->pool.resize(kPool * 100 * 784);
   Rng(3).FillUniform(s->pool.data(), static_cast<int64_t>(s->pool.size()), 0.0f, 1.0f);
   MnistStep* raw = s.get();
-  s->step = std::make_unique<AdversarialStep>(*s->g, *s->d, *s->g_opt, *s->d_opt, s->experiment, s->noise, [raw] {
+  s->step = std::make_unique<AdversarialStep>(*s->g, *s->d, s->experiment, s->noise, [raw] {
     raw->next = (raw->next + 1) % kPool;
     return raw->pool.data() + raw->next * 100 * 784;
   });
-  s->step->Run();  // warm-up: first-use JIT of oneDNN kernels
+  s->Run();  // warm-up: first-use JIT of oneDNN kernels
   return s;
 }
 
 void BM_MnistIteration(benchmark::State& state, proto::UpdateMode mode) {
   std::unique_ptr<MnistStep> s = MakeMnistStep(mode, state);
   if (s == nullptr) return;
-  for (auto _ : state) s->step->Run();
+  for (auto _ : state) s->Run();
   const double flops = s->step->MatmulFlops();
   state.counters["GFLOP/step"] = flops / 1e9;
   state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
@@ -156,9 +157,9 @@ void BM_MnistIterationAgainstGemms(benchmark::State& state) {
   using Clock = std::chrono::steady_clock;
   Clock::duration step_time{}, reference_time{};
   for (auto _ : state) {
-    s->step->Run();
+    s->Run();
     Clock::time_point start = Clock::now();
-    for (int i = 0; i < kBlock; ++i) s->step->Run();
+    for (int i = 0; i < kBlock; ++i) s->Run();
     step_time += Clock::now() - start;
     reference.Run();
     start = Clock::now();
@@ -204,16 +205,17 @@ BENCHMARK(BM_MnistNoiseBatch)->Unit(benchmark::kMicrosecond)->UseRealTime();
 void BM_MnistDiscriminatorPass(benchmark::State& state) {
   proto::Experiment experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
   auto d = BuildMlp(experiment.discriminator(), 784, 2).value();
-  Rng(5).FillUniform(d->Input(200), 200 * 784, 0.0f, 1.0f);
+  const std::unique_ptr<MlpPass> pass = d->MakePass(200);
+  Rng(5).FillUniform(pass->input(), 200 * 784, 0.0f, 1.0f);
   for (auto _ : state) {
-    d->Forward(200, true);
-    std::fill(d->OutputGrad(200), d->OutputGrad(200) + 200, 0.01f);
-    d->Backward(200, false, true);
+    pass->Forward(true);
+    std::fill(pass->output_grad(), pass->output_grad() + 200, 0.01f);
+    pass->Backward(false, true);
   }
 }
 BENCHMARK(BM_MnistDiscriminatorPass)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The generator's inference forward (Mlp::Infer) on 100 noise vectors: what
+// The generator's inference forward (Inference) on 100 noise vectors: what
 // an exported model's runtime does per call (export/run_onnxruntime.js
 // reports ONNX Runtime's mean latency for the same batch).
 void BM_MnistGeneratorInference(benchmark::State& state) {
@@ -222,7 +224,8 @@ void BM_MnistGeneratorInference(benchmark::State& state) {
   auto g = BuildMlp(experiment.generator(), experiment.noise_dim(), 1, &pixel_mean).value();
   std::vector<float> z(100 * experiment.noise_dim());
   Rng(6).FillNormal(z.data(), static_cast<int64_t>(z.size()));
-  for (auto _ : state) benchmark::DoNotOptimize(g->Infer(z.data(), 100).data());
+  Inference inference(*g, 100);
+  for (auto _ : state) benchmark::DoNotOptimize(inference.Run(z.data()).data());
 }
 BENCHMARK(BM_MnistGeneratorInference)->Unit(benchmark::kMillisecond)->UseRealTime();
 

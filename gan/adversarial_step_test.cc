@@ -58,7 +58,7 @@ struct Game {
     d_opt = std::make_unique<RecordingOptimizer>(d->Parameters());
     data.resize(4 * 5);
     Rng(3).FillUniform(data.data(), 20, 0.0f, 1.0f);
-    step = std::make_unique<AdversarialStep>(*g, *d, *g_opt, *d_opt, experiment, noise_rng, [this] {
+    step = std::make_unique<AdversarialStep>(*g, *d, experiment, noise_rng, [this] {
       ++data_batches;
       return data.data();
     });
@@ -75,8 +75,8 @@ struct Game {
 TEST(AdversarialStepTest, AlternatingMakesKDiscriminatorUpdatesPerGeneratorUpdate) {
   for (int k : {1, 2, 3}) {
     Game game("update_mode: ALTERNATING discriminator_steps: " + std::to_string(k));
-    game.step->Run();
-    game.step->Run();
+    game.step->Run(*game.g_opt, *game.d_opt);
+    game.step->Run(*game.g_opt, *game.d_opt);
     EXPECT_EQ(game.d_opt->steps, 2 * k);
     EXPECT_EQ(game.g_opt->steps, 2);
     EXPECT_EQ(game.data_batches, 2 * k);  // a fresh data batch for every D update
@@ -85,7 +85,7 @@ TEST(AdversarialStepTest, AlternatingMakesKDiscriminatorUpdatesPerGeneratorUpdat
 
 TEST(AdversarialStepTest, SimultaneousMakesOneOfEach) {
   Game game("update_mode: SIMULTANEOUS");
-  game.step->Run();
+  game.step->Run(*game.g_opt, *game.d_opt);
   EXPECT_EQ(game.d_opt->steps, 1);
   EXPECT_EQ(game.g_opt->steps, 1);
   EXPECT_EQ(game.data_batches, 1);
@@ -100,7 +100,7 @@ TEST(AdversarialStepTest, SimultaneousGradientsAreThoseOfThePaperObjectives) {
     Rng replay = game.noise_rng;
     const std::vector<Rng> d_streams = CopyRandomStreams(*game.d);
     ASSERT_EQ(d_streams.size(), 2u);  // the two dropout layers
-    game.step->Run();
+    game.step->Run(*game.g_opt, *game.d_opt);
     std::vector<float> z_float(4 * 3);
     replay.FillNormal(z_float.data(), 12);
     const std::vector<double> z(z_float.begin(), z_float.end());
@@ -157,10 +157,9 @@ TEST(AdversarialStepTest, PaperModelFlopCount) {
   const std::vector<float> mean(784, 0.1f);
   auto g = BuildMlp(experiment.generator(), 100, 1, &mean).value();
   auto d = BuildMlp(experiment.discriminator(), 784, 2).value();
-  RecordingOptimizer g_opt(g->Parameters()), d_opt(d->Parameters());
   Rng rng(1);
   std::vector<float> data(100 * 784, 0.5f);
-  AdversarialStep step(*g, *d, g_opt, d_opt, experiment, rng, [&] { return data.data(); });
+  AdversarialStep step(*g, *d, experiment, rng, [&] { return data.data(); });
   // ../shared/design.md: "about 3.6 GFLOP a step" for Algorithm 1 as written.
   EXPECT_NEAR(step.MatmulFlops() / 1e9, 3.567, 0.001);
 
@@ -170,7 +169,7 @@ TEST(AdversarialStepTest, PaperModelFlopCount) {
   // D backward data over the 100 generated rows: 0.245808; G forward, backward
   // weights and backward data but the first layer's: 1.47648.
   experiment.set_update_mode(proto::SIMULTANEOUS);
-  AdversarialStep simultaneous(*g, *d, g_opt, d_opt, experiment, rng, [&] { return data.data(); });
+  AdversarialStep simultaneous(*g, *d, experiment, rng, [&] { return data.data(); });
   EXPECT_NEAR(simultaneous.MatmulFlops() / 1e9, 2.820816, 1e-6);
 }
 

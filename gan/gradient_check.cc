@@ -33,10 +33,10 @@ std::vector<Rng> CopyRandomStreams(Mlp& mlp) {
   return copies;
 }
 
-std::vector<Rng> ForwardKeepingStreams(Mlp& mlp, const std::vector<float>& x, int64_t batch, bool training) {
-  std::vector<Rng> before = CopyRandomStreams(mlp);
-  std::copy(x.begin(), x.end(), mlp.Input(batch));
-  mlp.Forward(batch, training);
+std::vector<Rng> ForwardKeepingStreams(MlpPass& pass, const std::vector<float>& x, bool training) {
+  std::vector<Rng> before = CopyRandomStreams(pass.net());
+  std::copy(x.begin(), x.end(), pass.input());
+  pass.Forward(training);
   return before;
 }
 
@@ -48,10 +48,11 @@ GradientCheckReport CheckGradients(Mlp& mlp, int64_t batch, bool training, uint6
   rng.FillUniform(c.data(), static_cast<int64_t>(c.size()), -1.0f, 1.0f);
 
   // Analytic: dL/dy = c.
-  const std::vector<Rng> streams_before = ForwardKeepingStreams(mlp, x, batch, training);
-  std::copy(c.begin(), c.end(), mlp.OutputGrad(batch));
-  mlp.Backward(batch, /*input_grad=*/true, /*param_grads=*/true);
-  std::vector<std::vector<float>> analytic = {std::vector<float>(mlp.InputGrad(batch), mlp.InputGrad(batch) + x.size())};
+  const std::unique_ptr<MlpPass> pass = mlp.MakePass(batch);
+  const std::vector<Rng> streams_before = ForwardKeepingStreams(*pass, x, training);
+  std::copy(c.begin(), c.end(), pass->output_grad());
+  pass->Backward(/*input_grad=*/true, /*param_grads=*/true);
+  std::vector<std::vector<float>> analytic = {std::vector<float>(pass->input_grad(), pass->input_grad() + x.size())};
   for (const ParameterRef& p : mlp.Parameters()) analytic.emplace_back(p.grad, p.grad + p.size);
 
   // Numeric, in double: tensors[0] is x, then the parameters.

@@ -26,9 +26,10 @@ std::vector<double> ReferenceForward(Mlp& mlp, const std::vector<std::vector<dou
 // Copies of mlp.RandomStreams(), in order.
 std::vector<Rng> CopyRandomStreams(Mlp& mlp);
 
-// Runs mlp.Forward(batch, training) on x; returns the random streams as they
-// were before it, for ReferenceForward to reproduce that pass.
-std::vector<Rng> ForwardKeepingStreams(Mlp& mlp, const std::vector<float>& x, int64_t batch, bool training);
+// Runs pass.Forward(training) on x [pass.batch(), in]; returns the net's
+// random streams as they were before it, for ReferenceForward to reproduce
+// that pass.
+std::vector<Rng> ForwardKeepingStreams(MlpPass& pass, const std::vector<float>& x, bool training);
 
 struct GradientCheckReport {
   int64_t checked = 0;         // entries compared
@@ -39,7 +40,7 @@ struct GradientCheckReport {
 // Objective L = sum(c * mlp(x)) with random x in [-1, 1] and c in [-1, 1].
 // Compares dL/dx and dL/dparameter (all entries of tensors up to
 // `entries_per_tensor`, else that many random ones) from mlp.Backward with
-// central differences (step 1e-6) of ReferenceForward.
+// central differences (step 1e-6) of ReferenceForward, in a pass of its own.
 GradientCheckReport CheckGradients(Mlp& mlp, int64_t batch, bool training, uint64_t seed,
                                    int64_t entries_per_tensor = 64);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <unordered_map>
 #include <utility>
@@ -50,7 +52,9 @@ dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc&
 // the same.
 class AffinePass {
  public:
-  AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation)
+  // Backward may start at row 0 and at each of tail_first_rows.
+  AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation,
+             const std::vector<int64_t>& tail_first_rows)
       : p_(p), batch_(batch), x_data_(x), dx_(dx), dz_(dz) {
     const dnnl::memory::desc x_md = Matrix(batch, p.in), z_md = Matrix(batch, p.out);
     const dnnl::memory::desc w_md = Matrix(p.in, p.out), b_md = Matrix(1, p.out);
@@ -66,9 +70,17 @@ class AffinePass {
                      {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
                      {DNNL_ARG_DST, Bind(z_md, z)}};
 
-    // Row 0's backward products are made with the pass, others on first use.
-    if (dx != nullptr) backward_data_.emplace(0, MakeBackwardData(0));
-    backward_weights_.emplace(0, MakeBackwardWeights(0));
+    std::vector<int64_t> first_rows = {0};
+    first_rows.insert(first_rows.end(), tail_first_rows.begin(), tail_first_rows.end());
+    for (int64_t first_row : first_rows) {
+      if (first_row < 0 || first_row >= batch) {
+        std::fprintf(stderr, "AffinePass: backward from row %lld of a pass of %lld rows\n", static_cast<long long>(first_row),
+                     static_cast<long long>(batch));
+        std::abort();
+      }
+      if (dx != nullptr) backward_data_.emplace(first_row, MakeBackwardData(first_row));
+      backward_weights_.emplace(first_row, MakeBackwardWeights(first_row));
+    }
   }
 
   void Forward() { forward_.execute(Cpu().stream, forward_args_); }
@@ -77,11 +89,11 @@ class AffinePass {
   // gradient wrt the pre-activation output).
   void Backward(int64_t first_row, bool input_grad, bool param_grads) {
     if (input_grad) {
-      auto& [matmul, args] = FindOrMake(backward_data_, first_row, [&] { return MakeBackwardData(first_row); });
+      auto& [matmul, args] = Prepared(backward_data_, first_row);
       matmul.execute(Cpu().stream, args);
     }
     if (param_grads) {
-      BackwardWeights& w = FindOrMake(backward_weights_, first_row, [&] { return MakeBackwardWeights(first_row); });
+      BackwardWeights& w = Prepared(backward_weights_, first_row);
       w.transpose_x.execute(Cpu().stream, w.x, w.xt);
       w.matmul.execute(Cpu().stream, w.args);
       // db[o] sums column o of dz over the rows in row order; the threads
@@ -116,10 +128,16 @@ class AffinePass {
     Args args;
   };
 
-  template <typename Map, typename Make>
-  static typename Map::mapped_type& FindOrMake(Map& map, int64_t first_row, Make make) {
+  // The primitives of a backward from first_row, made with the pass; a first
+  // row it was not made for is a bug of the caller's.
+  template <typename Map>
+  static typename Map::mapped_type& Prepared(Map& map, int64_t first_row) {
     auto it = map.find(first_row);
-    if (it == map.end()) it = map.emplace(first_row, make()).first;
+    if (it == map.end()) {
+      std::fprintf(stderr, "AffinePass: backward from row %lld, which the pass was not made for (LayerBuffers::tail_first_rows)\n",
+                   static_cast<long long>(first_row));
+      std::abort();
+    }
     return it->second;
   }
 
@@ -183,7 +201,7 @@ class LinearPass : public AffineLayerPass {
  public:
   LinearPass(Linear& layer, const LayerBuffers& b)
       : b_(b), out_(layer.output_dim()), size_(b.batch * out_), activation_(layer.activation()),
-        affine_(layer.params(), b.batch, b.x, b.y, b.dx, b.dy, layer.activation()) {}
+        affine_(layer.params(), b.batch, b.x, b.y, b.dx, b.dy, layer.activation(), b.tail_first_rows) {}
 
   void Forward(bool) override { affine_.Forward(); }
 
@@ -215,7 +233,7 @@ class MaxoutPass : public AffineLayerPass {
   MaxoutPass(Maxout& layer, const LayerBuffers& b)
       : b_(b), units_(layer.output_dim()), pieces_(layer.pieces()),
         z_(b.batch * units_ * pieces_), dz_(z_.size()), argmax_(b.batch * units_),
-        affine_(layer.params(), b.batch, b.x, z_.data(), b.dx, dz_.data(), Activation::kIdentity) {}
+        affine_(layer.params(), b.batch, b.x, z_.data(), b.dx, dz_.data(), Activation::kIdentity, b.tail_first_rows) {}
 
   void Forward(bool) override {
     affine_.Forward();

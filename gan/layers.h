@@ -6,8 +6,8 @@
 //
 // A Layer owns its parameters and their gradients. For each batch size it is
 // used at, Bind() builds a LayerPass: the primitives and memory objects for that
-// shape, made once, bound to buffers the caller (an Mlp) owns. The training loop
-// then only executes; it allocates nothing.
+// shape, made once, bound to buffers the caller (an MlpPass) owns. The training
+// loop then only executes; it allocates nothing and makes no primitive.
 //
 // All matrices are row-major: activations [batch, features], weights
 // [inputs, outputs].
@@ -47,6 +47,9 @@ struct LayerBuffers {
   float* y = nullptr;   // [batch, out] output
   float* dx = nullptr;  // [batch, in]  gradient of the objective wrt x
   float* dy = nullptr;  // [batch, out] gradient of the objective wrt y
+  // The first rows, besides 0, that Backward will be called with: their
+  // primitives are made with the pass.
+  std::vector<int64_t> tail_first_rows;
 };
 
 class LayerPass {
@@ -59,7 +62,8 @@ class LayerPass {
   // Forward left; writes those rows of dx if input_grad, and sets the layer's
   // parameter gradients from those rows if param_grads. Other rows are left
   // as they were. first_row > 0 serves the steps that put several batches
-  // through one forward (gan/adversarial_step.h).
+  // through one forward (gan/adversarial_step.h); it must be one of the
+  // buffers' tail_first_rows.
   virtual void Backward(int64_t first_row, bool input_grad, bool param_grads) = 0;
 };
 

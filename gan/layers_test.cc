@@ -42,10 +42,11 @@ void ExpectForwardMatchesReference(Mlp& mlp, int64_t batch, bool training, uint6
   Rng rng(seed);
   std::vector<float> x(batch * mlp.input_dim());
   rng.FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
-  const std::vector<Rng> streams = ForwardKeepingStreams(mlp, x, batch, training);
+  const std::unique_ptr<MlpPass> pass = mlp.MakePass(batch);
+  const std::vector<Rng> streams = ForwardKeepingStreams(*pass, x, training);
   const std::vector<double> expected =
       ReferenceForward(mlp, ParametersAsDouble(mlp), std::vector<double>(x.begin(), x.end()), batch, training, streams);
-  const float* y = mlp.Output(batch);
+  const float* y = pass->output();
   for (size_t i = 0; i < expected.size(); ++i) {
     ASSERT_NEAR(y[i], expected[i], kForwardTolerance * std::max(1.0, std::abs(expected[i]))) << "output " << i;
   }
@@ -78,10 +79,11 @@ TEST(LinearTest, ReluZeroesNegativesAndSigmoidIsInUnitInterval) {
     auto mlp = RandomLinear(20, 30, activation, 5);
     std::vector<float> x(8 * 20);
     Rng(6).FillUniform(x.data(), static_cast<int64_t>(x.size()), -3.0f, 3.0f);
-    ForwardKeepingStreams(*mlp, x, 8, true);
+    auto pass = mlp->MakePass(8);
+    ForwardKeepingStreams(*pass, x, true);
     int zeros = 0;
     for (int i = 0; i < 8 * 30; ++i) {
-      const float y = mlp->Output(8)[i];
+      const float y = pass->output()[i];
       EXPECT_GE(y, 0.0f);
       if (activation == Activation::kSigmoid) {
         EXPECT_LE(y, 1.0f);
@@ -132,17 +134,18 @@ TEST(MaxoutTest, GradientFlowsOnlyToTheWinningPiece) {
   auto layer = std::make_unique<Maxout>(1, 2, 3);
   layer->params().weights = {0.1f, 0.2f, 0.9f, 0.3f, 0.1f, 0.8f};
   auto mlp = OneLayer(std::move(layer));
-  mlp->Input(1)[0] = 2.0f;
-  mlp->Forward(1, true);
-  EXPECT_FLOAT_EQ(mlp->Output(1)[0], 1.8f);
-  EXPECT_FLOAT_EQ(mlp->Output(1)[1], 1.6f);
-  mlp->OutputGrad(1)[0] = 1.0f;
-  mlp->OutputGrad(1)[1] = -1.0f;
-  mlp->Backward(1, true, true);
+  auto pass = mlp->MakePass(1);
+  pass->input()[0] = 2.0f;
+  pass->Forward(true);
+  EXPECT_FLOAT_EQ(pass->output()[0], 1.8f);
+  EXPECT_FLOAT_EQ(pass->output()[1], 1.6f);
+  pass->output_grad()[0] = 1.0f;
+  pass->output_grad()[1] = -1.0f;
+  pass->Backward(true, true);
   const std::vector<ParameterRef> params = mlp->Parameters();
   const std::vector<float> expected_dw = {0, 0, 2.0f, 0, 0, -2.0f};
   for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(params[0].grad[i], expected_dw[i]) << i;
-  EXPECT_FLOAT_EQ(mlp->InputGrad(1)[0], 0.9f - 0.8f);
+  EXPECT_FLOAT_EQ(pass->input_grad()[0], 0.9f - 0.8f);
 }
 
 std::unique_ptr<Mlp> DropoutOnly(int64_t dim, float keep, uint64_t seed) {
@@ -154,11 +157,12 @@ TEST(DropoutTest, KeepRateWithinStatisticalBoundsAndMeanPreserved) {
     constexpr int64_t kBatch = 200, kDim = 1000, kN = kBatch * kDim;
     auto mlp = DropoutOnly(kDim, keep, 11);
     std::vector<float> x(kN, 1.0f);
-    ForwardKeepingStreams(*mlp, x, kBatch, true);
+    auto pass = mlp->MakePass(kBatch);
+    ForwardKeepingStreams(*pass, x, true);
     int64_t kept = 0;
     double sum = 0;
     for (int64_t i = 0; i < kN; ++i) {
-      const float y = mlp->Output(kBatch)[i];
+      const float y = pass->output()[i];
       ASSERT_TRUE(y == 0.0f || y == 1.0f / keep) << y;
       kept += y != 0.0f;
       sum += y;
@@ -176,22 +180,23 @@ TEST(DropoutTest, SameSeedSameMaskNewMaskEachForward) {
   auto a = DropoutOnly(64, 0.5f, 12), b = DropoutOnly(64, 0.5f, 12), c = DropoutOnly(64, 0.5f, 13);
   // x = 1, so each output is its mask value.
   auto masked = [&](Mlp& mlp) {
-    ForwardKeepingStreams(mlp, x, 4, true);
-    return std::vector<float>(mlp.Output(4), mlp.Output(4) + x.size());
+    const std::unique_ptr<MlpPass> pass = mlp.MakePass(4);
+    ForwardKeepingStreams(*pass, x, true);
+    return std::vector<float>(pass->output(), pass->output() + x.size());
   };
   const std::vector<float> first = masked(*a);
   EXPECT_EQ(first, masked(*b));
   EXPECT_NE(first, masked(*c));
-  ForwardKeepingStreams(*a, x, 4, true);
-  EXPECT_NE(first, std::vector<float>(a->Output(4), a->Output(4) + x.size()));
+  EXPECT_NE(first, masked(*a));
 }
 
 TEST(DropoutTest, IdentityAtInference) {
   auto mlp = DropoutOnly(16, 0.5f, 14);
   std::vector<float> x(3 * 16);
   Rng(15).FillUniform(x.data(), 48, -1.0f, 1.0f);
-  ForwardKeepingStreams(*mlp, x, 3, false);
-  EXPECT_EQ(std::vector<float>(mlp->Output(3), mlp->Output(3) + 48), x);
+  auto pass = mlp->MakePass(3);
+  ForwardKeepingStreams(*pass, x, false);
+  EXPECT_EQ(std::vector<float>(pass->output(), pass->output() + 48), x);
 }
 
 TEST(DropoutTest, GradientsMatchFiniteDifferences) {

@@ -32,53 +32,60 @@ std::vector<ParameterRef> Mlp::Parameters() {
   return all;
 }
 
-std::vector<float> Mlp::Infer(const float* input, int64_t rows) {
-  constexpr int64_t kBatch = 500;
-  const int64_t in = input_dim(), out = output_dim();
-  std::vector<float> outputs(rows * out);
-  for (int64_t first = 0; first < rows; first += kBatch) {
-    const int64_t batch = std::min(kBatch, rows - first);
-    std::copy(input + first * in, input + (first + batch) * in, Input(batch));
-    Forward(batch, /*training=*/false);
-    std::copy(Output(batch), Output(batch) + batch * out, outputs.begin() + first * out);
-  }
-  return outputs;
+std::unique_ptr<MlpPass> Mlp::MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows) {
+  return std::make_unique<MlpPass>(*this, batch, tail_first_rows);
 }
 
-Mlp::Pass& Mlp::PassFor(int64_t batch) {
-  auto it = passes_.find(batch);
-  if (it != passes_.end()) return it->second;
-  Pass& pass = passes_[batch];
-  pass.activations.emplace_back(batch * input_dim_);
-  pass.gradients.emplace_back(batch * input_dim_);
-  for (const auto& layer : layers_) {
-    pass.activations.emplace_back(batch * layer->output_dim());
-    pass.gradients.emplace_back(batch * layer->output_dim());
+std::vector<float> Mlp::Infer(const float* input, int64_t rows) { return Inference(*this, rows).Run(input); }
+
+MlpPass::MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows) : net_(net), batch_(batch) {
+  activations_.emplace_back(batch * net.input_dim());
+  gradients_.emplace_back(batch * net.input_dim());
+  for (const auto& layer : net.layers()) {
+    activations_.emplace_back(batch * layer->output_dim());
+    gradients_.emplace_back(batch * layer->output_dim());
   }
-  for (size_t i = 0; i < layers_.size(); ++i) {
+  for (size_t i = 0; i < net.layers().size(); ++i) {
     LayerBuffers buffers;
     buffers.batch = batch;
-    buffers.x = pass.activations[i].data();
-    buffers.y = pass.activations[i + 1].data();
-    buffers.dx = pass.gradients[i].data();
-    buffers.dy = pass.gradients[i + 1].data();
-    pass.layers.push_back(layers_[i]->Bind(buffers));
+    buffers.x = activations_[i].data();
+    buffers.y = activations_[i + 1].data();
+    buffers.dx = gradients_[i].data();
+    buffers.dy = gradients_[i + 1].data();
+    buffers.tail_first_rows = tail_first_rows;
+    layers_.push_back(net.layers()[i]->Bind(buffers));
   }
-  return pass;
 }
 
-void Mlp::Forward(int64_t batch, bool training) {
-  for (auto& layer : PassFor(batch).layers) layer->Forward(training);
+void MlpPass::Forward(bool training) {
+  for (auto& layer : layers_) layer->Forward(training);
 }
 
-void Mlp::BackwardRows(int64_t batch, int64_t first_row, bool input_grad, bool param_grads) {
-  Pass& pass = PassFor(batch);
+void MlpPass::BackwardRows(int64_t first_row, bool input_grad, bool param_grads) {
   // Layer i needs its input gradient only if something below it uses it: the
   // caller, or a layer with parameters whose gradients are wanted.
-  for (size_t i = pass.layers.size(); i-- > 0;) {
-    const bool below_has_parameters = static_cast<int64_t>(i) > first_parameter_layer_;
-    pass.layers[i]->Backward(first_row, input_grad || (param_grads && below_has_parameters), param_grads);
+  for (size_t i = layers_.size(); i-- > 0;) {
+    const bool below_has_parameters = static_cast<int64_t>(i) > net_.first_parameter_layer_;
+    layers_[i]->Backward(first_row, input_grad || (param_grads && below_has_parameters), param_grads);
   }
+}
+
+Inference::Inference(Mlp& net, int64_t rows) : net_(net), rows_(std::max<int64_t>(rows, 0)) {
+  if (rows_ == 0) return;
+  full_ = net.MakePass(std::min(kBatch, rows));
+  if (const int64_t last = rows % kBatch; rows > kBatch && last != 0) last_ = net.MakePass(last);
+}
+
+std::vector<float> Inference::Run(const float* input) {
+  const int64_t in = net_.input_dim(), out = net_.output_dim();
+  std::vector<float> outputs(rows_ * out);
+  for (int64_t first = 0; first < rows_; first += full_->batch()) {
+    MlpPass& pass = first + full_->batch() <= rows_ ? *full_ : *last_;
+    std::copy(input + first * in, input + (first + pass.batch()) * in, pass.input());
+    pass.Forward(/*training=*/false);
+    std::copy(pass.output(), pass.output() + pass.batch() * out, outputs.begin() + first * out);
+  }
+  return outputs;
 }
 
 namespace {

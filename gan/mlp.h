@@ -1,12 +1,12 @@
 #ifndef GAN_MLP_H_
 #define GAN_MLP_H_
 
-// A multilayer perceptron: a stack of layers with the buffers of each batch size
-// it runs at. Buffers and primitives for a batch size are made on its first use
-// and reused after, so a training loop at fixed batch sizes allocates nothing.
+// A multilayer perceptron: a stack of layers, and the passes that run it. A
+// pass (MlpPass) holds the buffers and primitives of one batch size and is
+// held by its user, made before its loop: the training step holds its passes,
+// inference (Inference) its own, so nothing is allocated or made in a loop.
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <vector>
 
@@ -15,6 +15,8 @@
 #include "gan/layers.h"
 
 namespace gan {
+
+class MlpPass;
 
 class Mlp {
  public:
@@ -36,42 +38,77 @@ class Mlp {
     for (auto& layer : layers_) layer->ApplyConstraints();
   }
 
-  // The batch's buffers: fill Input before Forward, OutputGrad before Backward.
-  float* Input(int64_t batch) { return PassFor(batch).activations.front().data(); }          // [batch, in]
-  const float* Output(int64_t batch) { return PassFor(batch).activations.back().data(); }   // [batch, out]
-  float* OutputGrad(int64_t batch) { return PassFor(batch).gradients.back().data(); }       // [batch, out]
-  const float* InputGrad(int64_t batch) { return PassFor(batch).gradients.front().data(); } // [batch, in]
+  // A pass at `batch` rows (see MlpPass), whose BackwardRows may start at row
+  // 0 and at each of `tail_first_rows`. It runs this net's parameters: the
+  // net must outlive it. oneDNN and allocation failures throw (dnnl::error,
+  // std::bad_alloc); the code that builds a run turns them into a Status.
+  std::unique_ptr<MlpPass> MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows = {});
 
-  void Forward(int64_t batch, bool training);
-  // From OutputGrad back: writes InputGrad if input_grad, the parameter
-  // gradients if param_grads. Either can be skipped: the generator step needs
-  // the discriminator's input gradient only. Overwrites the gradients of the
-  // hidden layers (and OutputGrad), keeps what Forward computed, so one
-  // Forward may be followed by several Backwards.
-  void Backward(int64_t batch, bool input_grad, bool param_grads) { BackwardRows(batch, 0, input_grad, param_grads); }
-  // Backward over rows [first_row, batch) alone, as if they were a batch of
-  // their own (the values a pass of batch - first_row rows would give): reads
-  // those rows of OutputGrad, writes those rows of InputGrad if input_grad and
-  // the parameter gradients of those rows if param_grads, and leaves the other
-  // rows' gradients as they were. 0 <= first_row < batch.
-  void BackwardRows(int64_t batch, int64_t first_row, bool input_grad, bool param_grads);
-
-  // Inference-mode outputs [rows, out] for input [rows, in], in batches of at
-  // most 500 rows, so passes exist for at most two batch sizes.
+  // Inference-mode outputs [rows, out] of input [rows, in], by a one-off
+  // Inference (below); code that infers repeatedly holds its Inference.
   std::vector<float> Infer(const float* input, int64_t rows);
 
  private:
-  struct Pass {
-    std::vector<std::vector<float>> activations;  // [layers + 1][batch * dim]
-    std::vector<std::vector<float>> gradients;    // same shapes
-    std::vector<std::unique_ptr<LayerPass>> layers;
-  };
-  Pass& PassFor(int64_t batch);
-
   int64_t input_dim_;
   std::vector<std::unique_ptr<Layer>> layers_;
   int64_t first_parameter_layer_;  // index of the first layer with parameters
-  std::map<int64_t, Pass> passes_;
+  friend class MlpPass;
+};
+
+// The buffers of every layer's input and output and their gradients at one
+// batch size, with each layer's LayerPass bound to them.
+class MlpPass {
+ public:
+  MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows);
+
+  Mlp& net() { return net_; }
+  int64_t batch() const { return batch_; }
+  // Fill input() before Forward, output_grad() before Backward.
+  float* input() { return activations_.front().data(); }                  // [batch, in]
+  const float* output() const { return activations_.back().data(); }      // [batch, out]
+  float* output_grad() { return gradients_.back().data(); }               // [batch, out]
+  const float* input_grad() const { return gradients_.front().data(); }   // [batch, in]
+
+  void Forward(bool training);
+  // From output_grad() back: writes input_grad() if input_grad, the parameter
+  // gradients if param_grads. Either can be skipped: the generator step needs
+  // the discriminator's input gradient only. Overwrites the gradients of the
+  // hidden layers (and output_grad()), keeps what Forward computed, so one
+  // Forward may be followed by several Backwards.
+  void Backward(bool input_grad, bool param_grads) { BackwardRows(0, input_grad, param_grads); }
+  // Backward over rows [first_row, batch) alone, as if they were a batch of
+  // their own (the values a pass of batch - first_row rows would give): reads
+  // those rows of output_grad(), writes those rows of input_grad() if
+  // input_grad and the parameter gradients of those rows if param_grads, and
+  // leaves the other rows' gradients as they were. first_row is 0 or one of
+  // the pass's tail_first_rows.
+  void BackwardRows(int64_t first_row, bool input_grad, bool param_grads);
+
+ private:
+  Mlp& net_;
+  int64_t batch_;
+  std::vector<std::vector<float>> activations_;  // [layers + 1][batch * dim]
+  std::vector<std::vector<float>> gradients_;    // same shapes
+  std::vector<std::unique_ptr<LayerPass>> layers_;
+};
+
+// Inference-mode outputs of a net for a fixed number of rows, in batches of at
+// most kBatch rows: its passes (at most two batch sizes) are made here, once.
+class Inference {
+ public:
+  static constexpr int64_t kBatch = 500;
+  // Throws as Mlp::MakePass does. The net must outlive this.
+  Inference(Mlp& net, int64_t rows);
+
+  int64_t rows() const { return rows_; }
+  // The outputs [rows, out] of input [rows, in].
+  std::vector<float> Run(const float* input);
+
+ private:
+  Mlp& net_;
+  int64_t rows_;
+  std::unique_ptr<MlpPass> full_;  // min(kBatch, rows) rows; null when rows is 0
+  std::unique_ptr<MlpPass> last_;  // the last batch's rows when fewer than full_'s, else null
 };
 
 // The output dimension of the net `config` describes on inputs of

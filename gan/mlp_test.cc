@@ -70,9 +70,10 @@ TEST(MlpTest, InputGradientOnlyLeavesParameterGradientsAlone) {
   auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 5).value();
   for (const ParameterRef& p : mlp->Parameters()) std::fill(p.grad, p.grad + p.size, 7.0f);
   std::vector<float> x(2 * 12, 0.5f);
-  ForwardKeepingStreams(*mlp, x, 2, true);
-  std::fill(mlp->OutputGrad(2), mlp->OutputGrad(2) + 2, 1.0f);
-  mlp->Backward(2, /*input_grad=*/true, /*param_grads=*/false);
+  auto pass = mlp->MakePass(2);
+  ForwardKeepingStreams(*pass, x, true);
+  std::fill(pass->output_grad(), pass->output_grad() + 2, 1.0f);
+  pass->Backward(/*input_grad=*/true, /*param_grads=*/false);
   for (const ParameterRef& p : mlp->Parameters()) {
     for (int64_t i = 0; i < p.size; ++i) ASSERT_EQ(p.grad[i], 7.0f) << p.name;
   }
@@ -85,22 +86,23 @@ TEST(MlpTest, InputGradientOfTrailingRowsEqualsTheWholeBackwards) {
     const int64_t in = net == kSmallDiscriminator ? 12 : 5;
     auto mlp = BuildMlp(ParseMlp(net), in, 7).value();
     const int64_t rows = 6, first = 2, out = mlp->output_dim();
+    auto pass = mlp->MakePass(rows, /*tail_first_rows=*/{first});
     Rng rng(8);
-    rng.FillUniform(mlp->Input(rows), rows * in, -1.0f, 1.0f);
-    mlp->Forward(rows, /*training=*/true);
+    rng.FillUniform(pass->input(), rows * in, -1.0f, 1.0f);
+    pass->Forward(/*training=*/true);
     std::vector<float> output_grad(rows * out);
     rng.FillUniform(output_grad.data(), rows * out, -1.0f, 1.0f);
-    std::copy(output_grad.begin(), output_grad.end(), mlp->OutputGrad(rows));
-    mlp->Backward(rows, /*input_grad=*/true, /*param_grads=*/false);
-    const std::vector<float> whole(mlp->InputGrad(rows), mlp->InputGrad(rows) + rows * in);
+    std::copy(output_grad.begin(), output_grad.end(), pass->output_grad());
+    pass->Backward(/*input_grad=*/true, /*param_grads=*/false);
+    const std::vector<float> whole(pass->input_grad(), pass->input_grad() + rows * in);
 
-    std::copy(output_grad.begin(), output_grad.end(), mlp->OutputGrad(rows));
-    mlp->Backward(rows, /*input_grad=*/false, /*param_grads=*/true);
-    std::fill(mlp->OutputGrad(rows), mlp->OutputGrad(rows) + first * out, 99.0f);  // must not be read
-    std::copy(output_grad.begin() + first * out, output_grad.end(), mlp->OutputGrad(rows) + first * out);
-    float* input_grad = const_cast<float*>(mlp->InputGrad(rows));
+    std::copy(output_grad.begin(), output_grad.end(), pass->output_grad());
+    pass->Backward(/*input_grad=*/false, /*param_grads=*/true);
+    std::fill(pass->output_grad(), pass->output_grad() + first * out, 99.0f);  // must not be read
+    std::copy(output_grad.begin() + first * out, output_grad.end(), pass->output_grad() + first * out);
+    float* input_grad = const_cast<float*>(pass->input_grad());
     std::fill(input_grad, input_grad + rows * in, -5.0f);
-    mlp->BackwardRows(rows, first, /*input_grad=*/true, /*param_grads=*/false);
+    pass->BackwardRows(first, /*input_grad=*/true, /*param_grads=*/false);
     for (int64_t i = 0; i < rows * in; ++i) {
       if (i < first * in) {
         ASSERT_EQ(input_grad[i], -5.0f) << "entry " << i << " is before the first row";
@@ -124,24 +126,26 @@ TEST(MlpTest, ParameterGradientsOfTrailingRowsAreThoseOfTheirOwnPass) {
   for (const char* net : {kSmallGenerator, kMaxoutNet}) {
     auto mlp = BuildMlp(ParseMlp(net), 5, 9).value();
     const int64_t in = 5, rows = 6, first = 2, tail = rows - first, out = mlp->output_dim();
+    auto pass = mlp->MakePass(rows, /*tail_first_rows=*/{first});
+    auto tail_pass = mlp->MakePass(tail);
     std::vector<float> input(rows * in), output_grad(rows * out);
     Rng rng(10);
     rng.FillUniform(input.data(), rows * in, -1.0f, 1.0f);
     rng.FillUniform(output_grad.data(), rows * out, -1.0f, 1.0f);
 
-    std::copy(input.begin() + first * in, input.end(), mlp->Input(tail));
-    mlp->Forward(tail, /*training=*/true);
-    std::copy(output_grad.begin() + first * out, output_grad.end(), mlp->OutputGrad(tail));
-    mlp->Backward(tail, /*input_grad=*/false, /*param_grads=*/true);
+    std::copy(input.begin() + first * in, input.end(), tail_pass->input());
+    tail_pass->Forward(/*training=*/true);
+    std::copy(output_grad.begin() + first * out, output_grad.end(), tail_pass->output_grad());
+    tail_pass->Backward(/*input_grad=*/false, /*param_grads=*/true);
     std::vector<std::vector<float>> own;
     for (const ParameterRef& p : mlp->Parameters()) own.emplace_back(p.grad, p.grad + p.size);
 
-    std::copy(input.begin(), input.end(), mlp->Input(rows));
-    mlp->Forward(rows, /*training=*/true);
-    std::fill(mlp->OutputGrad(rows), mlp->OutputGrad(rows) + first * out, std::numeric_limits<float>::quiet_NaN());
-    std::copy(output_grad.begin() + first * out, output_grad.end(), mlp->OutputGrad(rows) + first * out);
+    std::copy(input.begin(), input.end(), pass->input());
+    pass->Forward(/*training=*/true);
+    std::fill(pass->output_grad(), pass->output_grad() + first * out, std::numeric_limits<float>::quiet_NaN());
+    std::copy(output_grad.begin() + first * out, output_grad.end(), pass->output_grad() + first * out);
     for (const ParameterRef& p : mlp->Parameters()) std::fill(p.grad, p.grad + p.size, -5.0f);
-    mlp->BackwardRows(rows, first, /*input_grad=*/false, /*param_grads=*/true);
+    pass->BackwardRows(first, /*input_grad=*/false, /*param_grads=*/true);
     const std::vector<ParameterRef> params = mlp->Parameters();
     for (size_t t = 0; t < params.size(); ++t) {
       for (int64_t i = 0; i < params[t].size; ++i) {
@@ -149,6 +153,18 @@ TEST(MlpTest, ParameterGradientsOfTrailingRowsAreThoseOfTheirOwnPass) {
       }
     }
   }
+}
+
+// A pass runs the backwards it was made for; any other first row is a bug of
+// the caller's, stopped with its reason instead of a primitive made mid-loop.
+TEST(MlpDeathTest, BackwardFromARowThePassWasNotMadeForStops) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  auto mlp = BuildMlp(ParseMlp(kSmallGenerator), 5, 11).value();
+  auto pass = mlp->MakePass(6, /*tail_first_rows=*/{2});
+  pass->Forward(/*training=*/true);
+  pass->BackwardRows(2, /*input_grad=*/true, /*param_grads=*/true);  // made for: runs
+  EXPECT_DEATH(pass->BackwardRows(3, /*input_grad=*/true, /*param_grads=*/true), "backward from row 3, which the pass was not made for");
+  EXPECT_DEATH(mlp->MakePass(6, /*tail_first_rows=*/{6}), "backward from row 6 of a pass of 6 rows");
 }
 
 class PaperMnistTest : public ::testing::Test {
@@ -188,11 +204,12 @@ TEST_F(PaperMnistTest, ForwardMatchesReferenceAndSampledGradientsMatch) {
     constexpr int64_t kBatch = 3;
     std::vector<float> x(kBatch * mlp->input_dim());
     Rng(3).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
-    const std::vector<Rng> streams = ForwardKeepingStreams(*mlp, x, kBatch, true);
+    auto pass = mlp->MakePass(kBatch);
+    const std::vector<Rng> streams = ForwardKeepingStreams(*pass, x, true);
     const std::vector<double> expected =
         ReferenceForward(*mlp, ParametersAsDouble(*mlp), std::vector<double>(x.begin(), x.end()), kBatch, true, streams);
     for (size_t i = 0; i < expected.size(); ++i) {
-      ASSERT_NEAR(mlp->Output(kBatch)[i], expected[i], 1e-4 * std::max(1.0, std::abs(expected[i])));
+      ASSERT_NEAR(pass->output()[i], expected[i], 1e-4 * std::max(1.0, std::abs(expected[i])));
     }
     const GradientCheckReport report = CheckGradients(*mlp, kBatch, true, 4, /*entries_per_tensor=*/6);
     int64_t expected_checked = 6;  // the input

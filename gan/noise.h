@@ -23,6 +23,10 @@ absl::Status ValidateNoise(const proto::Noise& noise);
 // Fills z[0, n) with draws from a valid `noise`.
 void FillNoise(const proto::Noise& noise, Rng& rng, float* z, int64_t n);
 
+// The seed of the noise whose samples measure a generator (//tools:evaluate's
+// default, the trainer's reports), so both give the same figure.
+inline constexpr uint64_t kEvaluationNoiseSeed = 1;
+
 // `count` noise vectors [count, experiment.noise_dim()].
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
 

@@ -90,8 +90,7 @@ std::vector<std::vector<float>*> Adam::StateTensors() {
   return state;
 }
 
-absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(const proto::Optimizer& config,
-                                                         std::vector<ParameterRef> params) {
+absl::Status ValidateOptimizer(const proto::Optimizer& config) {
   if (config.has_sgd()) {
     const proto::SgdMomentum& sgd = config.sgd();
     if (!(sgd.learning_rate() > 0)) return absl::InvalidArgumentError("sgd.learning_rate must be positive");
@@ -101,7 +100,7 @@ absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(const proto::Optimizer&
     for (float momentum : {sgd.initial_momentum(), sgd.final_momentum()}) {
       if (!(momentum >= 0 && momentum < 1)) return absl::InvalidArgumentError("sgd momentum must be in [0, 1)");
     }
-    return std::make_unique<SgdMomentum>(std::move(params), sgd);
+    return absl::OkStatus();
   }
   if (config.has_adam()) {
     const proto::Adam& adam = config.adam();
@@ -110,9 +109,16 @@ absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(const proto::Optimizer&
       return absl::InvalidArgumentError("adam.beta1 and adam.beta2 must be in [0, 1)");
     }
     if (!(adam.epsilon() > 0)) return absl::InvalidArgumentError("adam.epsilon must be positive");
-    return std::make_unique<Adam>(std::move(params), adam);
+    return absl::OkStatus();
   }
   return absl::InvalidArgumentError("the optimizer must be sgd or adam");
+}
+
+absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(const proto::Optimizer& config,
+                                                         std::vector<ParameterRef> params) {
+  if (absl::Status valid = ValidateOptimizer(config); !valid.ok()) return valid;
+  if (config.has_sgd()) return std::make_unique<SgdMomentum>(std::move(params), config.sgd());
+  return std::make_unique<Adam>(std::move(params), config.adam());
 }
 
 }  // namespace gan

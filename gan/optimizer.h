@@ -68,7 +68,11 @@ class Adam : public Optimizer {
   double steps_ = 0;
 };
 
-// Builds the optimiser an experiment names; errors say which field is wrong.
+// OK when `config` names an optimiser with valid settings; else an error
+// saying which field is wrong.
+absl::Status ValidateOptimizer(const proto::Optimizer& config);
+
+// Builds the optimiser a valid config names; errors as ValidateOptimizer.
 absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(const proto::Optimizer& config,
                                                          std::vector<ParameterRef> params);
 

@@ -32,10 +32,6 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
 // checkpoint and the first tensor that differs.
 absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator);
 
-// The seed of the noise whose samples measure a generator (//tools:evaluate's
-// default, //tools:train's Parzen reports), so both give the same figure.
-inline constexpr uint64_t kEvaluationNoiseSeed = 1;
-
 }  // namespace gan
 
 #endif  // GAN_TRAINED_MODEL_H_

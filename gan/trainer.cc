@@ -22,6 +22,8 @@
 namespace gan {
 namespace {
 
+constexpr int64_t kSampleGridImages = 100;  // a 10 x 10 grid
+
 std::string FormatSeconds(double seconds) {
   const int64_t s = static_cast<int64_t>(seconds);
   return s >= 3600 ? absl::StrFormat("%dh%02dm", s / 3600, s / 60 % 60) : absl::StrFormat("%dm%02ds", s / 60, s % 60);
@@ -75,16 +77,27 @@ absl::Status Trainer::Build() {
   }
   if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
   batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), e.seed() * 4);
-  // Every phase's optimisers are made once here, so a config error shows
-  // before any training; the run then makes them afresh as it enters phases.
-  for (int phase = static_cast<int>(phase_last_epoch_.size()) - 1; phase >= 0; --phase) {
-    if (absl::Status entered = EnterPhase(phase); !entered.ok()) return entered;
+  // Every phase's optimiser configs are checked here, so an error shows
+  // before any training; the run makes the optimisers as it enters phases.
+  for (int phase = 0; phase < static_cast<int>(phase_last_epoch_.size()); ++phase) {
+    for (int which = 0; which < 2; ++which) {
+      const auto [config, field] = OptimizerConfig(which, phase);
+      if (absl::Status valid = ValidateOptimizer(*config); !valid.ok()) {
+        return absl::Status(valid.code(), absl::StrCat(field, ": ", valid.message()));
+      }
+    }
   }
   const int k = e.update_mode() == proto::SIMULTANEOUS ? 1 : std::max(1, e.discriminator_steps());
   steps_per_epoch_ = std::max<int64_t>(1, batcher_->batches_per_epoch() / k);
-  fixed_noise_.resize(100 * e.noise_dim());
+  fixed_noise_.resize(kSampleGridImages * e.noise_dim());
   Rng sample_rng(e.seed() ^ 0x5a5a5a5a5a5a5a5aULL);
   FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
+  if (options_.report_every_epochs > 0 && options_.report) {
+    Rng report_rng(kEvaluationNoiseSeed);
+    report_noise_ = DrawNoise(e, report_rng, options_.report_samples);
+  }
+  if (absl::Status made = MakePasses(); !made.ok()) return made;
+  if (absl::Status entered = EnterPhase(0); !entered.ok()) return entered;
   if (absl::Status made = base::MakeDirs(options_.output_dir); !made.ok()) return made;
   if (options_.sample_every_epochs > 0) {
     if (absl::Status made = base::MakeDirs(options_.output_dir + "/samples"); !made.ok()) return made;
@@ -106,32 +119,39 @@ int Trainer::OptimizerSource(int which, int phase) const {
   return 0;
 }
 
+std::pair<const proto::Optimizer*, std::string> Trainer::OptimizerConfig(int which, int phase) const {
+  const int source = OptimizerSource(which, phase);
+  const char* name = which == 0 ? "generator_optimizer" : "discriminator_optimizer";
+  if (source == 0) return {which == 0 ? &experiment_.generator_optimizer() : &experiment_.discriminator_optimizer(), name};
+  const proto::Phase& config = experiment_.phases(source - 1);
+  return {which == 0 ? &config.generator_optimizer() : &config.discriminator_optimizer(),
+          absl::StrCat("phases[", source - 1, "].", name)};
+}
+
 absl::Status Trainer::EnterPhase(int phase) {
-  bool changed = false;
   for (int which = 0; which < 2; ++which) {
     const int source = OptimizerSource(which, phase);
     if (source == optimizer_source_[which]) continue;
-    const char* name = which == 0 ? "generator_optimizer" : "discriminator_optimizer";
-    const proto::Optimizer& config =
-        source == 0 ? (which == 0 ? experiment_.generator_optimizer() : experiment_.discriminator_optimizer())
-                    : (which == 0 ? experiment_.phases(source - 1).generator_optimizer()
-                                  : experiment_.phases(source - 1).discriminator_optimizer());
-    absl::StatusOr<std::unique_ptr<Optimizer>> made = MakeOptimizer(config, (which == 0 ? g_ : d_)->Parameters());
-    if (!made.ok()) {
-      const std::string where = source == 0 ? name : absl::StrCat("phases[", source - 1, "].", name);
-      return absl::Status(made.status().code(), absl::StrCat(where, ": ", made.status().message()));
-    }
+    const auto [config, field] = OptimizerConfig(which, phase);
+    absl::StatusOr<std::unique_ptr<Optimizer>> made = MakeOptimizer(*config, (which == 0 ? g_ : d_)->Parameters());
+    if (!made.ok()) return absl::Status(made.status().code(), absl::StrCat(field, ": ", made.status().message()));
     (which == 0 ? g_opt_ : d_opt_) = *std::move(made);
     optimizer_source_[which] = source;
-    changed = true;
   }
   phase_ = phase;
-  if (!changed) return absl::OkStatus();
-  // The step makes every pass's buffers and oneDNN primitives: the edge where
-  // a machine's limits show, so its failures become errors here.
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::MakePasses() {
+  // Every pass's buffers and oneDNN primitives are made here: the edge where
+  // a machine's limits show, so their failures become errors here.
   try {
-    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, *g_opt_, *d_opt_, experiment_, noise_rng_,
-                                                     [this] { return batcher_->Next(); });
+    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, experiment_, noise_rng_, [this] { return batcher_->Next(); });
+    if (!report_noise_.empty()) {
+      report_inference_ = std::make_unique<Inference>(*g_, options_.report_samples);
+      if (g_ema_ != nullptr) report_ema_inference_ = std::make_unique<Inference>(*g_ema_, options_.report_samples);
+    }
+    if (options_.sample_every_epochs > 0) samples_inference_ = std::make_unique<Inference>(*g_, kSampleGridImages);
   } catch (const dnnl::error& error) {
     return absl::InternalError(absl::StrCat("oneDNN could not make the training step's primitives (batch ",
                                             experiment_.batch_size(), "): ", error.what()));
@@ -305,9 +325,9 @@ bool Trainer::ParametersFinite() {
 }
 
 absl::Status Trainer::WriteSamples(int64_t epoch) {
-  const int64_t n = 100;
-  const std::vector<float> images = g_->Infer(fixed_noise_.data(), n);
-  const eval::Image grid = eval::MakeGrid(images.data(), n, train_.shape, 10, eval::DisplayFor(experiment_.data().gcn_scale()));
+  const std::vector<float> images = samples_inference_->Run(fixed_noise_.data());
+  const eval::Image grid =
+      eval::MakeGrid(images.data(), kSampleGridImages, train_.shape, 10, eval::DisplayFor(experiment_.data().gcn_scale()));
   return eval::WritePng(grid, absl::StrFormat("%s/samples/epoch_%04d.png", options_.output_dir, epoch));
 }
 
@@ -349,7 +369,7 @@ absl::Status Trainer::Run() {
       }
       StartEpoch(epoch);
     }
-    last_stats_ = step_runner_->Run();
+    last_stats_ = step_runner_->Run(*g_opt_, *d_opt_);
     ++step_;
     if (g_ema_ != nullptr) UpdateGeneratorEma();
     const double values[4] = {last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
@@ -409,9 +429,10 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
   EpochReport report;
   if (options_.report_every_epochs > 0 && options_.report &&
       (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
-    absl::StatusOr<EpochReport> made = options_.report(*g_, "");
+    const int64_t rows = options_.report_samples;
+    absl::StatusOr<EpochReport> made = options_.report(report_inference_->Run(report_noise_.data()).data(), rows, "");
     if (made.ok() && g_ema_ != nullptr) {
-      absl::StatusOr<EpochReport> ema = options_.report(*g_ema_, "ema_");
+      absl::StatusOr<EpochReport> ema = options_.report(report_ema_inference_->Run(report_noise_.data()).data(), rows, "ema_");
       if (ema.ok()) {
         made->json_members += ", " + ema->json_members;
         made->text += "; moving average: " + ema->text;

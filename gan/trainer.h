@@ -54,13 +54,15 @@ struct TrainerOptions {
   bool interactive = false;          // a live progress line (on a terminal); else one line per epoch
   const std::atomic<bool>* stop = nullptr;  // when set: checkpoint and return (e.g. from SIGINT)
   // Every report_every_epochs epochs and at the last (0: never), `report`
-  // measures the generator (tools/train.cc: the Parzen protocol) and its
-  // figures join that epoch's metrics line, their JSON names starting with
-  // `prefix` ("" for G, "ema_" for G's moving average, whose selection figure
-  // chooses nothing). It must not draw from the training's random streams, so
-  // a run with reports trains exactly the model a run without them does.
+  // measures the generator by report_samples of its samples [rows, data_dim]
+  // (tools/train.cc: the Parzen protocol), drawn from the same noise each
+  // time (kEvaluationNoiseSeed, that of //tools:evaluate) without touching
+  // the training's random streams. Its figures join that epoch's metrics
+  // line, their JSON names starting with `prefix` ("" for G, "ema_" for G's
+  // moving average, whose selection figure chooses nothing).
   int64_t report_every_epochs = 0;
-  std::function<absl::StatusOr<EpochReport>(Mlp& generator, const std::string& prefix)> report;
+  int64_t report_samples = 10000;
+  std::function<absl::StatusOr<EpochReport>(const float* samples, int64_t rows, const std::string& prefix)> report;
 };
 
 class Trainer {
@@ -106,9 +108,14 @@ class Trainer {
   // The phase whose optimiser config net `which` (0: G, 1: D) runs in `phase`:
   // the last phase up to it that names one (0: the experiment's).
   int OptimizerSource(int which, int phase) const;
+  // The optimiser config net `which` (0: G, 1: D) runs in `phase`, and the
+  // field that holds it (for errors).
+  std::pair<const proto::Optimizer*, std::string> OptimizerConfig(int which, int phase) const;
   // Makes the optimisers `phase` runs with (those its phase or an earlier one
-  // starts afresh), and the step that uses them.
+  // starts afresh).
   absl::Status EnterPhase(int phase);
+  // The passes of the training step and of the reports and sample grids.
+  absl::Status MakePasses();
   void StartEpoch(int64_t epoch);
   // The epoch's reports, metrics line, samples, best.ckpt and checkpoint.
   absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second);
@@ -132,6 +139,8 @@ class Trainer {
   std::unique_ptr<data::Batcher> batcher_;
   Rng noise_rng_;
   std::unique_ptr<AdversarialStep> step_runner_;
+  std::vector<float> report_noise_;                         // [report_samples, noise_dim]
+  std::unique_ptr<Inference> report_inference_, report_ema_inference_, samples_inference_;
   std::vector<int64_t> phase_last_epoch_;  // per phase, the last epoch it runs (counting from 1)
   int phase_ = -1;
   int optimizer_source_[2] = {-1, -1};  // OptimizerSource of the running G and D optimisers

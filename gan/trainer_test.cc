@@ -12,6 +12,7 @@
 
 #include "data/load.h"
 #include "gan/experiment.h"
+#include "gan/noise.h"
 #include "gtest/gtest.h"
 
 namespace gan {
@@ -146,13 +147,20 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
   options.output_dir = dir;
   options.report_every_epochs = 2;
   int calls = 0;
-  options.report = [&](Mlp& generator, const std::string&) -> absl::StatusOr<EpochReport> {
+  options.report_samples = 7;
+  Trainer* trainer = nullptr;
+  options.report = [&](const float* x, int64_t rows, const std::string&) -> absl::StatusOr<EpochReport> {
     ++calls;
-    const std::vector<float> z(7 * generator.input_dim(), 0.5f);
-    const std::vector<float> x = generator.Infer(z.data(), 7);
+    // G's samples of the evaluation noise, as //tools:evaluate draws them.
+    EXPECT_EQ(rows, 7);
+    Rng rng(kEvaluationNoiseSeed);
+    const std::vector<float> z = DrawNoise(e, rng, rows);
+    const std::vector<float> expected = trainer->generator().Infer(z.data(), rows);
+    EXPECT_TRUE(std::vector<float>(x, x + expected.size()) == expected) << "the report was given other samples";
     return EpochReport{"\"first_pixel\": " + std::to_string(x[0]), "first pixel " + std::to_string(x[0])};
   };
   auto reported = Trainer::Create(e, FashionSubset(), options).value();
+  trainer = reported.get();
   ASSERT_TRUE(reported->Run().ok());
   EXPECT_EQ(calls, 2);  // epoch 2, and epoch 3: the last
   EXPECT_TRUE(AllParameters(*reported) == AllParameters(*plain)) << "a report changed the training";
@@ -166,7 +174,9 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
 
   // A failing report stops the run with its reason, after the epoch's checkpoint.
   options.output_dir = TempDir("report_fails");
-  options.report = [](Mlp&, const std::string&) -> absl::StatusOr<EpochReport> { return absl::NotFoundError("no test split"); };
+  options.report = [](const float*, int64_t, const std::string&) -> absl::StatusOr<EpochReport> {
+    return absl::NotFoundError("no test split");
+  };
   auto failing = Trainer::Create(e, FashionSubset(), options).value();
   const absl::Status status = failing->Run();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
@@ -193,7 +203,7 @@ TEST(TrainerTest, BestCheckpointIsTheEpochWithTheBestSelectionFigure) {
   options.output_dir = TempDir("selection");
   options.report_every_epochs = 1;
   int64_t epoch = 0;
-  options.report = [&](Mlp&, const std::string&) -> absl::StatusOr<EpochReport> {
+  options.report = [&](const float*, int64_t, const std::string&) -> absl::StatusOr<EpochReport> {
     const double figure = figures[epoch++];
     return EpochReport{"", "", figure};
   };

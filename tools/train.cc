@@ -164,13 +164,9 @@ int main(int argc, char** argv) {
   options.stop = &stop_requested;
   options.report_every_epochs = parzen_every_epochs;
   options.stop_after_epoch = absl::GetFlag(FLAGS_stop_after_epochs);
-  options.report = [&](gan::Mlp& generator, const std::string& prefix) -> absl::StatusOr<gan::EpochReport> {
-    // The same 10,000 noise vectors every time, those of //tools:evaluate, from
-    // a generator of their own: the training's streams stay untouched.
-    gan::Rng rng(gan::kEvaluationNoiseSeed);
-    const std::vector<float> z = gan::DrawNoise(experiment, rng, kParzenSamples);
-    const std::vector<float> samples = generator.Infer(z.data(), kParzenSamples);
-    absl::StatusOr<gan::eval::MonitorFigures> figures = gan::eval::MonitorGenerator(samples.data(), kParzenSamples, *splits);
+  options.report_samples = kParzenSamples;
+  options.report = [&](const float* samples, int64_t rows, const std::string& prefix) -> absl::StatusOr<gan::EpochReport> {
+    absl::StatusOr<gan::eval::MonitorFigures> figures = gan::eval::MonitorGenerator(samples, rows, *splits);
     if (!figures.ok()) return figures.status();
     const gan::eval::ParzenReport& p = figures->protocol;
     return gan::EpochReport{
