@@ -27,8 +27,8 @@ TrainedModel PaperModel() {
   model.experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
   model.step = 1234;
   const std::vector<float> mean(784, 0.2f);
-  model.generator = BuildMlp(model.experiment.generator(), 100, 1, &mean).value();
-  model.discriminator = BuildMlp(model.experiment.discriminator(), 784, 2).value();
+  model.generator = BuildMlp(model.experiment.generator(), Shape::Flat(100), 1, &mean).value();
+  model.discriminator = BuildMlp(model.experiment.discriminator(), Shape::Flat(784), 2).value();
   Rng rng(3);
   for (Mlp* mlp : {model.generator.get(), model.discriminator.get()}) {
     for (const ParameterRef& p : mlp->Parameters()) {

@@ -49,8 +49,8 @@ std::unique_ptr<MnistStep> MakeMnistStep(proto::UpdateMode mode, benchmark::Stat
   s->experiment = *loaded;
   s->experiment.set_update_mode(mode);
   const std::vector<float> pixel_mean(784, 0.13f);
-  s->g = BuildMlp(s->experiment.generator(), s->experiment.noise_dim(), 1, &pixel_mean).value();
-  s->d = BuildMlp(s->experiment.discriminator(), 784, 2).value();
+  s->g = BuildMlp(s->experiment.generator(), Shape::Flat(s->experiment.noise_dim()), 1, &pixel_mean).value();
+  s->d = BuildMlp(s->experiment.discriminator(), Shape::Flat(784), 2).value();
   s->g_opt = MakeOptimizer(s->experiment.generator_optimizer(), s->g->Parameters()).value();
   s->d_opt = MakeOptimizer(s->experiment.discriminator_optimizer(), s->d->Parameters()).value();
   constexpr int kPool = 8;
@@ -204,7 +204,7 @@ BENCHMARK(BM_MnistNoiseBatch)->Unit(benchmark::kMicrosecond)->UseRealTime();
 // The discriminator's forward and backward at 2m rows, dropout included.
 void BM_MnistDiscriminatorPass(benchmark::State& state) {
   proto::Experiment experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
-  auto d = BuildMlp(experiment.discriminator(), 784, 2).value();
+  auto d = BuildMlp(experiment.discriminator(), Shape::Flat(784), 2).value();
   const std::unique_ptr<MlpPass> pass = d->MakePass(200);
   Rng(5).FillUniform(pass->input(), 200 * 784, 0.0f, 1.0f);
   for (auto _ : state) {
@@ -221,7 +221,7 @@ BENCHMARK(BM_MnistDiscriminatorPass)->Unit(benchmark::kMillisecond)->UseRealTime
 void BM_MnistGeneratorInference(benchmark::State& state) {
   proto::Experiment experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
   const std::vector<float> pixel_mean(784, 0.13f);
-  auto g = BuildMlp(experiment.generator(), experiment.noise_dim(), 1, &pixel_mean).value();
+  auto g = BuildMlp(experiment.generator(), Shape::Flat(experiment.noise_dim()), 1, &pixel_mean).value();
   std::vector<float> z(100 * experiment.noise_dim());
   Rng(6).FillNormal(z.data(), static_cast<int64_t>(z.size()));
   Inference inference(*g, 100);

@@ -52,8 +52,8 @@ constexpr char kSmallExperiment[] = R"(
 struct Game {
   explicit Game(const std::string& overrides) {
     experiment = ParseExperiment(std::string(kSmallExperiment) + overrides, "test").value();
-    g = BuildMlp(experiment.generator(), experiment.noise_dim(), 1).value();
-    d = BuildMlp(experiment.discriminator(), 5, 2).value();
+    g = BuildMlp(experiment.generator(), Shape::Flat(experiment.noise_dim()), 1).value();
+    d = BuildMlp(experiment.discriminator(), Shape::Flat(5), 2).value();
     g_opt = std::make_unique<RecordingOptimizer>(g->Parameters());
     d_opt = std::make_unique<RecordingOptimizer>(d->Parameters());
     data.resize(4 * 5);
@@ -155,8 +155,8 @@ TEST(AdversarialStepTest, PaperModelFlopCount) {
   proto::Experiment experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
   experiment.set_update_mode(proto::ALTERNATING);
   const std::vector<float> mean(784, 0.1f);
-  auto g = BuildMlp(experiment.generator(), 100, 1, &mean).value();
-  auto d = BuildMlp(experiment.discriminator(), 784, 2).value();
+  auto g = BuildMlp(experiment.generator(), Shape::Flat(100), 1, &mean).value();
+  auto d = BuildMlp(experiment.discriminator(), Shape::Flat(784), 2).value();
   Rng rng(1);
   std::vector<float> data(100 * 784, 0.5f);
   AdversarialStep step(*g, *d, experiment, rng, [&] { return data.data(); });

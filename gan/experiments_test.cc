@@ -21,8 +21,10 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
     EXPECT_TRUE(ValidateExperiment(*e).ok()) << name << ": " << ValidateExperiment(*e);
     ASSERT_TRUE(data_dims.count(e->data().dataset())) << name << ": unknown data set " << e->data().dataset();
     const int64_t data_dim = data_dims.at(e->data().dataset());
-    EXPECT_EQ(OutputDim(e->generator(), e->noise_dim()), data_dim) << name;
-    EXPECT_EQ(OutputDim(e->discriminator(), data_dim), 1) << name;
+    const absl::StatusOr<Shape> generated = OutputShape(e->generator(), Shape::Flat(e->noise_dim()));
+    ASSERT_TRUE(generated.ok()) << name << ": " << generated.status();
+    EXPECT_EQ(generated->size(), data_dim) << name;
+    EXPECT_EQ(OutputShape(e->discriminator(), *generated).value(), Shape::Flat(1)) << name;
     EXPECT_TRUE(e->generator_optimizer().has_sgd() || e->generator_optimizer().has_adam()) << name;
     EXPECT_TRUE(e->discriminator_optimizer().has_sgd() || e->discriminator_optimizer().has_adam()) << name;
   }

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace gan {
 
 CpuContext& Cpu() {
@@ -359,7 +361,8 @@ void AffineParameters::ClipColumnNorms() {
   }
 }
 
-Linear::Linear(int64_t in, int64_t out, Activation activation) : params_(in, out), activation_(activation) {}
+Linear::Linear(const Shape& input, int64_t units, Activation activation)
+    : input_(input), params_(input.size(), units), activation_(activation) {}
 
 std::vector<ParameterRef> Linear::Parameters() {
   return {{"linear.weights", params_.weights.data(), params_.weights_grad.data(), params_.in * params_.out},
@@ -370,8 +373,8 @@ std::unique_ptr<LayerPass> Linear::Bind(const LayerBuffers& buffers) {
   return std::make_unique<LinearPass>(*this, buffers);
 }
 
-Maxout::Maxout(int64_t in, int64_t units, int64_t pieces)
-    : params_(in, units * pieces), units_(units), pieces_(pieces) {}
+Maxout::Maxout(const Shape& input, int64_t units, int64_t pieces)
+    : input_(input), params_(input.size(), units * pieces), units_(units), pieces_(pieces) {}
 
 std::vector<ParameterRef> Maxout::Parameters() {
   return {{"maxout.weights", params_.weights.data(), params_.weights_grad.data(), params_.in * params_.out},
@@ -382,7 +385,7 @@ std::unique_ptr<LayerPass> Maxout::Bind(const LayerBuffers& buffers) {
   return std::make_unique<MaxoutPass>(*this, buffers);
 }
 
-Dropout::Dropout(int64_t dim, float keep_prob, uint64_t seed) : dim_(dim), keep_prob_(keep_prob), rng_(seed) {}
+Dropout::Dropout(const Shape& shape, float keep_prob, uint64_t seed) : shape_(shape), keep_prob_(keep_prob), rng_(seed) {}
 
 std::unique_ptr<LayerPass> Dropout::Bind(const LayerBuffers& buffers) {
   return std::make_unique<DropoutPass>(*this, buffers);
@@ -449,11 +452,100 @@ std::string Maxout::AddToInferenceGraph(InferenceGraph& graph, const std::string
 std::vector<double> Dropout::ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>&,
                                               bool training, std::vector<Rng>& replay) const {
   if (!training) return x;
-  std::vector<float> mask(batch * dim_);
-  DrawDropoutMask(replay[0], keep_prob_, mask.data(), batch * dim_);
+  const int64_t n = batch * shape_.size();
+  std::vector<float> mask(n);
+  DrawDropoutMask(replay[0], keep_prob_, mask.data(), n);
   std::vector<double> y = x;
-  for (int64_t i = 0; i < batch * dim_; ++i) y[i] *= mask[i];
+  for (int64_t i = 0; i < n; ++i) y[i] *= mask[i];
   return y;
+}
+
+namespace {
+
+Activation FromProto(proto::Activation activation) {
+  switch (activation) {
+    case proto::RELU: return Activation::kRelu;
+    case proto::SIGMOID: return Activation::kSigmoid;
+    default: return Activation::kIdentity;
+  }
+}
+
+absl::Status CheckIrange(const char* kind, float irange) {
+  if (!(irange >= 0.0f) || !std::isfinite(irange)) {
+    return absl::InvalidArgumentError(absl::StrCat("(", kind, "): weight_irange must be finite and >= 0, not ", irange));
+  }
+  return absl::OkStatus();
+}
+
+LayerPlan AffinePlan(const char* kind, const Shape& input, int64_t outputs, int64_t units) {
+  return {kind, Shape::Flat(units), absl::StrCat(input.size(), " x ", outputs),
+          static_cast<double>(input.size()) * static_cast<double>(outputs)};
+}
+
+}  // namespace
+
+absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input) {
+  switch (spec.kind_case()) {
+    case proto::Layer::kLinear: {
+      const proto::LinearLayer& linear = spec.linear();
+      if (linear.units() <= 0) return absl::InvalidArgumentError("(linear): units must be positive");
+      if (absl::Status s = CheckIrange("linear", linear.weight_irange()); !s.ok()) return s;
+      return AffinePlan("linear", input, linear.units(), linear.units());
+    }
+    case proto::Layer::kMaxout: {
+      const proto::MaxoutLayer& maxout = spec.maxout();
+      if (maxout.units() <= 0 || maxout.pieces() <= 0) return absl::InvalidArgumentError("(maxout): units and pieces must be positive");
+      if (absl::Status s = CheckIrange("maxout", maxout.weight_irange()); !s.ok()) return s;
+      return AffinePlan("maxout", input, int64_t{maxout.units()} * maxout.pieces(), maxout.units());
+    }
+    case proto::Layer::kDropout: {
+      const float keep = spec.dropout().keep_prob();
+      if (!(keep > 0.0f && keep <= 1.0f)) {
+        return absl::InvalidArgumentError(absl::StrCat("(dropout): keep_prob must be in (0, 1], not ", keep));
+      }
+      return LayerPlan{"dropout", input, "", 0};
+    }
+    case proto::Layer::KIND_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("has no kind (linear, maxout or dropout)");
+}
+
+absl::StatusOr<std::unique_ptr<Layer>> MakeLayer(const proto::Layer& spec, const Shape& input, Rng& init_rng,
+                                                 const std::vector<float>* data_mean) {
+  if (absl::StatusOr<LayerPlan> plan = PlanLayer(spec, input); !plan.ok()) return plan.status();
+  switch (spec.kind_case()) {
+    case proto::Layer::kLinear: {
+      const proto::LinearLayer& linear = spec.linear();
+      auto layer = std::make_unique<Linear>(input, linear.units(), FromProto(linear.activation()));
+      layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
+      layer->params().max_column_norm = linear.max_column_norm();
+      if (linear.bias_from_data_mean_logit()) {
+        if (data_mean == nullptr || static_cast<int64_t>(data_mean->size()) != linear.units()) {
+          return absl::InvalidArgumentError(absl::StrCat("(linear): bias_from_data_mean_logit needs the data's per-pixel mean of ",
+                                                         linear.units(), " values, got ", data_mean == nullptr ? 0 : data_mean->size()));
+        }
+        for (int64_t u = 0; u < linear.units(); ++u) {
+          // Clamp so that a pixel that is always 0 (or 1) gets a finite logit.
+          const double mean = std::clamp(double{(*data_mean)[u]}, 1e-7, 1 - 1e-7);
+          layer->params().bias[u] = static_cast<float>(std::log(mean / (1 - mean)));
+        }
+      }
+      return layer;
+    }
+    case proto::Layer::kMaxout: {
+      const proto::MaxoutLayer& maxout = spec.maxout();
+      auto layer = std::make_unique<Maxout>(input, maxout.units(), maxout.pieces());
+      layer->params().Initialize(maxout.weight_irange(), maxout.bias(), init_rng);
+      layer->params().max_column_norm = maxout.max_column_norm();
+      return layer;
+    }
+    case proto::Layer::kDropout:
+      return std::make_unique<Dropout>(input, spec.dropout().keep_prob(), init_rng.NextU64());
+    case proto::Layer::KIND_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("has no kind (linear, maxout or dropout)");
 }
 
 }  // namespace gan

@@ -9,16 +9,22 @@
 // shape, made once, bound to buffers the caller (an MlpPass) owns. The training
 // loop then only executes; it allocates nothing and makes no primitive.
 //
-// All matrices are row-major: activations [batch, features], weights
-// [inputs, outputs].
+// All matrices are row-major: activations [batch, features] (an example of
+// any Shape is its features in row-major order), weights [inputs, outputs].
+//
+// Adding a layer kind: its class and its case in PlanLayer and MakeLayer
+// here, its message in gan/experiment.proto, its test in layers_test.cc.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "base/random.h"
+#include "gan/experiment.pb.h"
 #include "gan/inference_graph.h"
+#include "gan/shape.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace gan {
@@ -68,13 +74,17 @@ class LayerPass {
 };
 
 // Everything that differs between layer kinds is behind this interface, so
-// that a new kind is one class here (and its case in the experiment schema and
-// BuildMlp); the pure virtual methods make each kind answer every question.
+// that a new kind is one class here (and its case in PlanLayer, MakeLayer and
+// the experiment schema); the pure virtual methods make each kind answer
+// every question.
 class Layer {
  public:
   virtual ~Layer() = default;
-  virtual int64_t input_dim() const = 0;
-  virtual int64_t output_dim() const = 0;
+  // One example's input and output (gan/shape.h).
+  virtual Shape input_shape() const = 0;
+  virtual Shape output_shape() const = 0;
+  int64_t input_dim() const { return input_shape().size(); }
+  int64_t output_dim() const { return output_shape().size(); }
   virtual std::vector<ParameterRef> Parameters() { return {}; }
   // Enforces constraints on the parameters after an update (column norms).
   virtual void ApplyConstraints() {}
@@ -115,13 +125,14 @@ struct AffineParameters {
   float max_column_norm = 0;
 };
 
-// y = activation(x W + b); the activation is a post-op of the matmul.
+// y = activation(x W + b) on x as flat features; the activation is a post-op
+// of the matmul.
 class Linear : public Layer {
  public:
-  Linear(int64_t in, int64_t out, Activation activation);
+  Linear(const Shape& input, int64_t units, Activation activation);
 
-  int64_t input_dim() const override { return params_.in; }
-  int64_t output_dim() const override { return params_.out; }
+  Shape input_shape() const override { return input_; }
+  Shape output_shape() const override { return Shape::Flat(params_.out); }
   std::vector<ParameterRef> Parameters() override;
   void ApplyConstraints() override { params_.ClipColumnNorms(); }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
@@ -135,18 +146,20 @@ class Linear : public Layer {
   AffineParameters& params() { return params_; }
 
  private:
+  Shape input_;
   AffineParameters params_;
   Activation activation_;
 };
 
-// y[n, u] = max over p < pieces of z[n, u * pieces + p], where z = x W + b and
-// W is [in, units * pieces]. The gradient flows to the piece that won.
+// y[n, u] = max over p < pieces of z[n, u * pieces + p], where z = x W + b,
+// x as flat features, and W is [in, units * pieces]. The gradient flows to the
+// piece that won.
 class Maxout : public Layer {
  public:
-  Maxout(int64_t in, int64_t units, int64_t pieces);
+  Maxout(const Shape& input, int64_t units, int64_t pieces);
 
-  int64_t input_dim() const override { return params_.in; }
-  int64_t output_dim() const override { return units_; }
+  Shape input_shape() const override { return input_; }
+  Shape output_shape() const override { return Shape::Flat(units_); }
   std::vector<ParameterRef> Parameters() override;
   void ApplyConstraints() override { params_.ClipColumnNorms(); }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
@@ -160,6 +173,7 @@ class Maxout : public Layer {
   AffineParameters& params() { return params_; }
 
  private:
+  Shape input_;
   AffineParameters params_;
   int64_t units_, pieces_;
 };
@@ -169,13 +183,14 @@ class Maxout : public Layer {
 void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n);
 
 // Inverted dropout: while training, y = x * mask / keep_prob with mask ~
-// Bernoulli(keep_prob) drawn anew on every Forward; at inference y = x.
+// Bernoulli(keep_prob) drawn anew on every Forward; at inference y = x. The
+// output has the input's shape.
 class Dropout : public Layer {
  public:
-  Dropout(int64_t dim, float keep_prob, uint64_t seed);
+  Dropout(const Shape& shape, float keep_prob, uint64_t seed);
 
-  int64_t input_dim() const override { return dim_; }
-  int64_t output_dim() const override { return dim_; }
+  Shape input_shape() const override { return shape_; }
+  Shape output_shape() const override { return shape_; }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override { return 0; }
   std::vector<Rng*> RandomStreams() override { return {&rng_}; }
@@ -188,10 +203,29 @@ class Dropout : public Layer {
   Rng& rng() { return rng_; }
 
  private:
-  int64_t dim_;
+  Shape shape_;
   float keep_prob_;
   Rng rng_;  // shared by all batch sizes, so the mask stream is one sequence
 };
+
+// A layer's description in an experiment, checked against the shape of its
+// input without building anything: what it would be.
+struct LayerPlan {
+  std::string kind;          // "linear", "maxout", "dropout"
+  Shape output;
+  std::string weights;       // e.g. "784 x 1200", or empty for a layer without weights
+  double weight_values = 0;  // values of its weight tensors, biases aside
+};
+// Errors say what is wrong, starting with the kind: "(maxout): units and
+// pieces must be positive".
+absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input);
+
+// Builds the layer a valid `spec` describes on inputs of `input`, drawing its
+// initial weights (or a dropout layer's seed) from init_rng. `data_mean`
+// (per input pixel, in (0, 1)) is needed only by layers that set
+// bias_from_data_mean_logit; errors as PlanLayer's.
+absl::StatusOr<std::unique_ptr<Layer>> MakeLayer(const proto::Layer& spec, const Shape& input, Rng& init_rng,
+                                                 const std::vector<float>* data_mean);
 
 }  // namespace gan
 

@@ -24,14 +24,14 @@ constexpr double kForwardTolerance = 1e-5;
 constexpr double kGradientTolerance = 1e-4;
 
 std::unique_ptr<Mlp> OneLayer(std::unique_ptr<Layer> layer) {
-  const int64_t in = layer->input_dim();
+  const Shape in = layer->input_shape();
   std::vector<std::unique_ptr<Layer>> layers;
   layers.push_back(std::move(layer));
   return std::make_unique<Mlp>(in, std::move(layers));
 }
 
 std::unique_ptr<Mlp> RandomLinear(int64_t in, int64_t out, Activation activation, uint64_t seed) {
-  auto layer = std::make_unique<Linear>(in, out, activation);
+  auto layer = std::make_unique<Linear>(Shape::Flat(in), out, activation);
   Rng rng(seed);
   layer->params().Initialize(1.0f, 0.0f, rng);
   rng.FillUniform(layer->params().bias.data(), out, -0.5f, 0.5f);
@@ -112,7 +112,7 @@ TEST(AffineParametersTest, ClipColumnNormsRescalesOnlyLongColumns) {
 }
 
 std::unique_ptr<Mlp> RandomMaxout(int64_t in, int64_t units, int64_t pieces, uint64_t seed) {
-  auto layer = std::make_unique<Maxout>(in, units, pieces);
+  auto layer = std::make_unique<Maxout>(Shape::Flat(in), units, pieces);
   Rng rng(seed);
   layer->params().Initialize(1.0f, 0.0f, rng);
   rng.FillUniform(layer->params().bias.data(), units * pieces, -0.5f, 0.5f);
@@ -131,7 +131,7 @@ TEST(MaxoutTest, GradientsMatchFiniteDifferences) {
 
 TEST(MaxoutTest, GradientFlowsOnlyToTheWinningPiece) {
   // One input, weights chosen so that piece 2 of each unit always wins for x > 0.
-  auto layer = std::make_unique<Maxout>(1, 2, 3);
+  auto layer = std::make_unique<Maxout>(Shape::Flat(1), 2, 3);
   layer->params().weights = {0.1f, 0.2f, 0.9f, 0.3f, 0.1f, 0.8f};
   auto mlp = OneLayer(std::move(layer));
   auto pass = mlp->MakePass(1);
@@ -149,7 +149,7 @@ TEST(MaxoutTest, GradientFlowsOnlyToTheWinningPiece) {
 }
 
 std::unique_ptr<Mlp> DropoutOnly(int64_t dim, float keep, uint64_t seed) {
-  return OneLayer(std::make_unique<Dropout>(dim, keep, seed));
+  return OneLayer(std::make_unique<Dropout>(Shape::Flat(dim), keep, seed));
 }
 
 TEST(DropoutTest, KeepRateWithinStatisticalBoundsAndMeanPreserved) {
@@ -202,6 +202,43 @@ TEST(DropoutTest, IdentityAtInference) {
 TEST(DropoutTest, GradientsMatchFiniteDifferences) {
   auto mlp = DropoutOnly(10, 0.5f, 16);
   ExpectGradientsMatch(*mlp, 3, true, 17);
+}
+
+// Shapes: a layer with weights reads any input as its flat features (an
+// image's values in row-major order) and outputs flat units; dropout keeps
+// its input's shape. PlanLayer says so without building anything.
+TEST(LayerShapeTest, ImageInputsAreReadAsTheirFlatFeatures) {
+  const Shape image = Shape::Image(2, 3, 4);
+  proto::Layer linear, maxout, dropout;
+  linear.mutable_linear()->set_units(5);
+  maxout.mutable_maxout()->set_units(5);
+  maxout.mutable_maxout()->set_pieces(3);
+  dropout.mutable_dropout()->set_keep_prob(0.5f);
+  EXPECT_EQ(PlanLayer(linear, image)->output, Shape::Flat(5));
+  EXPECT_EQ(PlanLayer(linear, image)->weights, "24 x 5");
+  EXPECT_EQ(PlanLayer(maxout, image)->weights, "24 x 15");
+  EXPECT_EQ(PlanLayer(dropout, image)->output, image);
+  EXPECT_EQ(PlanLayer(dropout, image)->weight_values, 0);
+
+  Rng rng(20);
+  auto on_image = MakeLayer(linear, image, rng, nullptr).value();
+  EXPECT_EQ(on_image->input_shape(), image);
+  EXPECT_EQ(on_image->input_dim(), 24);
+  EXPECT_EQ(on_image->output_shape(), Shape::Flat(5));
+  EXPECT_EQ(MakeLayer(dropout, image, rng, nullptr).value()->output_shape(), image);
+}
+
+TEST(LayerShapeTest, PlanErrorsNameTheKindAndField) {
+  proto::Layer none, bad_units, bad_irange;
+  bad_units.mutable_maxout()->set_units(4);
+  bad_irange.mutable_linear()->set_units(4);
+  bad_irange.mutable_linear()->set_weight_irange(-1);
+  EXPECT_NE(PlanLayer(none, Shape::Flat(3)).status().message().find("has no kind"), std::string::npos);
+  EXPECT_NE(PlanLayer(bad_units, Shape::Flat(3)).status().message().find("(maxout): units and pieces must be positive"), std::string::npos);
+  EXPECT_NE(PlanLayer(bad_irange, Shape::Flat(3)).status().message().find("(linear): weight_irange must be finite and >= 0"),
+            std::string::npos);
+  Rng rng(21);
+  EXPECT_FALSE(MakeLayer(bad_irange, Shape::Flat(3), rng, nullptr).ok());
 }
 
 }  // namespace

@@ -11,8 +11,9 @@
 
 namespace gan {
 
-Mlp::Mlp(int64_t input_dim, std::vector<std::unique_ptr<Layer>> layers)
-    : input_dim_(input_dim), layers_(std::move(layers)), first_parameter_layer_(static_cast<int64_t>(layers_.size())) {
+Mlp::Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers)
+    : input_shape_(input), input_dim_(input.size()), output_dim_(layers.empty() ? input.size() : layers.back()->output_dim()),
+      layers_(std::move(layers)), first_parameter_layer_(static_cast<int64_t>(layers_.size())) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (!layers_[i]->Parameters().empty()) {
       first_parameter_layer_ = static_cast<int64_t>(i);
@@ -90,40 +91,28 @@ std::vector<float> Inference::Run(const float* input) {
 
 namespace {
 
-Activation FromProto(proto::Activation activation) {
-  switch (activation) {
-    case proto::RELU: return Activation::kRelu;
-    case proto::SIGMOID: return Activation::kSigmoid;
-    default: return Activation::kIdentity;
-  }
-}
-
-absl::Status CheckIrange(float irange, int64_t index) {
-  if (!(irange >= 0.0f) || !std::isfinite(irange)) {
-    return absl::InvalidArgumentError(absl::StrCat("layer ", index, ": weight_irange must be finite and >= 0, not ", irange));
-  }
-  return absl::OkStatus();
-}
-
 // Weights, their gradients and up to three optimiser tensors (Adam's two
-// moments, SGD's velocity) of 4 bytes per weight: what training an affine
-// layer needs, checked before anything is allocated.
+// moments, SGD's velocity) of 4 bytes per weight: what training a layer with
+// weights needs, checked before anything is allocated.
 constexpr double kBytesPerTrainedWeight = 5 * sizeof(float);
 
 double PhysicalMemoryBytes() {
   return static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
 }
 
-absl::Status CheckAffineSize(int64_t index, const char* kind, int64_t in, int64_t out, double& net_bytes) {
-  net_bytes += static_cast<double>(in) * static_cast<double>(out) * kBytesPerTrainedWeight;
-  const double memory = PhysicalMemoryBytes();
-  if (net_bytes > memory) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "layer %d (%s): %d x %d weights; with their gradients and optimiser state the net needs %.3g GB up to this "
-        "layer, and this machine has %.3g GB of memory",
-        index, kind, in, out, net_bytes / 1e9, memory / 1e9));
+// Each layer's plan, in order; errors name the layer.
+absl::StatusOr<std::vector<LayerPlan>> PlanLayers(const proto::Mlp& config, const Shape& input) {
+  if (input.size() <= 0) return absl::InvalidArgumentError(absl::StrCat("input shape must be positive, not '", input.ToString(), "'"));
+  if (config.layers_size() == 0) return absl::InvalidArgumentError("an MLP needs at least one layer");
+  std::vector<LayerPlan> plans;
+  Shape shape = input;
+  for (int i = 0; i < config.layers_size(); ++i) {
+    absl::StatusOr<LayerPlan> plan = PlanLayer(config.layers(i), shape);
+    if (!plan.ok()) return absl::Status(plan.status().code(), absl::StrCat("layer ", i, " ", plan.status().message()));
+    shape = plan->output;
+    plans.push_back(*std::move(plan));
   }
-  return absl::OkStatus();
+  return plans;
 }
 
 }  // namespace
@@ -149,90 +138,39 @@ double Mlp::FirstLayerForwardFlopsPerRow() const {
   return 0;
 }
 
-int64_t OutputDim(const proto::Mlp& config, int64_t input_dim) {
-  int64_t dim = input_dim;
-  for (const proto::Layer& layer : config.layers()) {
-    switch (layer.kind_case()) {
-      case proto::Layer::kLinear:
-        dim = layer.linear().units();
-        break;
-      case proto::Layer::kMaxout:
-        dim = layer.maxout().units();
-        break;
-      case proto::Layer::kDropout:
-        break;
-      case proto::Layer::KIND_NOT_SET:
-        return -1;
-    }
-  }
-  return dim;
+absl::StatusOr<Shape> OutputShape(const proto::Mlp& config, const Shape& input) {
+  absl::StatusOr<std::vector<LayerPlan>> plans = PlanLayers(config, input);
+  if (!plans.ok()) return plans.status();
+  return plans->back().output;
 }
 
-absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, int64_t input_dim, uint64_t seed,
+absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const proto::Mlp& config, const Shape& input, uint64_t seed,
                                               const std::vector<float>* data_mean) {
-  if (input_dim <= 0) return absl::InvalidArgumentError(absl::StrCat("input dimension must be positive, not ", input_dim));
-  if (config.layers_size() == 0) return absl::InvalidArgumentError("an MLP needs at least one layer");
+  absl::StatusOr<std::vector<LayerPlan>> plans = PlanLayers(config, input);
+  if (!plans.ok()) return plans.status();
+  double net_bytes = 0;
+  const double memory = PhysicalMemoryBytes();
+  for (size_t i = 0; i < plans->size(); ++i) {
+    const LayerPlan& plan = (*plans)[i];
+    net_bytes += plan.weight_values * kBytesPerTrainedWeight;
+    if (net_bytes > memory) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "layer %d (%s): %s weights; with their gradients and optimiser state the net needs %.3g GB up to this "
+          "layer, and this machine has %.3g GB of memory",
+          i, plan.kind, plan.weights, net_bytes / 1e9, memory / 1e9));
+    }
+  }
   // Weights and each dropout layer draw from their own streams of one seed.
   Rng init_rng(seed);
   std::vector<std::unique_ptr<Layer>> layers;
-  int64_t dim = input_dim;
-  double net_bytes = 0;
+  Shape shape = input;
   for (int i = 0; i < config.layers_size(); ++i) {
-    const proto::Layer& spec = config.layers(i);
-    switch (spec.kind_case()) {
-      case proto::Layer::kLinear: {
-        const proto::LinearLayer& linear = spec.linear();
-        if (linear.units() <= 0) return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (linear): units must be positive"));
-        if (absl::Status s = CheckIrange(linear.weight_irange(), i); !s.ok()) return s;
-        if (absl::Status s = CheckAffineSize(i, "linear", dim, linear.units(), net_bytes); !s.ok()) return s;
-        auto layer = std::make_unique<Linear>(dim, linear.units(), FromProto(linear.activation()));
-        layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
-        layer->params().max_column_norm = linear.max_column_norm();
-        if (linear.bias_from_data_mean_logit()) {
-          if (data_mean == nullptr || static_cast<int64_t>(data_mean->size()) != linear.units()) {
-            return absl::InvalidArgumentError(absl::StrCat(
-                "layer ", i, " (linear): bias_from_data_mean_logit needs the data's per-pixel mean of ", linear.units(),
-                " values, got ", data_mean == nullptr ? 0 : data_mean->size()));
-          }
-          for (int64_t u = 0; u < linear.units(); ++u) {
-            // Clamp so that a pixel that is always 0 (or 1) gets a finite logit.
-            const double mean = std::clamp(double{(*data_mean)[u]}, 1e-7, 1 - 1e-7);
-            layer->params().bias[u] = static_cast<float>(std::log(mean / (1 - mean)));
-          }
-        }
-        dim = linear.units();
-        layers.push_back(std::move(layer));
-        break;
-      }
-      case proto::Layer::kMaxout: {
-        const proto::MaxoutLayer& maxout = spec.maxout();
-        if (maxout.units() <= 0 || maxout.pieces() <= 0) {
-          return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (maxout): units and pieces must be positive"));
-        }
-        if (absl::Status s = CheckIrange(maxout.weight_irange(), i); !s.ok()) return s;
-        if (absl::Status s = CheckAffineSize(i, "maxout", dim, int64_t{maxout.units()} * maxout.pieces(), net_bytes); !s.ok()) {
-          return s;
-        }
-        auto layer = std::make_unique<Maxout>(dim, maxout.units(), maxout.pieces());
-        layer->params().Initialize(maxout.weight_irange(), maxout.bias(), init_rng);
-        layer->params().max_column_norm = maxout.max_column_norm();
-        dim = maxout.units();
-        layers.push_back(std::move(layer));
-        break;
-      }
-      case proto::Layer::kDropout: {
-        const float keep = spec.dropout().keep_prob();
-        if (!(keep > 0.0f && keep <= 1.0f)) {
-          return absl::InvalidArgumentError(absl::StrCat("layer ", i, " (dropout): keep_prob must be in (0, 1], not ", keep));
-        }
-        layers.push_back(std::make_unique<Dropout>(dim, keep, init_rng.NextU64()));
-        break;
-      }
-      default:
-        return absl::InvalidArgumentError(absl::StrCat("layer ", i, " has no kind (linear, maxout or dropout)"));
-    }
+    absl::StatusOr<std::unique_ptr<Layer>> layer = MakeLayer(config.layers(i), shape, init_rng, data_mean);
+    if (!layer.ok()) return absl::Status(layer.status().code(), absl::StrCat("layer ", i, " ", layer.status().message()));
+    shape = (*layer)->output_shape();
+    layers.push_back(*std::move(layer));
   }
-  return std::make_unique<Mlp>(input_dim, std::move(layers));
+  return std::make_unique<Mlp>(input, std::move(layers));
 }
 
 }  // namespace gan

@@ -20,10 +20,13 @@ class MlpPass;
 
 class Mlp {
  public:
-  Mlp(int64_t input_dim, std::vector<std::unique_ptr<Layer>> layers);
+  Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers);
 
+  // One example's input and output (gan/shape.h), and their sizes.
+  const Shape& input_shape() const { return input_shape_; }
+  Shape output_shape() const { return layers_.empty() ? input_shape_ : layers_.back()->output_shape(); }
   int64_t input_dim() const { return input_dim_; }
-  int64_t output_dim() const { return layers_.empty() ? input_dim_ : layers_.back()->output_dim(); }
+  int64_t output_dim() const { return output_dim_; }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Every parameter tensor, first layer first.
   std::vector<ParameterRef> Parameters();
@@ -49,7 +52,8 @@ class Mlp {
   std::vector<float> Infer(const float* input, int64_t rows);
 
  private:
-  int64_t input_dim_;
+  Shape input_shape_;
+  int64_t input_dim_, output_dim_;
   std::vector<std::unique_ptr<Layer>> layers_;
   int64_t first_parameter_layer_;  // index of the first layer with parameters
   friend class MlpPass;
@@ -111,14 +115,16 @@ class Inference {
   std::unique_ptr<MlpPass> last_;  // the last batch's rows when fewer than full_'s, else null
 };
 
-// The output dimension of the net `config` describes on inputs of
-// `input_dim`, without building it; -1 if a layer has no kind.
-int64_t OutputDim(const proto::Mlp& config, int64_t input_dim);
+// The output shape of the net `config` describes on inputs of `input`,
+// without building it; errors as BuildMlp's.
+absl::StatusOr<Shape> OutputShape(const proto::Mlp& config, const Shape& input);
 
 // Builds an Mlp from its description, initialised from `seed`. `data_mean`
 // (per input pixel, in (0, 1)) is needed only by layers that set
-// bias_from_data_mean_logit. Errors name the layer and what is wrong with it.
-absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const gan::proto::Mlp& config, int64_t input_dim, uint64_t seed,
+// bias_from_data_mean_logit. Errors name the layer and what is wrong with it;
+// a net larger than this machine's memory is refused before anything is
+// allocated.
+absl::StatusOr<std::unique_ptr<Mlp>> BuildMlp(const gan::proto::Mlp& config, const Shape& input, uint64_t seed,
                                               const std::vector<float>* data_mean = nullptr);
 
 }  // namespace gan

@@ -38,7 +38,7 @@ constexpr char kSmallGenerator[] = R"(
   layers { linear { units: 7 activation: SIGMOID weight_irange: 0.5 } })";
 
 TEST(MlpTest, SmallDiscriminatorGradientsInTrainingMode) {
-  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 1).value();
+  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), Shape::Flat(12), 1).value();
   const GradientCheckReport report = CheckGradients(*mlp, 4, /*training=*/true, 2, 1000);
   EXPECT_GT(report.checked, 12 * 4 + 12 * 30);
   EXPECT_GT(report.max_abs_gradient, 1e-2);
@@ -46,7 +46,7 @@ TEST(MlpTest, SmallDiscriminatorGradientsInTrainingMode) {
 }
 
 TEST(MlpTest, SmallGeneratorGradients) {
-  auto mlp = BuildMlp(ParseMlp(kSmallGenerator), 5, 3).value();
+  auto mlp = BuildMlp(ParseMlp(kSmallGenerator), Shape::Flat(5), 3).value();
   const GradientCheckReport report = CheckGradients(*mlp, 3, /*training=*/true, 4, 1000);
   EXPECT_GT(report.max_abs_gradient, 1e-2);
   EXPECT_LT(report.max_error, 1e-4);
@@ -55,7 +55,7 @@ TEST(MlpTest, SmallGeneratorGradients) {
 TEST(MlpTest, InferCoversEveryRowInInferenceMode) {
   // 1,203 rows: two full batches of 500 and a short one. Inference mode:
   // dropout is the identity, so the reference takes no masks.
-  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 4).value();
+  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), Shape::Flat(12), 4).value();
   const int64_t rows = 1203;
   std::vector<float> x(rows * 12);
   Rng(6).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
@@ -67,7 +67,7 @@ TEST(MlpTest, InferCoversEveryRowInInferenceMode) {
 }
 
 TEST(MlpTest, InputGradientOnlyLeavesParameterGradientsAlone) {
-  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), 12, 5).value();
+  auto mlp = BuildMlp(ParseMlp(kSmallDiscriminator), Shape::Flat(12), 5).value();
   for (const ParameterRef& p : mlp->Parameters()) std::fill(p.grad, p.grad + p.size, 7.0f);
   std::vector<float> x(2 * 12, 0.5f);
   auto pass = mlp->MakePass(2);
@@ -84,7 +84,7 @@ TEST(MlpTest, InputGradientOfTrailingRowsEqualsTheWholeBackwards) {
   // overwritten the hidden gradients, as the simultaneous step does.
   for (const char* net : {kSmallDiscriminator, kSmallGenerator}) {
     const int64_t in = net == kSmallDiscriminator ? 12 : 5;
-    auto mlp = BuildMlp(ParseMlp(net), in, 7).value();
+    auto mlp = BuildMlp(ParseMlp(net), Shape::Flat(in), 7).value();
     const int64_t rows = 6, first = 2, out = mlp->output_dim();
     auto pass = mlp->MakePass(rows, /*tail_first_rows=*/{first});
     Rng rng(8);
@@ -124,7 +124,7 @@ TEST(MlpTest, ParameterGradientsOfTrailingRowsAreThoseOfTheirOwnPass) {
     layers { maxout { units: 4 pieces: 3 weight_irange: 0.5 } }
     layers { linear { units: 2 weight_irange: 0.5 } })";
   for (const char* net : {kSmallGenerator, kMaxoutNet}) {
-    auto mlp = BuildMlp(ParseMlp(net), 5, 9).value();
+    auto mlp = BuildMlp(ParseMlp(net), Shape::Flat(5), 9).value();
     const int64_t in = 5, rows = 6, first = 2, tail = rows - first, out = mlp->output_dim();
     auto pass = mlp->MakePass(rows, /*tail_first_rows=*/{first});
     auto tail_pass = mlp->MakePass(tail);
@@ -159,7 +159,7 @@ TEST(MlpTest, ParameterGradientsOfTrailingRowsAreThoseOfTheirOwnPass) {
 // the caller's, stopped with its reason instead of a primitive made mid-loop.
 TEST(MlpDeathTest, BackwardFromARowThePassWasNotMadeForStops) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  auto mlp = BuildMlp(ParseMlp(kSmallGenerator), 5, 11).value();
+  auto mlp = BuildMlp(ParseMlp(kSmallGenerator), Shape::Flat(5), 11).value();
   auto pass = mlp->MakePass(6, /*tail_first_rows=*/{2});
   pass->Forward(/*training=*/true);
   pass->BackwardRows(2, /*input_grad=*/true, /*param_grads=*/true);  // made for: runs
@@ -179,8 +179,8 @@ class PaperMnistTest : public ::testing::Test {
 
 TEST_F(PaperMnistTest, ShapesAndParameterCounts) {
   const std::vector<float> pixel_mean(784, 0.13f);
-  auto g = BuildMlp(experiment_.generator(), 100, 1, &pixel_mean).value();
-  auto d = BuildMlp(experiment_.discriminator(), 784, 2).value();
+  auto g = BuildMlp(experiment_.generator(), Shape::Flat(100), 1, &pixel_mean).value();
+  auto d = BuildMlp(experiment_.discriminator(), Shape::Flat(784), 2).value();
   EXPECT_EQ(g->output_dim(), 784);
   EXPECT_EQ(d->output_dim(), 1);
   auto count = [](Mlp& mlp) {
@@ -199,8 +199,8 @@ TEST_F(PaperMnistTest, ShapesAndParameterCounts) {
 TEST_F(PaperMnistTest, ForwardMatchesReferenceAndSampledGradientsMatch) {
   const std::vector<float> pixel_mean(784, 0.13f);
   for (bool is_generator : {true, false}) {
-    auto mlp = is_generator ? BuildMlp(experiment_.generator(), 100, 1, &pixel_mean).value()
-                            : BuildMlp(experiment_.discriminator(), 784, 2).value();
+    auto mlp = is_generator ? BuildMlp(experiment_.generator(), Shape::Flat(100), 1, &pixel_mean).value()
+                            : BuildMlp(experiment_.discriminator(), Shape::Flat(784), 2).value();
     constexpr int64_t kBatch = 3;
     std::vector<float> x(kBatch * mlp->input_dim());
     Rng(3).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
@@ -219,17 +219,32 @@ TEST_F(PaperMnistTest, ForwardMatchesReferenceAndSampledGradientsMatch) {
   }
 }
 
+TEST(BuildMlpTest, OutputShapeIsThatOfTheBuiltNet) {
+  const proto::Mlp config = ParseMlp(kSmallDiscriminator);
+  const Shape image = Shape::Image(1, 3, 4);
+  EXPECT_EQ(OutputShape(config, image).value(), Shape::Flat(1));
+  auto mlp = BuildMlp(config, image, 1).value();
+  EXPECT_EQ(mlp->input_shape(), image);
+  EXPECT_EQ(mlp->input_dim(), 12);
+  EXPECT_EQ(mlp->output_shape(), Shape::Flat(1));
+  // Dropout alone keeps the image shape.
+  EXPECT_EQ(OutputShape(ParseMlp("layers { dropout { keep_prob: 0.5 } }"), image).value(), image);
+  const absl::StatusOr<Shape> bad = OutputShape(ParseMlp("layers { linear { units: 4 } } layers { }"), image);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("layer 1 has no kind"), std::string::npos) << bad.status();
+}
+
 TEST(BuildMlpTest, ErrorsNameTheLayer) {
-  auto bad_units = BuildMlp(ParseMlp("layers { linear { units: 4 } } layers { maxout { units: 0 pieces: 2 } }"), 3, 1);
+  auto bad_units = BuildMlp(ParseMlp("layers { linear { units: 4 } } layers { maxout { units: 0 pieces: 2 } }"), Shape::Flat(3), 1);
   ASSERT_FALSE(bad_units.ok());
   EXPECT_NE(bad_units.status().message().find("layer 1 (maxout)"), std::string::npos) << bad_units.status();
-  auto bad_keep = BuildMlp(ParseMlp("layers { dropout { keep_prob: 1.5 } }"), 3, 1);
+  auto bad_keep = BuildMlp(ParseMlp("layers { dropout { keep_prob: 1.5 } }"), Shape::Flat(3), 1);
   ASSERT_FALSE(bad_keep.ok());
   EXPECT_NE(bad_keep.status().message().find("keep_prob"), std::string::npos);
-  auto no_mean = BuildMlp(ParseMlp("layers { linear { units: 4 bias_from_data_mean_logit: true } }"), 3, 1);
+  auto no_mean = BuildMlp(ParseMlp("layers { linear { units: 4 bias_from_data_mean_logit: true } }"), Shape::Flat(3), 1);
   ASSERT_FALSE(no_mean.ok());
   EXPECT_NE(no_mean.status().message().find("per-pixel mean"), std::string::npos);
-  EXPECT_FALSE(BuildMlp(proto::Mlp(), 3, 1).ok());
+  EXPECT_FALSE(BuildMlp(proto::Mlp(), Shape::Flat(3), 1).ok());
 }
 
 // Nets too large for the machine are refused by name before anything is
@@ -246,7 +261,7 @@ TEST(BuildMlpTest, NetsLargerThanMemoryAreRefusedBeforeAllocating) {
       {"layers { linear { units: 1200 } }", 1000000000, "layer 0 (linear): 1000000000 x 1200 weights"},
   };
   for (const auto& [layers, input_dim, message] : too_large) {
-    const absl::StatusOr<std::unique_ptr<Mlp>> mlp = BuildMlp(ParseMlp(layers), input_dim, 1);
+    const absl::StatusOr<std::unique_ptr<Mlp>> mlp = BuildMlp(ParseMlp(layers), Shape::Flat(input_dim), 1);
     ASSERT_FALSE(mlp.ok()) << layers;
     EXPECT_EQ(mlp.status().code(), absl::StatusCode::kResourceExhausted) << mlp.status();
     EXPECT_NE(mlp.status().message().find(message), std::string::npos) << mlp.status();

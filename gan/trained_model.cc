@@ -28,20 +28,21 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   TrainedModel model;
   model.experiment = *std::move(experiment);
   model.step = static_cast<int64_t>((*step)[0]);
-  // The data's dimension is the generator's last layer; its per-pixel mean
-  // only initialises a bias the checkpoint then overwrites.
+  // The data's shape is the generator's output; its per-pixel mean only
+  // initialises a bias the checkpoint then overwrites.
   const proto::Mlp& g_config = model.experiment.generator();
-  const int64_t data_dim = OutputDim(g_config, model.experiment.noise_dim());
-  if (data_dim <= 0) return absl::DataLossError(absl::StrCat(checkpoint_path, ": its generator's output size cannot be read"));
-  const std::vector<float> placeholder_mean(data_dim, 0.5f);
-  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(g_config, model.experiment.noise_dim(), 0, &placeholder_mean);
+  const Shape noise = Shape::Flat(model.experiment.noise_dim());
+  absl::StatusOr<Shape> data_shape = OutputShape(g_config, noise);
+  if (!data_shape.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", data_shape.status().message()));
+  const std::vector<float> placeholder_mean(data_shape->size(), 0.5f);
+  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(g_config, noise, 0, &placeholder_mean);
   if (!g.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", g.status().message()));
-  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), data_dim, 0);
+  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), *data_shape, 0);
   if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
   model.generator = *std::move(g);
   model.discriminator = *std::move(d);
   if (model.experiment.generator_ema_decay() > 0) {
-    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, model.experiment.noise_dim(), 0, &placeholder_mean);
+    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, noise, 0, &placeholder_mean);
     if (!ema.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", ema.status().message()));
     model.generator_ema = *std::move(ema);
     for (const ParameterRef& p : model.generator_ema->Parameters()) {

@@ -59,23 +59,25 @@ absl::Status Trainer::Build() {
   for (const proto::Phase& phase : e.phases()) phase_last_epoch_.push_back(phase_last_epoch_.back() + phase.epochs());
   const std::vector<float> pixel_mean = train_.PixelMean();
   // Separate streams of the one seed for G's and D's weights, the batches and the noise.
-  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(e.generator(), e.noise_dim(), e.seed() * 4 + 2, &pixel_mean);
+  const Shape noise = Shape::Flat(e.noise_dim());
+  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(e.generator(), noise, e.seed() * 4 + 2, &pixel_mean);
   if (!g.ok()) return absl::Status(g.status().code(), absl::StrCat("generator: ", g.status().message()));
-  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(e.discriminator(), train_.dim(), e.seed() * 4 + 3);
-  if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat("discriminator: ", d.status().message()));
   g_ = *std::move(g);
+  if (g_->output_dim() != train_.dim()) {
+    return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train_.dim()));
+  }
+  // D reads what G makes: its input has G's output shape.
+  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(e.discriminator(), g_->output_shape(), e.seed() * 4 + 3);
+  if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat("discriminator: ", d.status().message()));
   d_ = *std::move(d);
+  if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
   if (e.generator_ema_decay() > 0) {
     // The same architecture; its parameters are G's from the first step on (see Run).
-    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(e.generator(), e.noise_dim(), e.seed() * 4 + 2, &pixel_mean);
+    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(e.generator(), noise, e.seed() * 4 + 2, &pixel_mean);
     if (!ema.ok()) return ema.status();
     g_ema_ = *std::move(ema);
     ema_pairs_ = {g_->Parameters(), g_ema_->Parameters()};
   }
-  if (g_->output_dim() != train_.dim()) {
-    return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train_.dim()));
-  }
-  if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
   batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), e.seed() * 4);
   // Every phase's optimiser configs are checked here, so an error shows
   // before any training; the run makes the optimisers as it enters phases.
