@@ -334,83 +334,91 @@ absl::Status Trainer::WriteSamples(int64_t epoch) {
 }
 
 absl::Status Trainer::Run() {
-  const std::string checkpoint = checkpoint_path();
+  if (absl::Status opened = OpenRun(); !opened.ok()) return opened;
+  const absl::Status result = Train();
+  std::fclose(metrics_);
+  metrics_ = nullptr;
+  return result;
+}
+
+absl::Status Trainer::OpenRun() {
   if (options_.resume) {
-    if (absl::Status loaded = LoadCheckpoint(checkpoint); !loaded.ok()) return loaded;
-    std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint.c_str(), static_cast<long long>(step_));
+    if (absl::Status loaded = LoadCheckpoint(checkpoint_path()); !loaded.ok()) return loaded;
+    std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint_path().c_str(), static_cast<long long>(step_));
   }
-  {
-    std::string text;
-    google::protobuf::TextFormat::PrintToString(experiment_, &text);
-    if (absl::Status s = base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text); !s.ok()) return s;
-  }
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(experiment_, &text);
+  if (absl::Status s = base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text); !s.ok()) return s;
   metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
   if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
-  const int64_t total_steps = total_epochs() * steps_per_epoch_;
-  const int64_t first_step = step_;
-  const auto start = std::chrono::steady_clock::now();
-  auto last_print = start;
-  epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
-  epoch_summed_ = 0;
-  absl::Status result = absl::OkStatus();
-
   if (g_ema_ != nullptr && step_ == 0) {
     // The average starts from G as training starts (after any --init_from).
     const auto& [from, to] = ema_pairs_;
     for (size_t t = 0; t < from.size(); ++t) std::copy(from[t].value, from[t].value + from[t].size, to[t].value);
   }
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::Train() {
+  const int64_t total_steps = total_epochs() * steps_per_epoch_;
+  const int64_t first_step = step_;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_progress = start;
+  epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
+  epoch_summed_ = 0;
   while (step_ < total_steps) {
     const int64_t epoch = step_ / steps_per_epoch_ + 1;  // counting from 1
     if (step_ % steps_per_epoch_ == 0) {
-      if (const int phase = PhaseOfEpoch(epoch); phase != phase_) {
-        if (absl::Status entered = EnterPhase(phase); !entered.ok()) {
-          result = entered;
-          break;
-        }
-        std::fprintf(stderr, "epoch %lld: phase %d of the schedule begins\n", static_cast<long long>(epoch), phase);
-      }
-      StartEpoch(epoch);
+      if (absl::Status begun = BeginEpoch(epoch); !begun.ok()) return begun;
     }
+    // One iteration of Algorithm 1, and G's moving average.
     last_stats_ = step_runner_->Run(*g_opt_, *d_opt_);
     ++step_;
     if (g_ema_ != nullptr) UpdateGeneratorEma();
     const double values[4] = {last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
     for (int i = 0; i < 4; ++i) epoch_sums_[i] += values[i];
     ++epoch_summed_;
-    if (!std::isfinite(last_stats_.d_loss) || !std::isfinite(last_stats_.g_loss) ||
-        (step_ % 100 == 0 && !ParametersFinite())) {
-      result = NonFiniteError();
-      break;
+    if (!std::isfinite(last_stats_.d_loss) || !std::isfinite(last_stats_.g_loss) || (step_ % 100 == 0 && !ParametersFinite())) {
+      return NonFiniteError();
     }
 
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
     const double steps_per_second = (step_ - first_step) / std::max(elapsed, 1e-9);
-    if (options_.interactive && std::chrono::duration<double>(now - last_print).count() > 0.5) {
-      last_print = now;
-      std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f ex/s  ETA %s   ",
-                   static_cast<long long>(epoch), static_cast<long long>(total_epochs()), static_cast<long long>(step_),
-                   static_cast<long long>(total_steps), values[0], values[1], values[2], values[3],
-                   steps_per_second * experiment_.batch_size(),
-                   FormatSeconds((total_steps - step_) / std::max(steps_per_second, 1e-9)).c_str());
+    if (options_.interactive && std::chrono::duration<double>(now - last_progress).count() > 0.5) {
+      last_progress = now;
+      ShowProgress(epoch, steps_per_second);
     }
     if (step_ % steps_per_epoch_ == 0) {
-      if (absl::Status finished = FinishEpoch(epoch, elapsed, steps_per_second); !finished.ok()) {
-        result = finished;
-        break;
-      }
+      if (absl::Status finished = FinishEpoch(epoch, elapsed, steps_per_second); !finished.ok()) return finished;
     }
     const bool stop_requested = options_.stop != nullptr && options_.stop->load();
     const bool epoch_limit = options_.stop_after_epoch > 0 && step_ >= options_.stop_after_epoch * steps_per_epoch_;
     if (stop_requested || epoch_limit || (options_.max_steps > 0 && step_ - first_step >= options_.max_steps)) {
-      if (last_checkpoint_step_ != step_) result = SaveCheckpointIfFinite();
-      if (stop_requested) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint.c_str());
-      break;
+      const absl::Status saved = last_checkpoint_step_ == step_ ? absl::OkStatus() : SaveCheckpointIfFinite();
+      if (stop_requested) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint_path().c_str());
+      return saved;
     }
   }
-  std::fclose(metrics_);
-  metrics_ = nullptr;
-  return result;
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::BeginEpoch(int64_t epoch) {
+  if (const int phase = PhaseOfEpoch(epoch); phase != phase_) {
+    if (absl::Status entered = EnterPhase(phase); !entered.ok()) return entered;
+    std::fprintf(stderr, "epoch %lld: phase %d of the schedule begins\n", static_cast<long long>(epoch), phase);
+  }
+  StartEpoch(epoch);
+  return absl::OkStatus();
+}
+
+void Trainer::ShowProgress(int64_t epoch, double steps_per_second) const {
+  const int64_t total_steps = total_epochs() * steps_per_epoch_;
+  std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f ex/s  ETA %s   ",
+               static_cast<long long>(epoch), static_cast<long long>(total_epochs()), static_cast<long long>(step_),
+               static_cast<long long>(total_steps), last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real,
+               last_stats_.mean_d_fake, steps_per_second * experiment_.batch_size(),
+               FormatSeconds((total_steps - step_) / std::max(steps_per_second, 1e-9)).c_str());
 }
 
 void Trainer::UpdateGeneratorEma() {

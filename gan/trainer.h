@@ -116,6 +116,13 @@ class Trainer {
   absl::Status EnterPhase(int phase);
   // The passes of the training step and of the reports and sample grids.
   absl::Status MakePasses();
+  // Run's parts: resuming and opening the outputs; the loop of iterations;
+  // an epoch's start (entering its phase) and the live progress line.
+  absl::Status OpenRun();
+  absl::Status Train();
+  absl::Status BeginEpoch(int64_t epoch);
+  void ShowProgress(int64_t epoch, double steps_per_second) const;
+  // Sets each optimiser's epoch in its schedule.
   void StartEpoch(int64_t epoch);
   // The epoch's reports, metrics line, samples, best.ckpt and checkpoint.
   absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second);
