@@ -1,6 +1,7 @@
 #include "eval/distances.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "base/random.h"
@@ -61,7 +62,13 @@ void SquaredDistances::ForEachBlock(
     for (int64_t b = 0; b < rows; ++b) {
       float* row = dot.data() + b * n_;
       const float x_norm = point_norms[first + b];
-      for (int64_t j = 0; j < n_; ++j) row[j] = std::max(0.0f, x_norm + centre_norms_[j] - 2.0f * row[j]);
+      for (int64_t j = 0; j < n_; ++j) {
+        // Rounding can make a distance slightly negative: 0 then (+0, as
+        // std::max(0.0f, v) gave). A NaN stays NaN, so a broken sample or
+        // point shows as NaN downstream instead of as a perfect match.
+        const float squared = x_norm + centre_norms_[j] - 2.0f * row[j];
+        row[j] = squared > 0.0f || std::isnan(squared) ? squared : 0.0f;
+      }
     }
     visit(first, rows, dot.data());
   }

@@ -2,6 +2,7 @@
 // closed forms, and the protocol's choice of sigma.
 #include "eval/parzen.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -53,6 +54,53 @@ TEST(ParzenWindowTest, MatchesDirectComputation) {
       // the smallest sigma gives ~2e-4 in the log-likelihood.
       EXPECT_NEAR(result[s][i], direct, 1e-3 * std::max(1.0, std::abs(direct))) << "sigma " << sigmas[s] << " point " << i;
     }
+  }
+}
+
+// The window skips the terms whose exponent is below -110, where expf is
+// exactly 0: its figures are bit for bit those of the plain sum over every
+// term, from the same distances. The points are MNIST-like (far apart against
+// sigma) so that most terms are skipped; a NaN point makes a NaN figure.
+TEST(ParzenWindowTest, SkippingUnderflowingTermsKeepsTheBits) {
+  for (float exponent : {-110.0f, -111.5f, -150.0f, -1000.0f}) EXPECT_EQ(std::exp(exponent), 0.0f) << exponent;
+  const int64_t n = 500, d = 128, m = 40;
+  std::vector<float> centres = Uniform(n * d, 11), points = Uniform(m * d, 12);
+  const std::vector<double> sigmas = {0.1, 0.167, 0.5, 1.0};
+  points[5 * d + 3] = std::nanf("");
+  const ParzenWindow window(centres.data(), n, d);
+  const auto result = window.LogLikelihoods(points.data(), m, sigmas);
+  const SquaredDistances distances(centres.data(), n, d);
+  int64_t terms = 0, underflowing = 0;
+  distances.ForEachBlock(points.data(), m, [&](int64_t first, int64_t rows, float* block) {
+    for (int64_t b = 0; b < rows; ++b) {
+      const float* row = block + b * n;
+      const float nearest = *std::min_element(row, row + n);
+      for (size_t s = 0; s < sigmas.size(); ++s) {
+        const double scale = -1.0 / (2.0 * sigmas[s] * sigmas[s]);
+        const float scale_f = static_cast<float>(scale);
+        double sum = 0;
+        for (int64_t j = 0; j < n; ++j) {
+          sum += std::exp(scale_f * (row[j] - nearest));
+          underflowing += scale_f * (row[j] - nearest) < -110.0f;
+          ++terms;
+        }
+        const double expected = scale * nearest + std::log(sum) - std::log(double(n)) - d * std::log(sigmas[s] * std::sqrt(2.0 * M_PI));
+        const double got = result[s][first + b];
+        if (first + b == 5) {
+          EXPECT_TRUE(std::isnan(got)) << "sigma " << sigmas[s];
+        } else {
+          EXPECT_EQ(got, expected) << "sigma " << sigmas[s] << " point " << first + b;
+        }
+      }
+    }
+  });
+  EXPECT_GT(underflowing, terms / 4) << "too few skipped terms for the test to mean anything";
+
+  // A NaN among the centres (a broken sample) makes every figure NaN.
+  centres[7 * d] = std::nanf("");
+  const ParzenWindow broken(centres.data(), n, d);
+  for (const std::vector<double>& figures : broken.LogLikelihoods(points.data(), m, sigmas)) {
+    for (double figure : figures) EXPECT_TRUE(std::isnan(figure)) << figure;
   }
 }
 
