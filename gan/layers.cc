@@ -76,9 +76,7 @@ class AffinePass {
     first_rows.insert(first_rows.end(), tail_first_rows.begin(), tail_first_rows.end());
     for (int64_t first_row : first_rows) {
       if (first_row < 0 || first_row >= batch) {
-        std::fprintf(stderr, "AffinePass: backward from row %lld of a pass of %lld rows\n", static_cast<long long>(first_row),
-                     static_cast<long long>(batch));
-        std::abort();
+        CallerBug(absl::StrCat("backward from row ", first_row, " of a pass of ", batch, " rows"));
       }
       if (dx != nullptr) backward_data_.emplace(first_row, MakeBackwardData(first_row));
       backward_weights_.emplace(first_row, MakeBackwardWeights(first_row));
@@ -130,15 +128,20 @@ class AffinePass {
     Args args;
   };
 
+  // A pass used against its contract: a bug in the calling code, not an
+  // input a user can fix, so it stops the program with its reason.
+  [[noreturn]] static void CallerBug(const std::string& what) {
+    std::fprintf(stderr, "AffinePass: %s\n", what.c_str());
+    std::abort();
+  }
+
   // The primitives of a backward from first_row, made with the pass; a first
   // row it was not made for is a bug of the caller's.
   template <typename Map>
   static typename Map::mapped_type& Prepared(Map& map, int64_t first_row) {
     auto it = map.find(first_row);
     if (it == map.end()) {
-      std::fprintf(stderr, "AffinePass: backward from row %lld, which the pass was not made for (LayerBuffers::tail_first_rows)\n",
-                   static_cast<long long>(first_row));
-      std::abort();
+      CallerBug(absl::StrCat("backward from row ", first_row, ", which the pass was not made for (LayerBuffers::tail_first_rows)"));
     }
     return it->second;
   }

@@ -12,8 +12,7 @@
 namespace gan {
 
 Mlp::Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers)
-    : input_shape_(input), input_dim_(input.size()), output_dim_(layers.empty() ? input.size() : layers.back()->output_dim()),
-      layers_(std::move(layers)), first_parameter_layer_(static_cast<int64_t>(layers_.size())) {
+    : input_shape_(input), layers_(std::move(layers)), first_parameter_layer_(static_cast<int64_t>(layers_.size())) {
   for (size_t i = 0; i < layers_.size(); ++i) {
     if (!layers_[i]->Parameters().empty()) {
       first_parameter_layer_ = static_cast<int64_t>(i);

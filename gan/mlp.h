@@ -25,8 +25,8 @@ class Mlp {
   // One example's input and output (gan/shape.h), and their sizes.
   const Shape& input_shape() const { return input_shape_; }
   Shape output_shape() const { return layers_.empty() ? input_shape_ : layers_.back()->output_shape(); }
-  int64_t input_dim() const { return input_dim_; }
-  int64_t output_dim() const { return output_dim_; }
+  int64_t input_dim() const { return input_shape_.size(); }
+  int64_t output_dim() const { return output_shape().size(); }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Every parameter tensor, first layer first.
   std::vector<ParameterRef> Parameters();
@@ -53,7 +53,6 @@ class Mlp {
 
  private:
   Shape input_shape_;
-  int64_t input_dim_, output_dim_;
   std::vector<std::unique_ptr<Layer>> layers_;
   int64_t first_parameter_layer_;  // index of the first layer with parameters
   friend class MlpPass;

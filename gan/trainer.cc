@@ -94,7 +94,10 @@ absl::Status Trainer::Build() {
   fixed_noise_.resize(kSampleGridImages * e.noise_dim());
   Rng sample_rng(e.seed() ^ 0x5a5a5a5a5a5a5a5aULL);
   FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
-  if (options_.report_every_epochs > 0 && options_.report) {
+  if (reporting()) {
+    if (options_.report_samples <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat("report_samples must be positive, not ", options_.report_samples));
+    }
     Rng report_rng(kEvaluationNoiseSeed);
     report_noise_ = DrawNoise(e, report_rng, options_.report_samples);
   }
@@ -149,7 +152,7 @@ absl::Status Trainer::MakePasses() {
   // a machine's limits show, so their failures become errors here.
   try {
     step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, experiment_, noise_rng_, [this] { return batcher_->Next(); });
-    if (!report_noise_.empty()) {
+    if (reporting()) {
       report_inference_ = std::make_unique<Inference>(*g_, options_.report_samples);
       if (g_ema_ != nullptr) report_ema_inference_ = std::make_unique<Inference>(*g_ema_, options_.report_samples);
     }
@@ -437,8 +440,7 @@ void Trainer::UpdateGeneratorEma() {
 
 absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second) {
   EpochReport report;
-  if (options_.report_every_epochs > 0 && options_.report &&
-      (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
+  if (reporting() && (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
     const int64_t rows = options_.report_samples;
     absl::StatusOr<EpochReport> made = options_.report(report_inference_->Run(report_noise_.data()).data(), rows, "");
     if (made.ok() && g_ema_ != nullptr) {

@@ -116,6 +116,8 @@ class Trainer {
   absl::Status EnterPhase(int phase);
   // The passes of the training step and of the reports and sample grids.
   absl::Status MakePasses();
+  // Whether the options ask for reports (TrainerOptions::report).
+  bool reporting() const { return options_.report_every_epochs > 0 && options_.report != nullptr; }
   // Run's parts: resuming and opening the outputs; the loop of iterations;
   // an epoch's start (entering its phase) and the live progress line.
   absl::Status OpenRun();

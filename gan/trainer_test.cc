@@ -184,6 +184,12 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
   auto resumed = MakeTrainer(e, options.output_dir, 0, /*resume=*/true);
   ASSERT_TRUE(resumed->Run().ok());
   EXPECT_TRUE(AllParameters(*resumed) == AllParameters(*plain));
+
+  // Reports of no samples are refused when the trainer is made.
+  options.report_samples = 0;
+  const absl::StatusOr<std::unique_ptr<Trainer>> no_samples = Trainer::Create(e, FashionSubset(), options);
+  ASSERT_FALSE(no_samples.ok());
+  EXPECT_NE(no_samples.status().message().find("report_samples must be positive"), std::string::npos) << no_samples.status();
 }
 
 std::vector<std::string> MetricsLines(const std::string& dir) {
