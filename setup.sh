@@ -21,6 +21,8 @@ DEBIAN_PACKAGES=(
   zlib1g-dev             # .gz data files
   libmatio-dev           # MATLAB .mat data files (TFD, Olivetti faces)
   libpng-dev             # PNG figures
+  nlohmann-json3-dev     # JSON: the training report reads metrics.jsonl
+  chromium               # headless browser: the training report's page test
   libcurl4-openssl-dev   # optional data-set downloads
   libssl-dev             # MD5 of downloads
   clang                  # libFuzzer targets of the data parsers
@@ -54,13 +56,26 @@ if ((${#missing[@]})); then
 fi
 echo "setup.sh: all packages present"
 
-# ONNX Runtime for Node.js, pinned by third_party/onnxruntime/package-lock.json.
-# --ignore-scripts: its install script fetches GPU parts from the internet; the
-# CPU runtime needs none of it.
-ort_dir="$(cd "$(dirname "$0")" && pwd)/third_party/onnxruntime"
-ort_version=$(node -p "require('$ort_dir/node_modules/onnxruntime-node/package.json').version" 2>/dev/null || true)
-if [[ "$ort_version" != "1.30.0" ]]; then
-  echo "setup.sh: installing onnxruntime-node 1.30.0 (npm) into $ort_dir"
-  (cd "$ort_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-fi
-echo "setup.sh: onnxruntime-node present"
+# npm packages, each folder pinned by its package-lock.json and installed with
+# --ignore-scripts (onnxruntime-node's install script fetches GPU parts from the
+# internet; the CPU runtime needs none of it).
+root="$(cd "$(dirname "$0")" && pwd)"
+npm_folder() {  # npm_folder FOLDER PACKAGE@VERSION...: npm ci unless every package is at its version
+  local folder="$root/$1" package version installed
+  shift
+  for spec in "$@"; do
+    package="${spec%@*}" version="${spec##*@}"
+    installed=$(node -p "require('$folder/node_modules/$package/package.json').version" 2>/dev/null || true)
+    if [[ "$installed" != "$version" ]]; then
+      echo "setup.sh: installing $* (npm) into $folder"
+      (cd "$folder" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+      return
+    fi
+  done
+}
+# ONNX Runtime for Node.js: the export tests run the exported models in it.
+npm_folder third_party/onnxruntime onnxruntime-node@1.30.0
+# uPlot, the report's charts (inlined into report.html by the build), and
+# playwright-core, which drives Debian's chromium in the report's page test.
+npm_folder third_party/report_js uplot@1.6.32 playwright-core@1.65.1
+echo "setup.sh: npm packages present"

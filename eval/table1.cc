@@ -14,6 +14,7 @@
 #include "data/data_dir.h"
 #include "base/file_bytes.h"
 #include "eval/distances.h"
+#include "nlohmann/json.hpp"
 
 namespace gan::eval {
 namespace {
@@ -173,6 +174,21 @@ std::string FormatTable1(const std::vector<Table1Row>& rows) {
                           row.report.test_std_error, row.description);
   }
   return text;
+}
+
+
+std::string Table1Json(const std::vector<Table1Row>& rows) {
+  // Strings escaped by the JSON library; numbers as absl prints them.
+  auto quoted = [](const std::string& s) { return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  std::string text = "[";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Table1Row& row = rows[i];
+    absl::StrAppend(&text, i ? "," : "", "\n  {\"name\": ", quoted(row.name), ", \"description\": ", quoted(row.description),
+                    ", \"sigma\": ", row.report.sigma, ", \"test_mean\": ", row.report.test_mean,
+                    ", \"test_std_error\": ", row.report.test_std_error, ", \"valid_means\": [",
+                    absl::StrJoin(row.report.valid_means, ", "), "], \"seconds\": ", row.seconds, "}");
+  }
+  return text + "\n]";
 }
 
 }  // namespace gan::eval

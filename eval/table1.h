@@ -66,6 +66,11 @@ absl::StatusOr<MonitorFigures> MonitorGenerator(const float* samples, int64_t n,
 // The rows as a text table, one row a line, under a header.
 std::string FormatTable1(const std::vector<Table1Row>& rows);
 
+// The rows as a JSON array, one row an object on its own line: name,
+// description, sigma, test_mean, test_std_error, valid_means (one per sigma of
+// the grid), seconds.
+std::string Table1Json(const std::vector<Table1Row>& rows);
+
 }  // namespace gan::eval
 
 #endif  // EVAL_TABLE1_H_

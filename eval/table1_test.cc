@@ -10,6 +10,7 @@
 
 #include "base/random.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace gan::eval {
 namespace {
@@ -38,6 +39,28 @@ double DirectLogLikelihood(const float* x, const std::vector<float>& centres, in
   double sum = 0;
   for (double t : terms) sum += std::exp(t - max_term);
   return max_term + std::log(sum) - std::log(double(n)) - d * std::log(sigma * std::sqrt(2 * M_PI));
+}
+
+TEST(Table1Test, JsonHasEveryFieldOfEveryRowOneRowALine) {
+  Table1Row a{"model", "best.ckpt: \"quoted\"", {}, 1.5}, b{"training_set", "the first 10000", {}, 0.25};
+  a.report.sigma = 0.2;
+  a.report.test_mean = 218.5;
+  a.report.test_std_error = 2.25;
+  a.report.valid_means = {-1.5, 3};
+  const std::string text = Table1Json({a, b});
+  const nlohmann::json rows = nlohmann::json::parse(text);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["name"], "model");
+  EXPECT_EQ(rows[0]["description"], "best.ckpt: \"quoted\"");
+  EXPECT_EQ(rows[0]["sigma"], 0.2);
+  EXPECT_EQ(rows[0]["test_mean"], 218.5);
+  EXPECT_EQ(rows[0]["test_std_error"], 2.25);
+  EXPECT_EQ(rows[0]["valid_means"], nlohmann::json({-1.5, 3}));
+  EXPECT_EQ(rows[0]["seconds"], 1.5);
+  EXPECT_EQ(rows[1]["name"], "training_set");
+  // Tools that read it line by line (tools/table1_regression_test.sh) find a row and its figure on one line.
+  EXPECT_NE(text.find("\n  {\"name\": \"model\", \"description\": \"best.ckpt: \\\"quoted\\\"\", \"sigma\": 0.2, \"test_mean\": 218.5,"),
+            std::string::npos) << text;
 }
 
 TEST(Table1Test, MonitorSelectsOnLaterValidationImagesAtTheProtocolsSigma) {

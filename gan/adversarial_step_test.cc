@@ -27,6 +27,8 @@ class RecordingOptimizer : public Optimizer {
   void StartEpoch(int) override {}
   std::vector<std::vector<float>*> StateTensors() override { return {}; }
   std::vector<double*> StateScalars() override { return {}; }
+  double learning_rate() const override { return 0; }
+  double momentum() const override { return 0; }
 
   int steps = 0;
   std::vector<std::vector<float>> grads;

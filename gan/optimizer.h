@@ -25,6 +25,10 @@ class Optimizer {
   // count, schedule position), so a checkpoint can save and restore it.
   virtual std::vector<std::vector<float>*> StateTensors() = 0;
   virtual std::vector<double*> StateScalars() = 0;
+  // The schedule's values for the next update, as the metrics record them:
+  // the base learning rate, and the momentum (Adam: beta1, its first moment's decay).
+  virtual double learning_rate() const = 0;
+  virtual double momentum() const = 0;
 };
 
 // v <- momentum * v - lr * g; w <- w + v (pylearn2's rule). After the t-th
@@ -41,8 +45,8 @@ class SgdMomentum : public Optimizer {
   std::vector<std::vector<float>*> StateTensors() override;
   std::vector<double*> StateScalars() override { return {&learning_rate_, &momentum_, &updates_}; }
 
-  double learning_rate() const { return learning_rate_; }
-  double momentum() const { return momentum_; }
+  double learning_rate() const override { return learning_rate_; }
+  double momentum() const override { return momentum_; }
 
  private:
   std::vector<ParameterRef> params_;
@@ -60,6 +64,8 @@ class Adam : public Optimizer {
   void StartEpoch(int) override {}
   std::vector<std::vector<float>*> StateTensors() override;
   std::vector<double*> StateScalars() override { return {&steps_}; }
+  double learning_rate() const override { return config_.learning_rate(); }
+  double momentum() const override { return config_.beta1(); }
 
  private:
   std::vector<ParameterRef> params_;

@@ -94,6 +94,9 @@ TEST(AdamTest, FirstStepMovesEachWeightByTheLearningRate) {
   adam.Step();
   EXPECT_NEAR(p.value[0], 1.0 - 0.01, 1e-6);
   EXPECT_NEAR(p.value[1], -2.0 + 0.01, 1e-6);
+  // What the metrics record: the base learning rate, and beta1 as its momentum.
+  EXPECT_EQ(adam.learning_rate(), double{0.01f});
+  EXPECT_EQ(adam.momentum(), double{0.9f});
 }
 
 TEST(MakeOptimizerTest, RefusesBadSettings) {

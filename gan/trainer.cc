@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <new>
 #include <tuple>
@@ -366,7 +367,13 @@ absl::Status Trainer::Train() {
   const int64_t total_steps = total_epochs() * steps_per_epoch_;
   const int64_t first_step = step_;
   const auto start = std::chrono::steady_clock::now();
+  started_at_ = static_cast<int64_t>(std::time(nullptr));
   auto last_progress = start;
+  // The ETA is measured from the end of this process's first epoch, which
+  // carries one-off costs (first touches of every buffer); reports are
+  // counted in as they come.
+  int64_t eta_from_step = -1;
+  auto eta_from = start;
   epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
   epoch_summed_ = 0;
   while (step_ < total_steps) {
@@ -388,12 +395,20 @@ absl::Status Trainer::Train() {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
     const double steps_per_second = (step_ - first_step) / std::max(elapsed, 1e-9);
+    const double eta_seconds = eta_from_step < 0 || step_ == eta_from_step
+                                   ? -1
+                                   : (total_steps - step_) * std::chrono::duration<double>(now - eta_from).count() /
+                                         static_cast<double>(step_ - eta_from_step);
     if (options_.interactive && std::chrono::duration<double>(now - last_progress).count() > 0.5) {
       last_progress = now;
-      ShowProgress(epoch, steps_per_second);
+      ShowProgress(epoch, steps_per_second, eta_seconds);
     }
     if (step_ % steps_per_epoch_ == 0) {
-      if (absl::Status finished = FinishEpoch(epoch, elapsed, steps_per_second); !finished.ok()) return finished;
+      if (absl::Status finished = FinishEpoch(epoch, elapsed, steps_per_second, eta_seconds); !finished.ok()) return finished;
+      if (eta_from_step < 0) {
+        eta_from_step = step_;
+        eta_from = std::chrono::steady_clock::now();
+      }
     }
     const bool stop_requested = options_.stop != nullptr && options_.stop->load();
     const bool epoch_limit = options_.stop_after_epoch > 0 && step_ >= options_.stop_after_epoch * steps_per_epoch_;
@@ -415,13 +430,13 @@ absl::Status Trainer::BeginEpoch(int64_t epoch) {
   return absl::OkStatus();
 }
 
-void Trainer::ShowProgress(int64_t epoch, double steps_per_second) const {
+void Trainer::ShowProgress(int64_t epoch, double steps_per_second, double eta_seconds) const {
   const int64_t total_steps = total_epochs() * steps_per_epoch_;
   std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f ex/s  ETA %s   ",
                static_cast<long long>(epoch), static_cast<long long>(total_epochs()), static_cast<long long>(step_),
                static_cast<long long>(total_steps), last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real,
                last_stats_.mean_d_fake, steps_per_second * experiment_.batch_size(),
-               FormatSeconds((total_steps - step_) / std::max(steps_per_second, 1e-9)).c_str());
+               eta_seconds < 0 ? "after this epoch" : FormatSeconds(eta_seconds).c_str());
 }
 
 void Trainer::UpdateGeneratorEma() {
@@ -438,7 +453,7 @@ void Trainer::UpdateGeneratorEma() {
   }
 }
 
-absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second) {
+absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds) {
   EpochReport report;
   if (reporting() && (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
     const int64_t rows = options_.report_samples;
@@ -467,21 +482,23 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
 
   const double n = static_cast<double>(epoch_summed_);
   const double means[4] = {epoch_sums_[0] / n, epoch_sums_[1] / n, epoch_sums_[2] / n, epoch_sums_[3] / n};
-  const double lr = g_opt_->StateScalars().empty() ? 0 : *g_opt_->StateScalars()[0];
   const std::string line = absl::StrFormat(
       "{\"epoch\": %d, \"step\": %d, \"phase\": %d, \"update_mode\": \"%s\", \"d_loss\": %.6f, \"g_loss\": %.6f, "
-      "\"mean_d_real\": %.6f, \"mean_d_fake\": %.6f, \"g_optimizer_scalar0\": %.8g, \"seconds\": %.3f, "
+      "\"mean_d_real\": %.6f, \"mean_d_fake\": %.6f, \"g_learning_rate\": %.8g, \"g_momentum\": %.8g, "
+      "\"d_learning_rate\": %.8g, \"d_momentum\": %.8g, \"started_at\": %d, \"seconds\": %.3f, "
       "\"examples_per_second\": %.1f%s%s, \"best_epoch\": %d}",
-      epoch, step_, phase_, UpdateModeName(experiment_.update_mode()), means[0], means[1], means[2], means[3], lr,
+      epoch, step_, phase_, UpdateModeName(experiment_.update_mode()), means[0], means[1], means[2], means[3],
+      g_opt_->learning_rate(), g_opt_->momentum(), d_opt_->learning_rate(), d_opt_->momentum(), started_at_,
       elapsed_seconds, steps_per_second * experiment_.batch_size(), report.json_members.empty() ? "" : ", ",
       report.json_members, best_epoch_);
   std::fprintf(metrics_, "%s\n", line.c_str());
   std::fflush(metrics_);
   if (options_.interactive) std::fprintf(stderr, "\n");
-  std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s%s%s%s\n",
+  const std::string eta = epoch == total_epochs() || eta_seconds < 0 ? "" : ", ETA " + FormatSeconds(eta_seconds);
+  std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s%s%s%s%s\n",
                static_cast<long long>(epoch), means[0], means[1], means[2], means[3],
-               steps_per_second * experiment_.batch_size(), report.text.empty() ? "" : "; ", report.text.c_str(),
-               new_best ? " (best so far: best.ckpt)" : "");
+               steps_per_second * experiment_.batch_size(), eta.c_str(), report.text.empty() ? "" : "; ",
+               report.text.c_str(), new_best ? " (best so far: best.ckpt)" : "");
   epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
   epoch_summed_ = 0;
 
@@ -494,7 +511,9 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
   if (new_best) {
     if (absl::Status s = SaveCheckpoint(best_checkpoint_path()); !s.ok()) return s;
   }
-  return SaveCheckpointIfFinite();
+  if (absl::Status s = SaveCheckpointIfFinite(); !s.ok()) return s;
+  if (options_.after_epoch) options_.after_epoch(epoch);
+  return absl::OkStatus();
 }
 
 absl::Status Trainer::SaveCheckpointIfFinite() {

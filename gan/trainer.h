@@ -4,7 +4,10 @@
 // Trains an experiment end to end: builds G and D, runs AdversarialStep epoch
 // after epoch, and writes into one output directory:
 //   experiment.pbtxt  the experiment as run (update mode included)
-//   metrics.jsonl     one JSON line per epoch
+//   metrics.jsonl     one JSON line per epoch: the epoch's mean losses and
+//                     D outputs, each optimiser's learning rate and momentum,
+//                     `seconds` since this process's `started_at` (Unix time),
+//                     and the report's figures
 //   samples/epoch_NNNN.png  a grid of G's samples from fixed noise
 //   checkpoint.ckpt   everything resuming needs (see SaveCheckpoint)
 //   best.ckpt         the same, of the epoch whose report had the best selection figure
@@ -63,6 +66,9 @@ struct TrainerOptions {
   int64_t report_every_epochs = 0;
   int64_t report_samples = 10000;
   std::function<absl::StatusOr<EpochReport>(const float* samples, int64_t rows, const std::string& prefix)> report;
+  // Called when an epoch's outputs (metrics line, samples, checkpoints) are
+  // written (tools/train.cc: rewrites report.html); never changes the training.
+  std::function<void(int64_t epoch)> after_epoch;
 };
 
 class Trainer {
@@ -123,11 +129,12 @@ class Trainer {
   absl::Status OpenRun();
   absl::Status Train();
   absl::Status BeginEpoch(int64_t epoch);
-  void ShowProgress(int64_t epoch, double steps_per_second) const;
+  // eta_seconds < 0: not measured yet.
+  void ShowProgress(int64_t epoch, double steps_per_second, double eta_seconds) const;
   // Sets each optimiser's epoch in its schedule.
   void StartEpoch(int64_t epoch);
   // The epoch's reports, metrics line, samples, best.ckpt and checkpoint.
-  absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second);
+  absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds);
   absl::Status WriteSamples(int64_t epoch);
   bool ParametersFinite();
   // Writes checkpoint.ckpt, or, if a parameter is not finite, leaves the last
@@ -160,6 +167,7 @@ class Trainer {
   int64_t epoch_summed_ = 0;
   std::vector<float> fixed_noise_;  // [100, noise_dim], for comparable sample grids
   int64_t step_ = 0, steps_per_epoch_ = 0, last_checkpoint_step_ = -1;
+  int64_t started_at_ = 0;  // Unix time this process's Train began
   StepStats last_stats_;
 };
 

@@ -262,10 +262,10 @@ TEST(TrainerTest, PhasesStartFreshOptimizersAndResumeBitIdentically) {
   ASSERT_EQ(lines.size(), 4u);
   // G's learning rate after epoch 2 (40 updates from 0.1) and after epoch 4 (40 updates from 0.01, phase 1).
   char expected[64];
-  std::snprintf(expected, sizeof(expected), "\"g_optimizer_scalar0\": %.8g,", double{0.1f} / std::pow(1.000004, 40));
+  std::snprintf(expected, sizeof(expected), "\"g_learning_rate\": %.8g,", double{0.1f} / std::pow(1.000004, 40));
   EXPECT_NE(lines[1].find(expected), std::string::npos) << lines[1];
   EXPECT_NE(lines[1].find("\"phase\": 0,"), std::string::npos) << lines[1];
-  std::snprintf(expected, sizeof(expected), "\"g_optimizer_scalar0\": %.8g,", double{0.01f} / std::pow(1.000004, 40));
+  std::snprintf(expected, sizeof(expected), "\"g_learning_rate\": %.8g,", double{0.01f} / std::pow(1.000004, 40));
   EXPECT_NE(lines[3].find(expected), std::string::npos) << lines[3];
   EXPECT_NE(lines[3].find("\"phase\": 1,"), std::string::npos) << lines[3];
 

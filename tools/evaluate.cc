@@ -19,6 +19,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "base/file_bytes.h"
 #include "data/load.h"
 #include "eval/figures.h"
@@ -112,14 +113,7 @@ int main(int argc, char** argv) {
                                   "\",\n  \"update_mode\": \"", gan::UpdateModeName(experiment.update_mode()),
                                   "\",\n  \"step\": ", model.step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
                                   ",\n  \"test_images\": ", splits->test.rows(), ",\n  \"sigma_grid\": ", JsonArray(rows[0].report.sigmas),
-                                  ",\n  \"rows\": [");
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const gan::eval::Table1Row& row = rows[i];
-    absl::StrAppend(&json, i ? "," : "", "\n    {\"name\": \"", row.name, "\", \"description\": \"", row.description,
-                    "\", \"sigma\": ", row.report.sigma, ", \"test_mean\": ", row.report.test_mean, ", \"test_std_error\": ",
-                    row.report.test_std_error, ", \"valid_means\": ", JsonArray(row.report.valid_means), ", \"seconds\": ", row.seconds, "}");
-  }
-  json += "\n  ]\n}\n";
+                                  ",\n  \"rows\": ", absl::StrReplaceAll(gan::eval::Table1Json(rows), {{"\n", "\n  "}}), "\n}\n");
   if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return gan::tools::Fail(kProgram, s);
 
   const gan::eval::Display display = gan::eval::DisplayFor(experiment.data().gcn_scale());

@@ -1,10 +1,13 @@
 // Trains a generative adversarial net (Goodfellow et al. 2014) from an
-// experiment file, writing metrics, sample grids and checkpoints into one
-// output directory. Ctrl-C checkpoints and stops; --resume continues.
+// experiment file, writing metrics, sample grids, checkpoints and report.html
+// (rewritten every epoch) into one output directory, and at the end
+// table1.json. Ctrl-C checkpoints and stops; --resume continues.
 //
-//   bazel run //tools:train                                  # fashion_mnist, 5 epochs
+//   bazel run //tools:train                                  # quickstart: Fashion-MNIST, about 2 minutes
 //   bazel run //tools:train -- --experiment=mnist --data_dir=/path/to/data
 //   bazel run //tools:train -- --output_dir=runs/x --resume --epochs=300
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,12 +16,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/file_bytes.h"
 #include "data/download.h"
 #include "data/load.h"
 #include "eval/table1.h"
@@ -27,12 +32,13 @@
 #include "gan/noise.h"
 #include "gan/trained_model.h"
 #include "gan/trainer.h"
+#include "report/run_report.h"
 #include "tools/fail.h"
 #include "tools/user_path.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
-ABSL_FLAG(std::string, experiment, "fashion_mnist",
-          "an experiment name (experiments/NAME.pbtxt: fashion_mnist, mnist, tfd, cifar10_fc, faces) or a file path");
+ABSL_FLAG(std::string, experiment, "quickstart",
+          "an experiment name (experiments/NAME.pbtxt: quickstart, fashion_mnist, mnist, tfd, cifar10_fc, faces) or a file path");
 ABSL_FLAG(std::string, data_dir, "", "directory with the data set's files (or its <dataset>/ subdirectory); else $GAN_DATA_DIR, then ~/.cache/gan");
 ABSL_FLAG(std::string, output_dir, "", "where outputs go; default runs/<experiment>-<date>-<time> in the current directory");
 ABSL_FLAG(bool, resume, false, "continue the run in --output_dir from its checkpoint (its experiment.pbtxt unless --experiment is given)");
@@ -55,7 +61,9 @@ ABSL_FLAG(int, parzen_every_epochs, 5,
           "validation images 0-999): the mean over the other validation images selects best.ckpt, the test figure is "
           "logged beside it; needs a validation split. At the end, print best.ckpt's Table 1 row");
 ABSL_FLAG(int, stop_after_epochs, 0, "checkpoint and stop when this epoch of the schedule ends (resume with --resume)");
-ABSL_FLAG(int, final_kmeans_iterations, 10, "Lloyd iterations of the k-means reference row in the final table (0: no k-means row)");
+ABSL_FLAG(int, final_kmeans_iterations, 0,
+          "Lloyd iterations of a k-means reference row in the final table (0: none; 10: //tools:evaluate's row, about "
+          "a minute on its first call on a machine, then cached)");
 
 namespace {
 
@@ -177,6 +185,15 @@ int main(int argc, char** argv) {
                         p.test_std_error, p.sigma),
         figures->selection_mean};
   };
+  // report.html is rewritten after every epoch; a report that cannot be
+  // written is said, and the training goes on.
+  const std::string report_path = output_dir + "/report.html";
+  auto write_report = [&] {
+    if (absl::Status s = gan::report::WriteReport({output_dir}, report_path); !s.ok()) {
+      std::fprintf(stderr, "train: report.html not written: %s\n", std::string(s.message()).c_str());
+    }
+  };
+  options.after_epoch = [&](int64_t) { write_report(); };
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
@@ -196,12 +213,35 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr, "G and D start from %s\n", experiment.init_from().c_str());
   }
+  // One process writes a run directory at a time (two would interleave their
+  // epochs). The lock goes with the process, however it ends.
+  const std::string lock_path = output_dir + "/.train.lock";
+  const int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(
+        output_dir, lock < 0 ? ": cannot open its lock file .train.lock" : ": another //tools:train is writing this run directory")));
+  }
   std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
+  // The last line, however the run ends: where everything is.
+  auto say_where = [&] {
+    const gan::Trainer& t = **trainer;
+    const int64_t epochs_done = t.step() / t.steps_per_epoch();
+    std::fprintf(stderr, "%s; beside it metrics.jsonl, samples/, checkpoint.ckpt (epoch %lld of %lld)%s%s%s\n",
+                 std::filesystem::exists(report_path) ? report_path.c_str() : absl::StrCat(output_dir, " (no report.html yet)").c_str(),
+                 static_cast<long long>(epochs_done), static_cast<long long>(t.total_epochs()),
+                 t.best_epoch() > 0 ? absl::StrCat(", best.ckpt (epoch ", t.best_epoch(), ")").c_str() : "",
+                 t.finished() && t.best_epoch() > 0 ? ", table1.json" : "",
+                 t.finished() ? "" : absl::StrCat("; continue with --output_dir=", output_dir, " --resume").c_str());
+  };
   const absl::Status result = (*trainer)->Run();
-  std::fprintf(stderr, "output directory: %s (experiment.pbtxt, metrics.jsonl, samples/, checkpoint.ckpt%s)\n", output_dir.c_str(),
-               (*trainer)->best_epoch() > 0 ? ", best.ckpt" : "");
-  if (!result.ok()) return gan::tools::Fail(kProgram, result);
-  if (!(*trainer)->finished() || (*trainer)->best_epoch() == 0) return 0;
+  if (!result.ok()) {
+    say_where();
+    return gan::tools::Fail(kProgram, result);
+  }
+  if (!(*trainer)->finished() || (*trainer)->best_epoch() == 0) {
+    say_where();
+    return 0;
+  }
 
   // The run's result: Table 1's row of the selected checkpoint (and of its
   // moving average of G, if kept), with the reference rows.
@@ -229,5 +269,11 @@ int main(int argc, char** argv) {
   if (!references.ok()) return gan::tools::Fail(kProgram, references.status());
   rows.insert(rows.end(), references->begin(), references->end());
   std::printf("%s", gan::eval::FormatTable1(rows).c_str());
+  std::fflush(stdout);  // the table before the last line, on a terminal too
+  if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/table1.json", gan::eval::Table1Json(rows) + "\n"); !s.ok()) {
+    return gan::tools::Fail(kProgram, s);
+  }
+  write_report();
+  say_where();
   return 0;
 }

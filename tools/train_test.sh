@@ -92,9 +92,14 @@ out2="$TEST_TMPDIR/interrupted"
 "$train" --max_train_examples=2000 --epochs=200 --sample_every_epochs=0 --parzen_every_epochs=0 --output_dir="$out2" 2> "$TEST_TMPDIR/log2" &
 pid=$!
 for _ in $(seq 100); do [[ -s "$out2/metrics.jsonl" ]] && break; sleep 0.2; done
+# A second process on the same run directory is refused while the first writes it.
+if "$train" --output_dir="$out2" --resume 2> "$TEST_TMPDIR/log_locked"; then fail "two processes trained one run directory"; fi
+grep -q "train: $out2: another //tools:train is writing this run directory" "$TEST_TMPDIR/log_locked" || fail "$(cat "$TEST_TMPDIR/log_locked")"
 kill -INT "$pid"
 wait "$pid" || fail "an interrupted run should exit cleanly"
 grep -q "stopped at step" "$TEST_TMPDIR/log2" || fail "no stop message: $(cat "$TEST_TMPDIR/log2")"
+tail -n 1 "$TEST_TMPDIR/log2" | grep -q "^$out2/report.html; beside it .*; continue with --output_dir=$out2 --resume$" ||
+  fail "the last line does not say where everything is: $(tail -n 1 "$TEST_TMPDIR/log2")"
 [[ -s "$out2/checkpoint.ckpt" ]] || fail "no checkpoint after SIGINT"
 "$train" --output_dir="$out2" --resume --epochs=3 --sample_every_epochs=0 --parzen_every_epochs=0 2> "$TEST_TMPDIR/log3"
 grep -q "resumed from" "$TEST_TMPDIR/log3" || fail "resume did not say where it resumed"
