@@ -74,10 +74,19 @@ class OnnxGraph : public InferenceGraph {
   onnx::GraphProto* graph_;
 };
 
-// Appends the MLP's inference graph from `input`; returns the last value's name.
+// Appends the MLP's inference graph from `input`; returns the last value's
+// name. Its input and output are flat rows [batch, features], as our nets'
+// buffers are: a net on images reads its rows as NCHW images, and a net
+// that makes images gives them as rows.
 std::string AddMlp(OnnxGraph& graph, Mlp& mlp, const std::string& input) {
   std::string x = input;
+  if (const Shape in = mlp.input_shape(); in.is_image()) {
+    std::vector<int64_t> dims = {-1};
+    dims.insert(dims.end(), in.dims().begin(), in.dims().end());
+    x = graph.AddNode("Reshape", {x, graph.AddInt64s("input.shape", dims)}, "input.image", {});
+  }
   for (size_t i = 0; i < mlp.layers().size(); ++i) x = mlp.layers()[i]->AddToInferenceGraph(graph, x, absl::StrCat("layer", i));
+  if (mlp.output_shape().is_image()) x = graph.AddNode("Flatten", {x}, "output.rows", {{"axis", {1}, false}});
   return x;
 }
 

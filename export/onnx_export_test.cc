@@ -145,6 +145,51 @@ TEST(OnnxExportTest, UnwritablePathIsAnErrorAndLeavesNothing) {
   EXPECT_FALSE(left.good());
 }
 
+// The authors' convolutional CIFAR-10 G and D (experiments/cifar10_conv.pbtxt:
+// Linear, Reshape, ConvTranspose with an untied bias; Conv, the maxout
+// grouping, MaxPool in ceil mode, Gemm), initial weights and random biases,
+// through the checker and in ONNX Runtime at batch 1, 7 and 128 (the
+// experiment's batch).
+TEST(OnnxExportTest, ConvolutionalModelInOnnxRuntimeMatchesOurForward) {
+  const data::ImageShape cifar10{3, 32, 32};
+  TrainedModel model;
+  model.experiment = LoadExperimentFile("experiments/cifar10_conv.pbtxt").value();
+  model.generator = BuildMlp(model.experiment.generator(), Shape::Flat(100), 1).value();
+  model.discriminator = BuildMlp(model.experiment.discriminator(), model.generator->output_shape(), 2).value();
+  Rng rng(3);
+  for (Mlp* mlp : {model.generator.get(), model.discriminator.get()}) {
+    for (const ParameterRef& p : mlp->Parameters()) {
+      if (p.name.find("bias") != std::string::npos) rng.FillUniform(p.value, p.size, -0.5f, 0.5f);
+    }
+  }
+  const onnx::ModelProto generator = ExportGenerator(model, cifar10).value();
+  const onnx::ModelProto discriminator = ExportDiscriminator(model, cifar10).value();
+  ASSERT_TRUE(CheckModel(generator).ok()) << CheckModel(generator);
+  ASSERT_TRUE(CheckModel(discriminator).ok()) << CheckModel(discriminator);
+  std::map<std::string, int> ops;
+  for (const onnx::ModelProto* proto : {&generator, &discriminator}) {
+    for (const onnx::NodeProto& node : proto->graph().node()) ++ops[node.op_type()];
+  }
+  EXPECT_EQ(ops["ConvTranspose"], 1);
+  EXPECT_EQ(ops["Conv"], 3);
+  EXPECT_EQ(ops["MaxPool"], 3);
+  const std::string g_path = TempPath("conv_generator.onnx"), d_path = TempPath("conv_discriminator.onnx");
+  ASSERT_TRUE(WriteModel(generator, g_path).ok());
+  ASSERT_TRUE(WriteModel(discriminator, d_path).ok());
+  for (int64_t rows : {1, 7, 128}) {
+    Rng noise(rows);
+    const std::vector<float> z = DrawNoise(model.experiment, noise, rows);
+    const std::vector<float> images = model.generator->Infer(z.data(), rows);
+    const RuntimeResult g = Compare(g_path, "z", z, rows, 100, "x", images);
+    EXPECT_GE(g.max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(g.max_abs_diff, 1e-5) << "generator, batch " << rows;
+    const std::vector<float> logits = model.discriminator->Infer(images.data(), rows);
+    const RuntimeResult d = Compare(d_path, "x", images, rows, cifar10.size(), "logit", logits);
+    EXPECT_GE(d.max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(d.max_abs_diff, 1e-5) << "discriminator, batch " << rows;
+  }
+}
+
 TEST(OnnxExportTest, WrongImageShapeIsRefused) {
   TrainedModel model = PaperModel();
   EXPECT_FALSE(ExportGenerator(model, data::ImageShape{3, 32, 32}).ok());

@@ -14,7 +14,7 @@ namespace {
 TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
   const std::map<std::string, int64_t> data_dims = {
       {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
-  for (const char* name : {"quickstart", "mnist", "fashion_mnist", "tfd", "cifar10_fc", "faces"}) {
+  for (const char* name : {"quickstart", "mnist", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces"}) {
     absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
     ASSERT_TRUE(e.ok()) << e.status();
     EXPECT_EQ(e->name(), name);

@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gan/conv_layers.h"
+#include "gan/pass_contract.h"
 
 namespace gan {
 
@@ -76,7 +78,7 @@ class AffinePass {
     first_rows.insert(first_rows.end(), tail_first_rows.begin(), tail_first_rows.end());
     for (int64_t first_row : first_rows) {
       if (first_row < 0 || first_row >= batch) {
-        CallerBug(absl::StrCat("backward from row ", first_row, " of a pass of ", batch, " rows"));
+        PassCallerBug("AffinePass", absl::StrCat("backward from row ", first_row, " of a pass of ", batch, " rows"));
       }
       if (dx != nullptr) backward_data_.emplace(first_row, MakeBackwardData(first_row));
       backward_weights_.emplace(first_row, MakeBackwardWeights(first_row));
@@ -128,22 +130,10 @@ class AffinePass {
     Args args;
   };
 
-  // A pass used against its contract: a bug in the calling code, not an
-  // input a user can fix, so it stops the program with its reason.
-  [[noreturn]] static void CallerBug(const std::string& what) {
-    std::fprintf(stderr, "AffinePass: %s\n", what.c_str());
-    std::abort();
-  }
-
-  // The primitives of a backward from first_row, made with the pass; a first
-  // row it was not made for is a bug of the caller's.
+  // The primitives of a backward from first_row, made with the pass.
   template <typename Map>
   static typename Map::mapped_type& Prepared(Map& map, int64_t first_row) {
-    auto it = map.find(first_row);
-    if (it == map.end()) {
-      CallerBug(absl::StrCat("backward from row ", first_row, ", which the pass was not made for (LayerBuffers::tail_first_rows)"));
-    }
-    return it->second;
+    return MadeForRow("AffinePass", map, first_row);
   }
 
   // Each row of a product is computed the same whatever the number of rows,
@@ -410,8 +400,10 @@ std::vector<double> ReferenceAffine(const std::vector<double>& x, int64_t batch,
   return z;
 }
 
-// y = x W + b as a Gemm with W [in, out] and b [out] as constants.
-std::string AddAffine(InferenceGraph& graph, const std::string& x, const AffineParameters& p, const std::string& prefix) {
+// y = x W + b as a Gemm with W [in, out] and b [out] as constants, on x's
+// flat features (an image input is flattened first).
+std::string AddAffine(InferenceGraph& graph, std::string x, const Shape& input, const AffineParameters& p, const std::string& prefix) {
+  if (input.is_image()) x = graph.AddNode("Flatten", {x}, prefix + ".flat", {{"axis", {1}, false}});
   const std::string w = graph.AddFloats(prefix + ".weight", {p.in, p.out}, p.weights.data());
   const std::string b = graph.AddFloats(prefix + ".bias", {p.out}, p.bias.data());
   return graph.AddNode("Gemm", {x, w, b}, prefix + ".affine");
@@ -430,7 +422,7 @@ std::vector<double> Linear::ReferenceForward(const std::vector<double>& x, int64
 }
 
 std::string Linear::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
-  const std::string y = AddAffine(graph, x, params_, prefix);
+  const std::string y = AddAffine(graph, x, input_, params_, prefix);
   if (activation_ == Activation::kRelu) return graph.AddNode("Relu", {y}, prefix + ".relu");
   if (activation_ == Activation::kSigmoid) return graph.AddNode("Sigmoid", {y}, prefix + ".sigmoid");
   return y;
@@ -445,7 +437,7 @@ std::vector<double> Maxout::ReferenceForward(const std::vector<double>& x, int64
 }
 
 std::string Maxout::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
-  const std::string z = AddAffine(graph, x, params_, prefix);
+  const std::string z = AddAffine(graph, x, input_, params_, prefix);
   // Columns u * pieces + p hold unit u's pieces: [batch, units, pieces], then the max over pieces.
   const std::string shape = graph.AddInt64s(prefix + ".shape", {-1, units_, pieces_});
   const std::string pieces = graph.AddNode("Reshape", {z, shape}, prefix + ".pieces");
@@ -508,10 +500,64 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
       }
       return LayerPlan{"dropout", input, "", 0};
     }
+    case proto::Layer::kReshape: {
+      const proto::ReshapeLayer& r = spec.reshape();
+      if (r.channels() <= 0 || r.height() <= 0 || r.width() <= 0) {
+        return absl::InvalidArgumentError("(reshape): channels, height and width must be positive");
+      }
+      const Shape output = Shape::Image(r.channels(), r.height(), r.width());
+      if (output.size() != input.size()) {
+        return absl::InvalidArgumentError(absl::StrCat("(reshape): ", output.ToString(), " is ", output.size(),
+                                                       " values, its input (", input.ToString(), ") has ", input.size()));
+      }
+      return LayerPlan{"reshape", output, "", 0};
+    }
+    case proto::Layer::kConvMaxout: {
+      const proto::ConvMaxoutLayer& c = spec.conv_maxout();
+      if (!input.is_image()) {
+        return absl::InvalidArgumentError(absl::StrCat("(conv_maxout): needs an image input (channels x height x width), not ", input.ToString()));
+      }
+      if (c.units() <= 0 || c.pieces() <= 0 || c.kernel() <= 0 || c.pool_shape() <= 0 || c.pool_stride() <= 0 || c.pad() < 0) {
+        return absl::InvalidArgumentError("(conv_maxout): units, pieces, kernel, pool_shape and pool_stride must be positive, pad >= 0");
+      }
+      if (absl::Status s = CheckIrange("conv_maxout", c.weight_irange()); !s.ok()) return s;
+      const int64_t height = ConvOutputSize(input.dims()[1], c.kernel(), c.pad()), width = ConvOutputSize(input.dims()[2], c.kernel(), c.pad());
+      if (height < c.pool_shape() || width < c.pool_shape()) {
+        return absl::InvalidArgumentError(absl::StrCat("(conv_maxout): the convolution's output (", height, " x ", width, " from ",
+                                                       input.ToString(), ") is smaller than one pool_shape of ", c.pool_shape()));
+      }
+      const int64_t channels = int64_t{c.units()} * c.pieces();
+      return LayerPlan{"conv_maxout",
+                       Shape::Image(c.units(), PooledSize(height, c.pool_shape(), c.pool_stride()),
+                                    PooledSize(width, c.pool_shape(), c.pool_stride())),
+                       absl::StrCat(channels, " x ", input.dims()[0], " x ", c.kernel(), " x ", c.kernel()),
+                       static_cast<double>(channels * input.dims()[0] * c.kernel() * c.kernel())};
+    }
+    case proto::Layer::kConvTranspose: {
+      const proto::ConvTransposeLayer& c = spec.conv_transpose();
+      if (!input.is_image()) {
+        return absl::InvalidArgumentError(absl::StrCat("(conv_transpose): needs an image input (channels x height x width), not ", input.ToString()));
+      }
+      if (c.channels() <= 0 || c.kernel() <= 0 || c.stride() <= 0 || c.pad() < 0) {
+        return absl::InvalidArgumentError("(conv_transpose): channels, kernel and stride must be positive, pad >= 0");
+      }
+      if (c.output_padding() < 0 || c.output_padding() > c.pad()) {
+        return absl::InvalidArgumentError(absl::StrCat("(conv_transpose): output_padding must be in [0, pad = ", c.pad(), "], not ", c.output_padding()));
+      }
+      if (absl::Status s = CheckIrange("conv_transpose", c.weight_irange()); !s.ok()) return s;
+      const int64_t height = ConvTransposeOutputSize(input.dims()[1], c.kernel(), c.stride(), c.pad(), c.output_padding());
+      const int64_t width = ConvTransposeOutputSize(input.dims()[2], c.kernel(), c.stride(), c.pad(), c.output_padding());
+      if (height <= 0 || width <= 0) {
+        return absl::InvalidArgumentError(absl::StrCat("(conv_transpose): no output from ", input.ToString(), " with this kernel, stride and pad"));
+      }
+      return LayerPlan{"conv_transpose", Shape::Image(c.channels(), height, width),
+                       absl::StrCat(c.channels(), " x ", input.dims()[0], " x ", c.kernel(), " x ", c.kernel()),
+                       static_cast<double>(int64_t{c.channels()} * input.dims()[0] * c.kernel() * c.kernel())};
+    }
     case proto::Layer::KIND_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError("has no kind (linear, maxout or dropout)");
+  return absl::InvalidArgumentError("has no kind (linear, maxout, dropout, reshape, conv_maxout or conv_transpose)");
 }
 
 absl::StatusOr<std::unique_ptr<Layer>> MakeLayer(const proto::Layer& spec, const Shape& input, Rng& init_rng,
@@ -545,10 +591,24 @@ absl::StatusOr<std::unique_ptr<Layer>> MakeLayer(const proto::Layer& spec, const
     }
     case proto::Layer::kDropout:
       return std::make_unique<Dropout>(input, spec.dropout().keep_prob(), init_rng.NextU64());
+    case proto::Layer::kReshape:
+      return std::make_unique<Reshape>(input, Shape::Image(spec.reshape().channels(), spec.reshape().height(), spec.reshape().width()));
+    case proto::Layer::kConvMaxout: {
+      const proto::ConvMaxoutLayer& c = spec.conv_maxout();
+      auto layer = std::make_unique<ConvMaxout>(input, c.units(), c.pieces(), c.kernel(), c.pad(), c.pool_shape(), c.pool_stride());
+      layer->params().Initialize(c.weight_irange(), c.bias(), init_rng);
+      return layer;
+    }
+    case proto::Layer::kConvTranspose: {
+      const proto::ConvTransposeLayer& c = spec.conv_transpose();
+      auto layer = std::make_unique<ConvTranspose>(input, c.channels(), c.kernel(), c.stride(), c.pad(), c.output_padding(), c.untied_bias());
+      layer->params().Initialize(c.weight_irange(), c.bias(), init_rng);
+      return layer;
+    }
     case proto::Layer::KIND_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError("has no kind (linear, maxout or dropout)");
+  return absl::InvalidArgumentError("has no kind (linear, maxout, dropout, reshape, conv_maxout or conv_transpose)");
 }
 
 }  // namespace gan

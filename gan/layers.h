@@ -2,7 +2,8 @@
 #define GAN_LAYERS_H_
 
 // The layers of the paper's nets: Linear (with a fused ReLU or sigmoid), Maxout
-// and Dropout. Matrix products run as oneDNN matmul primitives on the CPU.
+// and Dropout here, and the convolutional ones in gan/conv_layers.h. Matrix
+// products run as oneDNN matmul primitives on the CPU.
 //
 // A Layer owns its parameters and their gradients. For each batch size it is
 // used at, Bind() builds a LayerPass: the primitives and memory objects for that
@@ -12,8 +13,9 @@
 // All matrices are row-major: activations [batch, features] (an example of
 // any Shape is its features in row-major order), weights [inputs, outputs].
 //
-// Adding a layer kind: its class and its case in PlanLayer and MakeLayer
-// here, its message in gan/experiment.proto, its test in layers_test.cc.
+// Adding a layer kind: its class (here or in gan/conv_layers.h) and its case
+// in PlanLayer and MakeLayer here, its message in gan/experiment.proto, its
+// test beside it.
 
 #include <cstdint>
 #include <memory>
@@ -211,7 +213,7 @@ class Dropout : public Layer {
 // A layer's description in an experiment, checked against the shape of its
 // input without building anything: what it would be.
 struct LayerPlan {
-  std::string kind;          // "linear", "maxout", "dropout"
+  std::string kind;          // "linear", "maxout", "dropout", "reshape", "conv_maxout", "conv_transpose"
   Shape output;
   std::string weights;       // e.g. "784 x 1200", or empty for a layer without weights
   double weight_values = 0;  // values of its weight tensors, biases aside
