@@ -132,16 +132,6 @@ using Convolution = ConvFamily<dnnl::convolution_forward, dnnl::convolution_back
 using Deconvolution = ConvFamily<dnnl::deconvolution_forward, dnnl::deconvolution_backward_data,
                                  dnnl::deconvolution_backward_weights, dnnl::algorithm::deconvolution_direct>;
 
-// The rows a pass's backward may start at: 0 and the buffers' tail_first_rows.
-std::vector<int64_t> FirstRows(const char* pass, const LayerBuffers& b) {
-  std::vector<int64_t> rows = {0};
-  for (int64_t row : b.tail_first_rows) {
-    if (row < 0 || row >= b.batch) PassCallerBug(pass, absl::StrCat("backward from row ", row, " of a pass of ", b.batch, " rows"));
-    rows.push_back(row);
-  }
-  return rows;
-}
-
 class ReshapePass : public LayerPass {
  public:
   ReshapePass(const Reshape& layer, const LayerBuffers& b) : b_(b), dim_(layer.input_dim()) {}
@@ -164,7 +154,7 @@ class ConvMaxoutPass : public LayerPass {
         z_(b.batch * z_per_row_), dz_(z_.size()), winner_(b.batch * layer.output_dim()) {
     ConvParameters& p = layer.params();
     forward_ = Convolution::MakeForward(Geometry(b.batch), b.x, p.weights.data(), p.bias.data(), z_.data());
-    for (int64_t first_row : FirstRows("ConvMaxoutPass", b)) {
+    for (int64_t first_row : BackwardFirstRows("ConvMaxoutPass", b.batch, b.tail_first_rows)) {
       const ConvGeometry g = Geometry(b.batch - first_row);
       if (b.dx != nullptr) {
         backward_data_.emplace(first_row, Convolution::MakeBackwardData(g, dz_.data() + first_row * z_per_row_, p.weights.data(),
@@ -210,12 +200,12 @@ class ConvMaxoutPass : public LayerPass {
     // dz: each output's gradient at its winner (summed where overlapping
     // windows share one); the units' channels are disjoint, so they run in parallel.
     const int64_t units = layer_.units(), per_unit = layer_.output_dim() / units;
+    const int64_t unit_values = layer_.pieces() * layer_.conv_height() * layer_.conv_width();  // a unit's channels in z
 #pragma omp parallel for
     for (int64_t nu = first_row * units; nu < b_.batch * units; ++nu) {
       const int64_t n = nu / units, u = nu % units;
       float* dz = dz_.data() + n * z_per_row_;
-      const int64_t channels = layer_.pieces() * layer_.conv_height() * layer_.conv_width();
-      std::fill(dz + u * channels, dz + (u + 1) * channels, 0.0f);
+      std::fill(dz + u * unit_values, dz + (u + 1) * unit_values, 0.0f);
       for (int64_t o = nu * per_unit; o < (nu + 1) * per_unit; ++o) dz[winner_[o]] += b_.dy[o];
     }
     if (input_grad) MadeForRow("ConvMaxoutPass", backward_data_, first_row).Run();
@@ -252,7 +242,7 @@ class ConvTransposePass : public LayerPass {
   ConvTransposePass(ConvTranspose& layer, const LayerBuffers& b) : layer_(layer), b_(b) {
     ConvParameters& p = layer.params();
     forward_ = Deconvolution::MakeForward(Geometry(b.batch), b.x, p.weights.data(), p.bias.data(), b.y);
-    for (int64_t first_row : FirstRows("ConvTransposePass", b)) {
+    for (int64_t first_row : BackwardFirstRows("ConvTransposePass", b.batch, b.tail_first_rows)) {
       const ConvGeometry g = Geometry(b.batch - first_row);
       float* dy = b.dy + first_row * layer.output_dim();
       if (b.dx != nullptr) {

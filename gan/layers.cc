@@ -74,12 +74,7 @@ class AffinePass {
                      {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
                      {DNNL_ARG_DST, Bind(z_md, z)}};
 
-    std::vector<int64_t> first_rows = {0};
-    first_rows.insert(first_rows.end(), tail_first_rows.begin(), tail_first_rows.end());
-    for (int64_t first_row : first_rows) {
-      if (first_row < 0 || first_row >= batch) {
-        PassCallerBug("AffinePass", absl::StrCat("backward from row ", first_row, " of a pass of ", batch, " rows"));
-      }
+    for (int64_t first_row : BackwardFirstRows("AffinePass", batch, tail_first_rows)) {
       if (dx != nullptr) backward_data_.emplace(first_row, MakeBackwardData(first_row));
       backward_weights_.emplace(first_row, MakeBackwardWeights(first_row));
     }
@@ -91,11 +86,11 @@ class AffinePass {
   // gradient wrt the pre-activation output).
   void Backward(int64_t first_row, bool input_grad, bool param_grads) {
     if (input_grad) {
-      auto& [matmul, args] = Prepared(backward_data_, first_row);
+      auto& [matmul, args] = MadeForRow("AffinePass", backward_data_, first_row);
       matmul.execute(Cpu().stream, args);
     }
     if (param_grads) {
-      BackwardWeights& w = Prepared(backward_weights_, first_row);
+      BackwardWeights& w = MadeForRow("AffinePass", backward_weights_, first_row);
       w.transpose_x.execute(Cpu().stream, w.x, w.xt);
       w.matmul.execute(Cpu().stream, w.args);
       // db[o] sums column o of dz over the rows in row order; the threads
@@ -129,12 +124,6 @@ class AffinePass {
     dnnl::matmul matmul;
     Args args;
   };
-
-  // The primitives of a backward from first_row, made with the pass.
-  template <typename Map>
-  static typename Map::mapped_type& Prepared(Map& map, int64_t first_row) {
-    return MadeForRow("AffinePass", map, first_row);
-  }
 
   // Each row of a product is computed the same whatever the number of rows,
   // so the products over rows [first_row, batch) give these rows the bits a

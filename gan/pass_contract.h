@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -17,6 +18,17 @@ namespace gan {
 [[noreturn]] inline void PassCallerBug(const char* pass, const std::string& what) {
   std::fprintf(stderr, "%s: %s\n", pass, what.c_str());
   std::abort();
+}
+
+// The rows a pass's backward may start at: 0 and each of `tail_first_rows`
+// (LayerBuffers), each inside a batch of `batch` rows.
+inline std::vector<int64_t> BackwardFirstRows(const char* pass, int64_t batch, const std::vector<int64_t>& tail_first_rows) {
+  std::vector<int64_t> rows = {0};
+  for (int64_t row : tail_first_rows) {
+    if (row < 0 || row >= batch) PassCallerBug(pass, absl::StrCat("backward from row ", row, " of a pass of ", batch, " rows"));
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 // The backward primitives a pass made for `first_row` (LayerBuffers::tail_first_rows).

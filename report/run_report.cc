@@ -126,7 +126,7 @@ absl::StatusOr<RunRecord> ReadRun(const std::string& dir) {
     return absl::NotFoundError(absl::StrCat(dir, ": not a run directory of //tools:train (", experiment_text.status().message(), ")"));
   }
   run.experiment_text = *std::move(experiment_text);
-  absl::StatusOr<proto::Experiment> experiment = LoadExperimentFile(experiment_path);
+  absl::StatusOr<proto::Experiment> experiment = ParseExperiment(run.experiment_text, experiment_path);
   if (!experiment.ok()) return experiment.status();
   run.experiment_name = experiment->name();
   run.dataset = experiment->data().dataset();
