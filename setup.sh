@@ -22,6 +22,7 @@ DEBIAN_PACKAGES=(
   libmatio-dev           # MATLAB .mat data files (TFD, Olivetti faces)
   libpng-dev             # PNG figures
   nlohmann-json3-dev     # JSON: the training report reads metrics.jsonl
+  libeigen3-dev          # Eigen: the matrix square root of the Frechet distance
   chromium               # headless browser: the training report's page test
   libcurl4-openssl-dev   # optional data-set downloads
   libssl-dev             # MD5 of downloads

@@ -48,6 +48,9 @@ class Batcher {
   Batcher(const Dataset& dataset, int64_t batch, uint64_t seed);
 
   const float* Next();  // [batch, dim], valid until the next call
+  // The dataset's row indices [batch] of the batch Next() last returned (e.g.
+  // to gather its labels); valid until the next call.
+  const int64_t* last_rows() const { return order_.data() + (position_ - 1) * batch_; }
   int64_t batches_per_epoch() const { return static_cast<int64_t>(order_.size()) / batch_; }
   int64_t epoch() const { return epoch_; }          // epochs completed
   int64_t position() const { return position_; }   // batches taken in this epoch

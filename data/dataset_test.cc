@@ -31,6 +31,7 @@ TEST(BatcherTest, EachEpochIsAPermutationCutIntoFullBatches) {
       const float* batch = batcher.Next();
       for (int r = 0; r < 5; ++r) {
         for (int j = 1; j < 6; ++j) ASSERT_EQ(batch[r * 6 + j], batch[r * 6]) << "a row was torn";
+        EXPECT_EQ(static_cast<float>(batcher.last_rows()[r]), batch[r * 6]) << "last_rows names the rows of the batch";
         EXPECT_TRUE(seen.insert(batch[r * 6]).second) << "row " << batch[r * 6] << " twice in one epoch";
         epochs[e].push_back(batch[r * 6]);
       }

@@ -20,14 +20,16 @@ Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape
   grid.height = rows * (shape.height + 1) + 1;
   grid.pixels.assign(grid.width * grid.height * grid.channels, 128);  // grey borders
   const int64_t plane = shape.height * shape.width;
+  // A value v is drawn at (v - low) * scale, clipped to [0, 1].
+  float low = 0, scale = 1;
+  if (display == Display::kSharedSymmetricScale) {
+    float largest = 0;
+    for (int64_t i = 0; i < count * shape.size(); ++i) largest = std::max(largest, std::fabs(images[i]));
+    low = -std::max(largest, 1e-6f);
+    scale = 1 / (-2 * low);
+  }
   for (int64_t k = 0; k < count; ++k) {
     const float* image = images + k * shape.size();
-    float low = 0, scale = 1;
-    if (display == Display::kStretchEachImage) {
-      const auto [lo, hi] = std::minmax_element(image, image + shape.size());
-      low = *lo;
-      scale = 1 / std::max(*hi - *lo, 1e-6f);
-    }
     const int64_t top = 1 + (k / columns) * (shape.height + 1), left = 1 + (k % columns) * (shape.width + 1);
     for (int64_t y = 0; y < shape.height; ++y) {
       for (int64_t x = 0; x < shape.width; ++x) {

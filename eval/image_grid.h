@@ -20,11 +20,14 @@ struct Image {
 
 // How image values become grey levels, the one rule every program that draws
 // images uses: data in [0, 1] is shown as it is (clipped to [0, 1]);
-// contrast-normalised data (no fixed range) has each image stretched from its
-// own minimum to its maximum.
-enum class Display { kUnitRange, kStretchEachImage };
+// contrast-normalised data (no fixed range, zero mean per image) is shown as the
+// authors' figures showed it (pylearn2's PatchViewer without rescaling, after
+// their show_samples scripts divided by one scale): the whole grid shares one
+// scale s, the largest |value| in it, and a value v is drawn at 0.5 + 0.5 v / s,
+// so 0 is mid-grey and images keep their contrast relative to each other.
+enum class Display { kUnitRange, kSharedSymmetricScale };
 // The display of a data set with global contrast normalisation to `gcn_scale` (0: none).
-inline Display DisplayFor(float gcn_scale) { return gcn_scale > 0 ? Display::kStretchEachImage : Display::kUnitRange; }
+inline Display DisplayFor(float gcn_scale) { return gcn_scale > 0 ? Display::kSharedSymmetricScale : Display::kUnitRange; }
 
 // Lays out `count` images of `shape` (rows of [C, H, W] floats) in a grid of
 // `columns`, with a 1-pixel border between cells.

@@ -29,23 +29,23 @@ Image ReadPng(const std::string& path) {
   return image;
 }
 
-// Contrast-normalised data has no fixed range: each image is stretched from its
-// own minimum (black) to its maximum (white); data in [0, 1] is clipped.
+// Contrast-normalised data has no fixed range: the grid shares one scale, its
+// largest |value| (here 8), and v is drawn at 0.5 + 0.5 v / 8 as in the authors'
+// figures; data in [0, 1] is clipped.
 TEST(ImageGridTest, DisplayRules) {
   const data::ImageShape row{1, 1, 3};
-  const std::vector<float> images = {-2.0f, 0.0f, 2.0f, 10.0f, 11.0f, 12.0f};
-  const Image stretched = MakeGrid(images.data(), 2, row, 2, DisplayFor(55.0f));
+  const std::vector<float> images = {-2.0f, 0.0f, 2.0f, 8.0f, -4.0f, -8.0f};
+  const Image shared = MakeGrid(images.data(), 2, row, 2, DisplayFor(55.0f));
   const Image clipped = MakeGrid(images.data(), 2, row, 2, DisplayFor(0.0f));
   const int64_t y = 1;
+  const int expected[2][3] = {{96, 128, 159}, {255, 64, 0}};  // round(255 * (0.5 + v / 16))
   for (int64_t cell = 0; cell < 2; ++cell) {
     const int64_t left = 1 + cell * 4;
-    EXPECT_EQ(stretched.pixels[y * stretched.width + left], 0) << cell;
-    EXPECT_EQ(stretched.pixels[y * stretched.width + left + 1], 128) << cell;
-    EXPECT_EQ(stretched.pixels[y * stretched.width + left + 2], 255) << cell;
+    for (int64_t x = 0; x < 3; ++x) EXPECT_EQ(shared.pixels[y * shared.width + left + x], expected[cell][x]) << cell << " " << x;
   }
   EXPECT_EQ(clipped.pixels[y * clipped.width + 1], 0);    // -2 -> 0
   EXPECT_EQ(clipped.pixels[y * clipped.width + 3], 255);  // 2 -> 1
-  EXPECT_EQ(clipped.pixels[y * clipped.width + 5], 255);  // 10 -> 1
+  EXPECT_EQ(clipped.pixels[y * clipped.width + 5], 255);  // 8 -> 1
 }
 
 TEST(ImageGridTest, GreyAndColourCellsLandWhereTheyShould) {

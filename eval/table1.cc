@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "data/data_dir.h"
+#include "base/content_hash.h"
 #include "base/file_bytes.h"
 #include "eval/distances.h"
 #include "nlohmann/json.hpp"
@@ -30,7 +31,8 @@ absl::Status CheckSplits(const data::Splits& splits, int64_t sigma_images) {
 }  // namespace
 
 absl::StatusOr<Table1Row> ScoreRow(const std::string& name, const std::string& description, const float* centres,
-                                   int64_t n, const data::Splits& splits, int64_t sigma_images) {
+                                   int64_t n, const data::Splits& splits, int64_t sigma_images,
+                                   const RowFigureSource* figures) {
   if (absl::Status s = CheckSplits(splits, sigma_images); !s.ok()) return s;
   const auto start = std::chrono::steady_clock::now();
   const ParzenWindow window(centres, n, splits.train.dim());
@@ -38,21 +40,19 @@ absl::StatusOr<Table1Row> ScoreRow(const std::string& name, const std::string& d
       ParzenProtocol(window, splits.valid.pixels.data(), std::min(sigma_images, splits.valid.rows()),
                      splits.test.pixels.data(), splits.test.rows(), PaperSigmaGrid());
   if (!report.ok()) return report.status();
-  return Table1Row{name, description, *std::move(report),
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  Table1Row row{name, description, *std::move(report), 0, {}};
+  if (figures != nullptr) row.figures = figures->score(centres, n);
+  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return row;
 }
 
 namespace {
 
-// FNV-1a, 64 bits, continued from `hash`.
-uint64_t Fnv1a(const void* bytes, size_t size, uint64_t hash = 0xcbf29ce484222325ULL) {
-  const unsigned char* p = static_cast<const unsigned char*>(bytes);
-  for (size_t i = 0; i < size; ++i) hash = (hash ^ p[i]) * 0x100000001b3ULL;
-  return hash;
-}
+using base::Fnv1a;
 
-std::string CacheKey(const data::Splits& splits, int64_t n, int kmeans_iterations, int64_t sigma_images) {
-  uint64_t hash = Fnv1a("reference rows v1", 17);
+std::string CacheKey(const data::Splits& splits, int64_t n, int kmeans_iterations, int64_t sigma_images,
+                     const RowFigureSource* figures) {
+  uint64_t hash = Fnv1a("reference rows v2", 17);
   for (const data::Dataset* split : {&splits.train, &splits.valid, &splits.test}) {
     const int64_t shape[3] = {split->rows(), split->dim(), 0};
     hash = Fnv1a(shape, sizeof(shape), hash);
@@ -62,27 +62,32 @@ std::string CacheKey(const data::Splits& splits, int64_t n, int kmeans_iteration
   hash = Fnv1a(parameters, sizeof(parameters), hash);
   const std::vector<double> grid = PaperSigmaGrid();
   hash = Fnv1a(grid.data(), grid.size() * sizeof(double), hash);
+  if (figures != nullptr) hash = Fnv1a(figures->key.data(), figures->key.size(), hash);
   return absl::StrFormat("%016x", hash);
 }
 
 // One row a line: name, sigma, test mean, test standard error, the validation
-// means (comma-separated), description; tab-separated, doubles in %.17g.
+// means (comma-separated), description, the figures (name=value, comma-
+// separated); tab-separated, doubles in %.17g.
 std::string SerializeRows(const std::vector<Table1Row>& rows) {
   std::string text;
   for (const Table1Row& row : rows) {
-    std::vector<std::string> means;
+    std::vector<std::string> means, figures;
     for (double v : row.report.valid_means) means.push_back(absl::StrFormat("%.17g", v));
-    absl::StrAppendFormat(&text, "%s\t%.17g\t%.17g\t%.17g\t%s\t%s\n", row.name, row.report.sigma, row.report.test_mean,
-                          row.report.test_std_error, absl::StrJoin(means, ","), row.description);
+    for (const auto& [name, value] : row.figures) figures.push_back(absl::StrFormat("%s=%.17g", name, value));
+    absl::StrAppendFormat(&text, "%s\t%.17g\t%.17g\t%.17g\t%s\t%s\t%s\n", row.name, row.report.sigma, row.report.test_mean,
+                          row.report.test_std_error, absl::StrJoin(means, ","), row.description, absl::StrJoin(figures, ","));
   }
   return text;
 }
 
-std::optional<std::vector<Table1Row>> ParseRows(const std::string& text, size_t expected_rows) {
+// The rows SerializeRows wrote, if there are `expected_rows` of them, each
+// with figures when `with_figures`; nullopt for anything else.
+std::optional<std::vector<Table1Row>> ParseRows(const std::string& text, size_t expected_rows, bool with_figures) {
   std::vector<Table1Row> rows;
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     const std::vector<std::string> fields = absl::StrSplit(line, '\t');
-    if (fields.size() != 6) return std::nullopt;
+    if (fields.size() != 7) return std::nullopt;
     Table1Row row;
     row.name = fields[0];
     row.description = fields[5];
@@ -97,6 +102,13 @@ std::optional<std::vector<Table1Row>> ParseRows(const std::string& text, size_t 
       row.report.valid_means.push_back(mean);
     }
     if (row.report.valid_means.size() != row.report.sigmas.size()) return std::nullopt;
+    for (absl::string_view figure : absl::StrSplit(fields[6], ',', absl::SkipEmpty())) {
+      const std::vector<std::string> parts = absl::StrSplit(figure, '=');
+      double value;
+      if (parts.size() != 2 || !absl::SimpleAtod(parts[1], &value)) return std::nullopt;
+      row.figures.emplace_back(parts[0], value);
+    }
+    if (row.figures.empty() == with_figures) return std::nullopt;
     rows.push_back(std::move(row));
   }
   if (rows.size() != expected_rows) return std::nullopt;
@@ -108,16 +120,19 @@ std::optional<std::vector<Table1Row>> ParseRows(const std::string& text, size_t 
 std::string ReferenceRowsCacheDir() { return data::UserCacheDir("reference_rows"); }
 
 absl::StatusOr<std::vector<Table1Row>> ReferenceRows(const data::Splits& splits, int64_t n, int kmeans_iterations,
-                                                     int64_t sigma_images, const std::string& cache_dir) {
+                                                     int64_t sigma_images, const std::string& cache_dir,
+                                                     const RowFigureSource* figures) {
   const data::Dataset& train = splits.train;
   n = std::min(n, train.rows());
-  const size_t expected_rows = kmeans_iterations > 0 ? 2 : 1;
+  // The validation images after those that choose sigma: real data no model trained on.
+  const int64_t held_out = std::min(n, splits.valid.rows() - std::min(sigma_images, splits.valid.rows()));
+  const size_t expected_rows = 1 + (held_out >= 2 ? 1 : 0) + (kmeans_iterations > 0 ? 1 : 0);
   std::string cache_path;
   if (!cache_dir.empty()) {
     const auto start = std::chrono::steady_clock::now();
-    cache_path = absl::StrCat(cache_dir, "/", CacheKey(splits, n, kmeans_iterations, sigma_images), ".tsv");
+    cache_path = absl::StrCat(cache_dir, "/", CacheKey(splits, n, kmeans_iterations, sigma_images, figures), ".tsv");
     if (absl::StatusOr<std::string> text = base::ReadFileBytes(cache_path); text.ok()) {
-      if (std::optional<std::vector<Table1Row>> rows = ParseRows(*text, expected_rows)) {
+      if (std::optional<std::vector<Table1Row>> rows = ParseRows(*text, expected_rows, figures != nullptr)) {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         for (Table1Row& row : *rows) row.seconds = seconds;
         return *std::move(rows);
@@ -125,17 +140,24 @@ absl::StatusOr<std::vector<Table1Row>> ReferenceRows(const data::Splits& splits,
     }
   }
   std::vector<Table1Row> rows;
-  absl::StatusOr<Table1Row> real =
-      ScoreRow("training_set", absl::StrCat("the first ", n, " training images"), train.pixels.data(), n, splits, sigma_images);
+  absl::StatusOr<Table1Row> real = ScoreRow("training_set", absl::StrCat("the first ", n, " training images"),
+                                            train.pixels.data(), n, splits, sigma_images, figures);
   if (!real.ok()) return real.status();
   rows.push_back(*std::move(real));
+  if (held_out >= 2) {
+    absl::StatusOr<Table1Row> unseen =
+        ScoreRow("held_out", absl::StrCat("validation images ", sigma_images, "-", sigma_images + held_out - 1, " (", held_out, ")"),
+                 splits.valid.Row(sigma_images), held_out, splits, sigma_images, figures);
+    if (!unseen.ok()) return unseen.status();
+    rows.push_back(*std::move(unseen));
+  }
   if (kmeans_iterations > 0) {
     const auto start = std::chrono::steady_clock::now();
     const std::vector<float> centroids = KMeansCentroids(train.pixels.data(), train.rows(), train.dim(), n, kmeans_iterations, 1);
     const double kmeans_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     absl::StatusOr<Table1Row> kmeans = ScoreRow(
         "kmeans", absl::StrCat(n, " k-means centroids of the ", train.rows(), " training images (", kmeans_iterations, " Lloyd iterations)"),
-        centroids.data(), n, splits, sigma_images);
+        centroids.data(), n, splits, sigma_images, figures);
     if (!kmeans.ok()) return kmeans.status();
     kmeans->seconds += kmeans_seconds;
     rows.push_back(*std::move(kmeans));
@@ -168,10 +190,21 @@ absl::StatusOr<MonitorFigures> MonitorGenerator(const float* samples, int64_t n,
 }
 
 std::string FormatTable1(const std::vector<Table1Row>& rows) {
-  std::string text = absl::StrFormat("%-14s %-8s %s\n", "row", "sigma", "test Parzen log-likelihood (mean +- std. error)");
+  const auto with_figures = std::find_if(rows.begin(), rows.end(), [](const Table1Row& row) { return !row.figures.empty(); });
+  std::string text = absl::StrFormat("%-14s %-8s %-16s", "row", "sigma", "test Parzen");
+  if (with_figures != rows.end()) {
+    for (const auto& [name, value] : with_figures->figures) absl::StrAppendFormat(&text, " %16s", name);
+  }
+  absl::StrAppend(&text, "  centres\n");
   for (const Table1Row& row : rows) {
-    absl::StrAppendFormat(&text, "%-14s %-8.4f %.1f +- %.1f   %s\n", row.name, row.report.sigma, row.report.test_mean,
-                          row.report.test_std_error, row.description);
+    absl::StrAppendFormat(&text, "%-14s %-8.4f %-16s", row.name, row.report.sigma,
+                          absl::StrFormat("%.1f +- %.1f", row.report.test_mean, row.report.test_std_error));
+    if (with_figures != rows.end()) {
+      for (size_t f = 0; f < with_figures->figures.size(); ++f) {
+        absl::StrAppend(&text, f < row.figures.size() ? absl::StrFormat(" %16.4g", row.figures[f].second) : absl::StrFormat(" %16s", "-"));
+      }
+    }
+    absl::StrAppendFormat(&text, "  %s\n", row.description);
   }
   return text;
 }
@@ -186,7 +219,9 @@ std::string Table1Json(const std::vector<Table1Row>& rows) {
     absl::StrAppend(&text, i ? "," : "", "\n  {\"name\": ", quoted(row.name), ", \"description\": ", quoted(row.description),
                     ", \"sigma\": ", row.report.sigma, ", \"test_mean\": ", row.report.test_mean,
                     ", \"test_std_error\": ", row.report.test_std_error, ", \"valid_means\": [",
-                    absl::StrJoin(row.report.valid_means, ", "), "], \"seconds\": ", row.seconds, "}");
+                    absl::StrJoin(row.report.valid_means, ", "), "], \"seconds\": ", row.seconds);
+    for (const auto& [name, value] : row.figures) absl::StrAppend(&text, ", ", quoted(name), ": ", value);
+    absl::StrAppend(&text, "}");
   }
   return text + "\n]";
 }

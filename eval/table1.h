@@ -6,14 +6,21 @@
 //
 //   model row       a generator's samples as the Parzen window's centres
 //   training_set    the first n training images as the "samples"
+//   held_out        the validation images that do not choose sigma (real
+//                   data the models never saw)
 //   kmeans          n k-means centroids of the training set
+//
+// A row may also carry figures beyond the Parzen window (RowFigureSource,
+// e.g. eval/feature_figures.h), computed from the same images.
 //
 // sigma is chosen on the first `sigma_images` validation images (the paper:
 // 1,000) among PaperSigmaGrid(); the row is the test set's mean log-likelihood
 // and its standard error.
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,28 +32,45 @@ namespace gan::eval {
 
 inline constexpr int64_t kPaperSigmaImages = 1000;
 
+// A figure of a row beyond the Parzen window: its name (a JSON member name) and value.
+using NamedFigure = std::pair<std::string, double>;
+
 struct Table1Row {
-  std::string name;         // model, training_set, kmeans
+  std::string name;         // model, training_set, held_out, kmeans
   std::string description;  // what the centres are
   ParzenReport report;
   double seconds = 0;
+  std::vector<NamedFigure> figures;  // empty unless a RowFigureSource scored the row
 };
 
-// One row: `centres` [n, splits.train.dim()] scored by the protocol. Needs a
-// validation split and at least 2 test images.
-absl::StatusOr<Table1Row> ScoreRow(const std::string& name, const std::string& description, const float* centres,
-                                   int64_t n, const data::Splits& splits, int64_t sigma_images = kPaperSigmaImages);
+// What computes a row's other figures from its images [n, dim]; `key` names
+// it (which classifier, which settings) in the reference rows' cache key.
+struct RowFigureSource {
+  std::string key;
+  std::function<std::vector<NamedFigure>(const float* images, int64_t n)> score;
+};
 
-// The training-set row and, if kmeans_iterations > 0, the k-means row (Lloyd,
-// seed 1), each with n centres (at most the training set's size). They depend
-// only on the data and the protocol, so with a `cache_dir` they are kept in a
-// file there named by a hash of everything that determines them (the splits'
-// pixels, n, the iterations, sigma_images, the sigma grid) and read back on the
-// next call; a missing, unreadable or damaged file is recomputed and rewritten,
-// and a cache that cannot be written only costs the next call the same time.
+// One row: `centres` [n, splits.train.dim()] scored by the protocol, and by
+// `figures` when given. Needs a validation split and at least 2 test images.
+absl::StatusOr<Table1Row> ScoreRow(const std::string& name, const std::string& description, const float* centres,
+                                   int64_t n, const data::Splits& splits, int64_t sigma_images = kPaperSigmaImages,
+                                   const RowFigureSource* figures = nullptr);
+
+// The training-set row; the held-out row, when the validation split has at
+// least 2 images beyond the sigma_images that choose sigma (at most n of
+// them); and, if kmeans_iterations > 0, the k-means row (Lloyd, seed 1). The
+// training-set and k-means rows have n centres (at most the training set's
+// size). Each is also scored by `figures` when given. They depend only on
+// the data, the protocol and the figures' source, so with a `cache_dir` they
+// are kept in a file there named by a hash of everything that determines them
+// (the splits' pixels, n, the iterations, sigma_images, the sigma grid, the
+// source's key) and read back on the next call; a missing, unreadable or
+// damaged file is recomputed and rewritten, and a cache that cannot be
+// written only costs the next call the same time.
 absl::StatusOr<std::vector<Table1Row>> ReferenceRows(const data::Splits& splits, int64_t n, int kmeans_iterations,
                                                      int64_t sigma_images = kPaperSigmaImages,
-                                                     const std::string& cache_dir = "");
+                                                     const std::string& cache_dir = "",
+                                                     const RowFigureSource* figures = nullptr);
 
 // The per-user cache of reference rows ($XDG_CACHE_HOME/gan/reference_rows, else ~/.cache/gan/...).
 std::string ReferenceRowsCacheDir();
@@ -63,12 +87,13 @@ struct MonitorFigures {
 absl::StatusOr<MonitorFigures> MonitorGenerator(const float* samples, int64_t n, const data::Splits& splits,
                                                 int64_t sigma_images = kPaperSigmaImages);
 
-// The rows as a text table, one row a line, under a header.
+// The rows as a text table, one row a line, under a header; a column per
+// figure of the first row that has any.
 std::string FormatTable1(const std::vector<Table1Row>& rows);
 
 // The rows as a JSON array, one row an object on its own line: name,
 // description, sigma, test_mean, test_std_error, valid_means (one per sigma of
-// the grid), seconds.
+// the grid), seconds, then each of its figures by name.
 std::string Table1Json(const std::vector<Table1Row>& rows);
 
 }  // namespace gan::eval

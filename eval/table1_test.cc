@@ -42,11 +42,12 @@ double DirectLogLikelihood(const float* x, const std::vector<float>& centres, in
 }
 
 TEST(Table1Test, JsonHasEveryFieldOfEveryRowOneRowALine) {
-  Table1Row a{"model", "best.ckpt: \"quoted\"", {}, 1.5}, b{"training_set", "the first 10000", {}, 0.25};
+  Table1Row a{"model", "best.ckpt: \"quoted\"", {}, 1.5, {}}, b{"training_set", "the first 10000", {}, 0.25, {}};
   a.report.sigma = 0.2;
   a.report.test_mean = 218.5;
   a.report.test_std_error = 2.25;
   a.report.valid_means = {-1.5, 3};
+  a.figures = {{"frechet_distance", 12.5}, {"recall", 0.75}};
   const std::string text = Table1Json({a, b});
   const nlohmann::json rows = nlohmann::json::parse(text);
   ASSERT_EQ(rows.size(), 2u);
@@ -57,7 +58,10 @@ TEST(Table1Test, JsonHasEveryFieldOfEveryRowOneRowALine) {
   EXPECT_EQ(rows[0]["test_std_error"], 2.25);
   EXPECT_EQ(rows[0]["valid_means"], nlohmann::json({-1.5, 3}));
   EXPECT_EQ(rows[0]["seconds"], 1.5);
+  EXPECT_EQ(rows[0]["frechet_distance"], 12.5);
+  EXPECT_EQ(rows[0]["recall"], 0.75);
   EXPECT_EQ(rows[1]["name"], "training_set");
+  EXPECT_FALSE(rows[1].contains("recall"));
   // Tools that read it line by line (tools/table1_regression_test.sh) find a row and its figure on one line.
   EXPECT_NE(text.find("\n  {\"name\": \"model\", \"description\": \"best.ckpt: \\\"quoted\\\"\", \"sigma\": 0.2, \"test_mean\": 218.5,"),
             std::string::npos) << text;
@@ -90,11 +94,25 @@ TEST(Table1Test, MonitorSelectsOnLaterValidationImagesAtTheProtocolsSigma) {
 TEST(Table1Test, ReferenceRowsAndErrors) {
   data::Splits splits{RandomSplit(50, 1), RandomSplit(30, 2), RandomSplit(20, 3)};
   const std::vector<Table1Row> rows = ReferenceRows(splits, 100, 2, 10).value();
-  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].name, "training_set");
   EXPECT_EQ(rows[0].description, "the first 50 training images");  // n is capped at the training set
-  EXPECT_EQ(rows[1].name, "kmeans");
-  EXPECT_NE(FormatTable1(rows).find("training_set"), std::string::npos);
+  // The held-out row: the 20 validation images after the 10 that choose sigma.
+  EXPECT_EQ(rows[1].name, "held_out");
+  EXPECT_EQ(rows[1].description, "validation images 10-29 (20)");
+  EXPECT_EQ(rows[1].report.test_mean, ScoreRow("x", "", splits.valid.Row(10), 20, splits, 10).value().report.test_mean);
+  EXPECT_EQ(rows[2].name, "kmeans");
+  EXPECT_NE(FormatTable1(rows).find("held_out"), std::string::npos);
+  // With a figure source, every row carries its figures, of its own images.
+  const RowFigureSource first_pixel{"first pixel", [](const float* images, int64_t n) {
+                                      return std::vector<NamedFigure>{{"first_pixel", images[0]}, {"count", static_cast<double>(n)}};
+                                    }};
+  const std::vector<Table1Row> scored = ReferenceRows(splits, 100, 2, 10, "", &first_pixel).value();
+  EXPECT_EQ(scored[0].figures, (std::vector<NamedFigure>{{"first_pixel", splits.train.pixels[0]}, {"count", 50}}));
+  EXPECT_EQ(scored[1].figures, (std::vector<NamedFigure>{{"first_pixel", splits.valid.Row(10)[0]}, {"count", 20}}));
+  EXPECT_EQ(scored[2].figures[1].second, 50);
+  const std::string table = FormatTable1(scored);
+  EXPECT_NE(table.find("first_pixel"), std::string::npos) << table;
 
   // Too few validation images to both choose sigma and select.
   EXPECT_FALSE(MonitorGenerator(splits.train.pixels.data(), 50, splits, 29).ok());
@@ -113,8 +131,8 @@ TEST(Table1Test, ReferenceRowsCacheReturnsTheComputedRows) {
   ASSERT_EQ(std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator{}), 1);
   const std::string file = std::filesystem::directory_iterator(dir)->path();
   const std::vector<Table1Row> cached = ReferenceRows(splits, 40, 2, 10, dir).value();
-  ASSERT_EQ(cached.size(), 2u);
-  for (size_t i = 0; i < 2; ++i) {
+  ASSERT_EQ(cached.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(cached[i].name, computed[i].name);
     EXPECT_EQ(cached[i].description, computed[i].description);
     EXPECT_EQ(cached[i].report.sigma, computed[i].report.sigma);
@@ -134,6 +152,24 @@ TEST(Table1Test, ReferenceRowsCacheReturnsTheComputedRows) {
   const std::vector<Table1Row> recomputed = ReferenceRows(splits, 40, 2, 10, dir).value();
   EXPECT_EQ(recomputed[1].report.test_mean, computed[1].report.test_mean);
   EXPECT_EQ(ReferenceRows(splits, 40, 2, 10, dir).value()[0].report.test_mean, computed[0].report.test_mean);
+
+  // Figures are cached with their rows, under their source's key: the same
+  // key reads them back without scoring, another key scores again.
+  int scored = 0;
+  auto source = [&](const std::string& key) {
+    return RowFigureSource{key, [&scored](const float* images, int64_t) {
+                             ++scored;
+                             return std::vector<NamedFigure>{{"first_pixel", images[0]}};
+                           }};
+  };
+  const RowFigureSource a = source("a"), b = source("b");
+  const std::vector<Table1Row> with_a = ReferenceRows(splits, 40, 2, 10, dir, &a).value();
+  EXPECT_EQ(scored, 3);
+  const std::vector<Table1Row> again = ReferenceRows(splits, 40, 2, 10, dir, &a).value();
+  EXPECT_EQ(scored, 3);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(again[i].figures, with_a[i].figures);
+  ReferenceRows(splits, 40, 2, 10, dir, &b).value();
+  EXPECT_EQ(scored, 6);
 }
 
 }  // namespace

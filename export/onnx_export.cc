@@ -114,6 +114,8 @@ onnx::ModelProto NewModel(const TrainedModel& model, const data::ImageShape& sha
       {e.noise().has_uniform() ? "noise_high" : "noise_stddev",
        absl::StrFormat("%.17g", e.noise().has_uniform() ? e.noise().uniform().high() : e.noise().normal().stddev())},
       {"noise_dim", absl::StrCat(e.noise_dim())},
+      {"dataset", e.data().dataset()},
+      {"gcn_scale", absl::StrFormat("%.17g", e.data().gcn_scale())},
       {"training_step", absl::StrCat(model.step)},
   };
   for (const auto& [key, value] : properties) {

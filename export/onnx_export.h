@@ -30,7 +30,8 @@ constexpr int64_t kIrVersion = 8;
 // "discriminator"), update_mode, seed, image_channels, image_height,
 // image_width, noise_dim, noise_distribution ("uniform" with noise_low and
 // noise_high, or "normal" with noise_mean and noise_stddev),
-// noise_description, training_step.
+// noise_description, dataset, gcn_scale, training_step (what
+// //tools:evaluate --onnx needs to score the generator).
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape);
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape);
 

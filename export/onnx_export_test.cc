@@ -68,6 +68,8 @@ TEST(OnnxExportTest, GeneratorPassesCheckerAndShapeInference) {
   EXPECT_EQ(metadata["noise_high"], "1.7320508075688772");
   EXPECT_EQ(metadata["noise_description"], "uniform on [-1.7320508075688772, 1.7320508075688772]");
   EXPECT_EQ(metadata["training_step"], "1234");
+  EXPECT_EQ(metadata["dataset"], "mnist");
+  EXPECT_EQ(metadata["gcn_scale"], "0");
   EXPECT_EQ(metadata["seed"], "1");
   EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
   EXPECT_EQ(proto.graph().output(0).type().tensor_type().shape().dim(1).dim_value(), 784);

@@ -23,6 +23,12 @@ absl::StatusOr<proto::Experiment> LoadExperiment(const std::string& name_or_path
 // Checks what the trainer needs of an experiment; errors name the field.
 absl::Status ValidateExperiment(const proto::Experiment& experiment);
 
+// The same for a classifier's experiment (gan.proto.ClassifierExperiment).
+absl::StatusOr<proto::ClassifierExperiment> ParseClassifierExperiment(const std::string& text, const std::string& source);
+absl::StatusOr<proto::ClassifierExperiment> LoadClassifierExperiment(const std::string& name_or_path,
+                                                                     const std::vector<std::string>& dirs);
+absl::Status ValidateClassifierExperiment(const proto::ClassifierExperiment& experiment);
+
 // "alternating" or "simultaneous", as flags, logs and metadata spell them.
 const char* UpdateModeName(proto::UpdateMode mode);
 

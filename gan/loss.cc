@@ -49,4 +49,32 @@ Objective GeneratorObjective(const float* fake_logits, int64_t m, bool non_satur
   return result;
 }
 
+double SoftmaxCrossEntropy(const float* logits, const int32_t* labels, int64_t rows, int64_t classes, float* grad) {
+  double value = 0;
+  const double scale = 1.0 / static_cast<double>(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* l = logits + r * classes;
+    const double largest = *std::max_element(l, l + classes);
+    double sum = 0;
+    for (int64_t c = 0; c < classes; ++c) sum += std::exp(l[c] - largest);
+    const double log_sum = largest + std::log(sum);
+    value += scale * (log_sum - l[labels[r]]);
+    for (int64_t c = 0; c < classes; ++c) {
+      const double p = std::exp(l[c] - log_sum);
+      grad[r * classes + c] = static_cast<float>(scale * (p - (c == labels[r] ? 1.0 : 0.0)));
+    }
+  }
+  return value;
+}
+
+void Softmax(float* logits, int64_t rows, int64_t classes) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* l = logits + r * classes;
+    const double largest = *std::max_element(l, l + classes);
+    double sum = 0;
+    for (int64_t c = 0; c < classes; ++c) sum += std::exp(l[c] - largest);
+    for (int64_t c = 0; c < classes; ++c) l[c] = static_cast<float>(std::exp(l[c] - largest) / sum);
+  }
+}
+
 }  // namespace gan

@@ -34,6 +34,16 @@ Objective DiscriminatorObjective(const float* logits, int64_t m, float* grad, do
 // grad [m] receives d(value)/d(logit).
 Objective GeneratorObjective(const float* fake_logits, int64_t m, bool non_saturating, float* grad);
 
+// A classifier's objective, minimised: the mean over rows of
+// -log softmax(logits)[label], from logits [rows, classes] and labels [rows]
+// in [0, classes). grad [rows, classes] receives d(value)/d(logit),
+// (softmax - one_hot(label)) / rows. The log-sum-exp subtracts each row's
+// largest logit, so any finite logits give a finite value.
+double SoftmaxCrossEntropy(const float* logits, const int32_t* labels, int64_t rows, int64_t classes, float* grad);
+
+// The softmax of each row of logits [rows, classes], in place.
+void Softmax(float* logits, int64_t rows, int64_t classes);
+
 }  // namespace gan
 
 #endif  // GAN_LOSS_H_

@@ -90,5 +90,46 @@ TEST(LossTest, GradientsMatchFiniteDifferences) {
   }
 }
 
+// Against -log of the softmax computed directly in long double, the gradient
+// against central differences of that direct value, and extreme logits finite.
+TEST(LossTest, SoftmaxCrossEntropyMatchesDirectFormulaAndFiniteDifferences) {
+  const int64_t rows = 3, classes = 4;
+  const std::vector<float> logits = {1.0f, -2.0f, 0.5f, 3.0f, 0.0f, 0.0f, 0.0f, 0.0f, -1.5f, 2.5f, 0.25f, -0.75f};
+  const std::vector<int32_t> labels = {3, 1, 0};
+  auto direct = [&](const std::vector<float>& l) {
+    long double sum = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      long double z = 0;
+      for (int64_t c = 0; c < classes; ++c) z += std::exp(static_cast<long double>(l[r * classes + c]));
+      sum -= std::log(std::exp(static_cast<long double>(l[r * classes + labels[r]])) / z);
+    }
+    return static_cast<double>(sum / rows);
+  };
+  std::vector<float> grad(rows * classes);
+  EXPECT_NEAR(SoftmaxCrossEntropy(logits.data(), labels.data(), rows, classes, grad.data()), direct(logits), 1e-12);
+  for (int64_t i = 0; i < rows * classes; ++i) {
+    const float h = 1.0f / 1024;
+    std::vector<float> up = logits, down = logits;
+    up[i] += h;
+    down[i] -= h;
+    EXPECT_NEAR(grad[i], (direct(up) - direct(down)) / (2.0 * h), 1e-6) << i;
+  }
+  std::vector<float> probabilities = logits;
+  Softmax(probabilities.data(), rows, classes);
+  for (int64_t r = 0; r < rows; ++r) {
+    // grad = (p - one_hot) / rows, so the softmax is grad * rows + one_hot.
+    for (int64_t c = 0; c < classes; ++c) {
+      EXPECT_NEAR(probabilities[r * classes + c], grad[r * classes + c] * rows + (c == labels[r] ? 1 : 0), 1e-6);
+    }
+  }
+  const std::vector<float> extreme = {1e4f, -1e4f, 0.0f, 0.0f};
+  const std::vector<int32_t> wrong = {1, 1};
+  std::vector<float> extreme_grad(4);
+  const double value = SoftmaxCrossEntropy(extreme.data(), wrong.data(), 2, 2, extreme_grad.data());
+  EXPECT_NEAR(value, (2e4 + std::log(2.0)) / 2, 1e-6);
+  EXPECT_FLOAT_EQ(extreme_grad[0], 0.5f);
+  EXPECT_FLOAT_EQ(extreme_grad[1], -0.5f);
+}
+
 }  // namespace
 }  // namespace gan

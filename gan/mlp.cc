@@ -77,15 +77,22 @@ Inference::Inference(Mlp& net, int64_t rows) : net_(net), rows_(std::max<int64_t
 }
 
 std::vector<float> Inference::Run(const float* input) {
-  const int64_t in = net_.input_dim(), out = net_.output_dim();
+  const int64_t out = net_.output_dim();
   std::vector<float> outputs(rows_ * out);
+  ForEachBatch(input, [&](int64_t first, const MlpPass& pass) {
+    std::copy(pass.output(), pass.output() + pass.batch() * out, outputs.begin() + first * out);
+  });
+  return outputs;
+}
+
+void Inference::ForEachBatch(const float* input, const std::function<void(int64_t first, const MlpPass& pass)>& visit) {
+  const int64_t in = net_.input_dim();
   for (int64_t first = 0; first < rows_; first += full_->batch()) {
     MlpPass& pass = first + full_->batch() <= rows_ ? *full_ : *last_;
     std::copy(input + first * in, input + (first + pass.batch()) * in, pass.input());
     pass.Forward(/*training=*/false);
-    std::copy(pass.output(), pass.output() + pass.batch() * out, outputs.begin() + first * out);
+    visit(first, pass);
   }
-  return outputs;
 }
 
 namespace {

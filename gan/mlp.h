@@ -7,6 +7,7 @@
 // inference (Inference) its own, so nothing is allocated or made in a loop.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -71,6 +72,9 @@ class MlpPass {
   const float* output() const { return activations_.back().data(); }      // [batch, out]
   float* output_grad() { return gradients_.back().data(); }               // [batch, out]
   const float* input_grad() const { return gradients_.front().data(); }   // [batch, in]
+  // The input of layer `layer` as the last Forward left it, [batch, that
+  // layer's input size] (a classifier's features are its last layer's input).
+  const float* layer_input(size_t layer) const { return activations_[layer].data(); }
 
   void Forward(bool training);
   // From output_grad() back: writes input_grad() if input_grad, the parameter
@@ -106,6 +110,10 @@ class Inference {
   int64_t rows() const { return rows_; }
   // The outputs [rows, out] of input [rows, in].
   std::vector<float> Run(const float* input);
+  // Runs input [rows, in] batch by batch, calling visit(first row, pass)
+  // after each batch's forward, for callers that read more of a pass than
+  // its output (e.g. MlpPass::layer_input).
+  void ForEachBatch(const float* input, const std::function<void(int64_t first, const MlpPass& pass)>& visit);
 
  private:
   Mlp& net_;

@@ -74,10 +74,15 @@ def _debian_system_libraries_impl(repository_ctx):
     """Exposes libraries installed under /usr as cc_library targets.
 
     Headers stay in /usr/include (a built-in include directory of the
-    toolchain), so each target only carries link options and defines.
+    toolchain), so each target only carries link options and defines. A
+    package whose headers sit in a subdirectory of /usr/include (Eigen's
+    eigen3/) has that directory linked into the repository, so that a target
+    can name it in `includes`.
     """
     for header, package in repository_ctx.attr.required_headers.items():
         _require_dir(repository_ctx, "/usr/include/" + header, package)
+    for directory in repository_ctx.attr.linked_include_dirs:
+        repository_ctx.symlink("/usr/include/" + directory, directory)
     repository_ctx.symlink(repository_ctx.attr.build_file, "BUILD")
     repository_ctx.file("WORKSPACE", 'workspace(name = "%s")\n' % repository_ctx.name)
 
@@ -86,6 +91,7 @@ debian_system_libraries = repository_rule(
     attrs = {
         "build_file": attr.label(mandatory = True),
         "required_headers": attr.string_dict(),
+        "linked_include_dirs": attr.string_list(),
     },
     local = True,
 )

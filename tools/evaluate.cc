@@ -8,11 +8,18 @@
 // standard error):
 //   model           --samples samples of G
 //   training set    the first --samples training images as the "samples"
+//   held out        the validation images after the first --valid
 //   k-means         --samples k-means centroids of the training set
+// and, for data sets with a classifier experiment (experiments/
+// <data set>_classifier.pbtxt), each row's feature figures through that
+// classifier (eval/feature_figures.h), trained once and cached when missing.
 // Writes parzen.json, figure2.png and figure3.png into --output_dir (default:
 // the checkpoint's directory).
 
 #include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,9 +29,16 @@
 #include "absl/strings/str_replace.h"
 #include "base/file_bytes.h"
 #include "data/load.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "base/file_digest.h"
+#include "export/onnx_generator.h"
+#include "eval/data_classifier.h"
+#include "eval/feature_figures.h"
 #include "eval/figures.h"
 #include "eval/image_grid.h"
 #include "eval/table1.h"
+#include "gan/classifier.h"
 #include "gan/experiment.h"
 #include "gan/noise.h"
 #include "gan/trained_model.h"
@@ -33,6 +47,14 @@
 #include "tools/user_path.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
+ABSL_FLAG(std::string, onnx, "",
+          "instead of --checkpoint, a generator as an ONNX file (z [batch, noise_dim] -> images as rows), from "
+          "//tools:export or another framework; its data set and noise come from its metadata or the flags below");
+ABSL_FLAG(std::string, dataset, "", "with --onnx: the data set its images belong to (default: the file's metadata 'dataset')");
+ABSL_FLAG(double, gcn_scale, -1,
+          "with --onnx: the data's global contrast normalisation (0: none; default: the file's metadata 'gcn_scale', else 0)");
+ABSL_FLAG(std::string, noise, "",
+          "with --onnx: the noise, uniform:LOW,HIGH or normal:MEAN,STDDEV (default: the file's metadata)");
 ABSL_FLAG(bool, ema, false, "use the checkpoint's moving average of G (runs with generator_ema_decay) instead of G");
 ABSL_FLAG(std::string, data_dir, "", "directory with the data set's files; else $GAN_DATA_DIR, then ~/.cache/gan");
 ABSL_FLAG(std::string, output_dir, "", "where parzen.json and the figures go; default: the checkpoint's directory");
@@ -41,10 +63,144 @@ ABSL_FLAG(int, valid, 1000, "validation images that choose sigma");
 ABSL_FLAG(int, kmeans_iterations, 10, "Lloyd iterations for the k-means reference row (0: no k-means row)");
 ABSL_FLAG(bool, reference_rows, true, "also evaluate the training-set and k-means rows");
 ABSL_FLAG(uint64_t, seed, gan::kEvaluationNoiseSeed, "seed of the noise for the samples and figures");
+ABSL_FLAG(bool, feature_figures, true,
+          "also score every row through the data set's classifier (Frechet distance, precision and recall, inception "
+          "score, classes covered, label KL, MS-SSIM); data sets without experiments/<data set>_classifier.pbtxt are skipped");
+ABSL_FLAG(std::string, classifier, "",
+          "the classifier for the feature figures (a file from //tools:train_classifier --output); default: that of "
+          "--classifier_experiment from the per-user cache, trained once when missing");
+ABSL_FLAG(std::string, classifier_experiment, "",
+          "the classifier experiment behind the feature figures (a path, or a name in experiments/); default: "
+          "<data set>_classifier, and none (no feature figures) when the data set has no such file");
 
 namespace {
 
 constexpr char kProgram[] = "evaluate";
+
+// The classifier behind the feature figures and the key that names it in the
+// reference rows' cache; null when the data set has no classifier experiment.
+struct FigureClassifier {
+  std::unique_ptr<gan::Classifier> classifier;
+  std::string key;
+};
+absl::StatusOr<FigureClassifier> FindFigureClassifier(const std::string& dataset, const gan::data::Splits& splits,
+                                                      const std::string& argv0) {
+  if (const std::string path = gan::tools::UserPath(absl::GetFlag(FLAGS_classifier)); !path.empty()) {
+    absl::StatusOr<std::unique_ptr<gan::Classifier>> loaded = gan::Classifier::Load(path);
+    if (!loaded.ok()) return loaded.status();
+    absl::StatusOr<std::string> digest = gan::base::Sha256OfFile(path);
+    if (!digest.ok()) return digest.status();
+    return FigureClassifier{*std::move(loaded), *digest};
+  }
+  const std::string named = gan::tools::UserPath(absl::GetFlag(FLAGS_classifier_experiment));
+  absl::StatusOr<gan::proto::ClassifierExperiment> experiment =
+      gan::LoadClassifierExperiment(named.empty() ? dataset + "_classifier" : named, gan::tools::ExperimentDirs(argv0));
+  if (!experiment.ok() && !named.empty()) {
+    experiment = gan::LoadClassifierExperiment(absl::GetFlag(FLAGS_classifier_experiment), gan::tools::ExperimentDirs(argv0));
+  }
+  if (experiment.ok() && experiment->data().dataset() != dataset) {
+    return absl::InvalidArgumentError(absl::StrCat("classifier experiment '", experiment->name(), "' is for data set '",
+                                                   experiment->data().dataset(), "', the model's is '", dataset, "'"));
+  }
+  if (!experiment.ok()) {
+    if (experiment.status().code() != absl::StatusCode::kNotFound || !named.empty()) return experiment.status();
+    std::fprintf(stderr, "evaluate: no classifier experiment for data set '%s' (%s_classifier.pbtxt): no feature figures\n",
+                 dataset.c_str(), dataset.c_str());
+    return FigureClassifier{};
+  }
+  const std::string cache_dir = gan::eval::ClassifierCacheDir();
+  absl::StatusOr<std::unique_ptr<gan::Classifier>> classifier = gan::eval::FindOrTrainClassifier(*experiment, splits, cache_dir, stderr);
+  if (!classifier.ok()) return classifier.status();
+  const std::string path = gan::eval::ClassifierCachePath(*experiment, gan::eval::ClassifierTrainingRows(*experiment, splits), cache_dir);
+  return FigureClassifier{*std::move(classifier), path.substr(path.rfind('/') + 1)};
+}
+
+// What evaluate scores: the experiment that names the data and the noise, and
+// the generator that makes images of that data from that noise.
+struct ScoredGenerator {
+  std::string path;  // the checkpoint or the ONNX file
+  gan::proto::Experiment experiment;
+  int64_t step = -1;         // updates behind it, when known
+  std::string samples_of;    // "G", "G's moving average", "the ONNX generator"
+  int64_t output_dim = 0;    // values per image it makes
+  std::function<absl::StatusOr<std::vector<float>>(const float* z, int64_t rows)> generate;
+};
+
+// "uniform:LOW,HIGH" or "normal:MEAN,STDDEV".
+absl::StatusOr<gan::proto::Noise> ParseNoiseFlag(const std::string& text) {
+  const std::vector<std::string> kind_values = absl::StrSplit(text, ':');
+  const std::vector<std::string> values = kind_values.size() == 2 ? absl::StrSplit(kind_values[1], ',') : std::vector<std::string>{};
+  double a, b;
+  if (values.size() != 2 || !absl::SimpleAtod(values[0], &a) || !absl::SimpleAtod(values[1], &b) ||
+      (kind_values[0] != "uniform" && kind_values[0] != "normal")) {
+    return absl::InvalidArgumentError(absl::StrCat("--noise must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not '", text, "'"));
+  }
+  gan::proto::Noise noise;
+  if (kind_values[0] == "uniform") {
+    noise.mutable_uniform()->set_low(a);
+    noise.mutable_uniform()->set_high(b);
+  } else {
+    noise.mutable_normal()->set_mean(static_cast<float>(a));
+    noise.mutable_normal()->set_stddev(static_cast<float>(b));
+  }
+  if (absl::Status valid = gan::ValidateNoise(noise); !valid.ok()) return absl::InvalidArgumentError(absl::StrCat("--noise: ", valid.message()));
+  return noise;
+}
+
+absl::StatusOr<ScoredGenerator> LoadOnnxGenerator(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<gan::exporter::OnnxGenerator>> loaded = gan::exporter::OnnxGenerator::Load(path);
+  if (!loaded.ok()) return loaded.status();
+  std::shared_ptr<gan::exporter::OnnxGenerator> onnx = *std::move(loaded);
+  const std::map<std::string, std::string>& metadata = onnx->metadata();
+  ScoredGenerator scored;
+  scored.path = path;
+  scored.samples_of = "the ONNX generator";
+  gan::proto::Experiment& e = scored.experiment;
+  e.set_name(metadata.count("experiment") ? metadata.at("experiment") : "onnx");
+  e.set_noise_dim(static_cast<int32_t>(onnx->noise_dim()));
+  std::string dataset = absl::GetFlag(FLAGS_dataset);
+  if (dataset.empty() && metadata.count("dataset")) dataset = metadata.at("dataset");
+  if (dataset.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": its metadata names no data set; pass --dataset"));
+  e.mutable_data()->set_dataset(dataset);
+  double gcn_scale = absl::GetFlag(FLAGS_gcn_scale);
+  if (gcn_scale < 0 && metadata.count("gcn_scale") && !absl::SimpleAtod(metadata.at("gcn_scale"), &gcn_scale)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": its metadata gcn_scale '", metadata.at("gcn_scale"), "' is not a number"));
+  }
+  e.mutable_data()->set_gcn_scale(static_cast<float>(std::max(gcn_scale, 0.0)));
+  if (const std::string flag = absl::GetFlag(FLAGS_noise); !flag.empty()) {
+    absl::StatusOr<gan::proto::Noise> noise = ParseNoiseFlag(flag);
+    if (!noise.ok()) return noise.status();
+    *e.mutable_noise() = *noise;
+  } else {
+    absl::StatusOr<gan::proto::Noise> noise = onnx->NoiseFromMetadata();
+    if (!noise.ok()) return absl::Status(noise.status().code(), absl::StrCat(noise.status().message(), "; pass --noise"));
+    *e.mutable_noise() = *noise;
+  }
+  absl::StatusOr<std::vector<float>> probe = onnx->Run(std::vector<float>(onnx->noise_dim(), 0.0f).data(), 1);
+  if (!probe.ok()) return probe.status();
+  scored.output_dim = static_cast<int64_t>(probe->size());
+  scored.generate = [onnx](const float* z, int64_t rows) { return onnx->Run(z, rows); };
+  return scored;
+}
+
+absl::StatusOr<ScoredGenerator> LoadScoredGenerator() {
+  const std::string onnx_path = gan::tools::UserPath(absl::GetFlag(FLAGS_onnx));
+  if (!onnx_path.empty()) {
+    if (!absl::GetFlag(FLAGS_checkpoint).empty()) return absl::InvalidArgumentError("give --checkpoint or --onnx, not both");
+    return LoadOnnxGenerator(onnx_path);
+  }
+  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
+  if (!loaded.ok()) return loaded.status();
+  ScoredGenerator scored;
+  scored.path = loaded->path;
+  scored.experiment = loaded->model.experiment;
+  scored.step = loaded->model.step;
+  scored.samples_of = absl::GetFlag(FLAGS_ema) ? "G's moving average" : "G";
+  scored.output_dim = loaded->model.generator->output_dim();
+  std::shared_ptr<gan::TrainedModel> model = std::make_shared<gan::TrainedModel>(std::move(loaded->model));
+  scored.generate = [model](const float* z, int64_t rows) -> absl::StatusOr<std::vector<float>> { return model->generator->Infer(z, rows); };
+  return scored;
+}
 
 std::string JsonArray(const std::vector<double>& values) {
   std::string out = "[";
@@ -57,17 +213,16 @@ std::string JsonArray(const std::vector<double>& values) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   using gan::tools::UserPath;
-  absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
-  if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
-  const std::string& checkpoint = loaded->path;
-  gan::TrainedModel& model = loaded->model;
+  absl::StatusOr<ScoredGenerator> scored = LoadScoredGenerator();
+  if (!scored.ok()) return gan::tools::Fail(kProgram, scored.status());
+  const std::string& checkpoint = scored->path;
   const int n_samples = absl::GetFlag(FLAGS_samples), n_valid_flag = absl::GetFlag(FLAGS_valid);
   if (n_samples <= 0 || n_valid_flag <= 0) return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--samples and --valid must be positive"));
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   if (output_dir.empty()) output_dir = checkpoint.find('/') == std::string::npos ? "." : checkpoint.substr(0, checkpoint.rfind('/'));
 
   if (absl::Status made = gan::base::MakeDirs(output_dir); !made.ok()) return gan::tools::Fail(kProgram, made);
-  const gan::proto::Experiment& experiment = model.experiment;
+  const gan::proto::Experiment& experiment = scored->experiment;
   const std::string dataset = experiment.data().dataset();
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, UserPath(absl::GetFlag(FLAGS_data_dir)),
                                                                    experiment.data().tfd_fold(), experiment.data().gcn_scale());
@@ -76,28 +231,50 @@ int main(int argc, char** argv) {
   if (splits->valid.rows() == 0 || splits->test.rows() < 2) {
     return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat("data set '", dataset, "' has no validation or test split to evaluate on")));
   }
-  if (model.generator->output_dim() != train.dim()) {
-    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", model.generator->output_dim(),
+  if (scored->output_dim != train.dim()) {
+    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", scored->output_dim,
                                                            " values per sample, data set '", dataset, "' has ", train.dim())));
   }
   const int64_t n_valid = std::min<int64_t>(n_valid_flag, splits->valid.rows());
   std::fprintf(stderr, "evaluate: %s (experiment %s, step %lld) on %s: %d samples, sigma on %lld validation images, %lld test images\n",
-               checkpoint.c_str(), experiment.name().c_str(), static_cast<long long>(model.step), dataset.c_str(), n_samples,
+               checkpoint.c_str(), experiment.name().c_str(), static_cast<long long>(scored->step), dataset.c_str(), n_samples,
                static_cast<long long>(n_valid), static_cast<long long>(splits->test.rows()));
 
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples);
-  const std::vector<float> samples = model.generator->Infer(z.data(), n_samples);
+  absl::StatusOr<std::vector<float>> generated = scored->generate(z.data(), n_samples);
+  if (!generated.ok()) return gan::tools::Fail(kProgram, generated.status());
+  const std::vector<float>& samples = *generated;
+
+  // The feature figures' classifier and its view of the test set.
+  FigureClassifier figure_classifier;
+  std::unique_ptr<gan::eval::FeatureFigures> feature_figures;
+  std::unique_ptr<gan::eval::RowFigureSource> figure_source;
+  if (absl::GetFlag(FLAGS_feature_figures)) {
+    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(dataset, *splits, argv[0]);
+    if (!found.ok()) return gan::tools::Fail(kProgram, found.status());
+    figure_classifier = *std::move(found);
+    if (figure_classifier.classifier != nullptr) {
+      if (figure_classifier.classifier->net().input_dim() != train.dim()) {
+        return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(
+                                              "--classifier takes images of ", figure_classifier.classifier->net().input_dim(),
+                                              " values, data set '", dataset, "' has ", train.dim())));
+      }
+      feature_figures = std::make_unique<gan::eval::FeatureFigures>(*figure_classifier.classifier, *splits);
+      figure_source = std::make_unique<gan::eval::RowFigureSource>(feature_figures->Source(figure_classifier.key));
+    }
+  }
 
   std::vector<gan::eval::Table1Row> rows;
   absl::StatusOr<gan::eval::Table1Row> model_row =
-      gan::eval::ScoreRow("model", absl::StrCat(n_samples, absl::GetFlag(FLAGS_ema) ? " samples of G's moving average" : " samples of G"), samples.data(), n_samples, *splits, n_valid);
+      gan::eval::ScoreRow("model", absl::StrCat(n_samples, " samples of ", scored->samples_of), samples.data(), n_samples, *splits, n_valid,
+                          figure_source.get());
   if (!model_row.ok()) return gan::tools::Fail(kProgram, model_row.status());
   rows.push_back(*std::move(model_row));
   if (absl::GetFlag(FLAGS_reference_rows)) {
     absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
         gan::eval::ReferenceRows(*splits, n_samples, absl::GetFlag(FLAGS_kmeans_iterations), n_valid,
-                                 gan::eval::ReferenceRowsCacheDir());
+                                 gan::eval::ReferenceRowsCacheDir(), figure_source.get());
     if (!references.ok()) return gan::tools::Fail(kProgram, references.status());
     rows.insert(rows.end(), references->begin(), references->end());
   }
@@ -111,7 +288,7 @@ int main(int argc, char** argv) {
 
   std::string json = absl::StrCat("{\n  \"checkpoint\": \"", checkpoint, "\",\n  \"experiment\": \"", experiment.name(),
                                   "\",\n  \"update_mode\": \"", gan::UpdateModeName(experiment.update_mode()),
-                                  "\",\n  \"step\": ", model.step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
+                                  "\",\n  \"step\": ", scored->step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
                                   ",\n  \"test_images\": ", splits->test.rows(), ",\n  \"sigma_grid\": ", JsonArray(rows[0].report.sigmas),
                                   ",\n  \"rows\": ", absl::StrReplaceAll(gan::eval::Table1Json(rows), {{"\n", "\n  "}}), "\n}\n");
   if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return gan::tools::Fail(kProgram, s);
@@ -126,8 +303,9 @@ int main(int argc, char** argv) {
   // Figure 3: 10 rows of 11 images along lines between random z.
   const std::vector<float> endpoints = gan::DrawNoise(experiment, rng, 2 * kRows);
   const std::vector<float> line = gan::eval::InterpolateNoise(endpoints.data(), kRows, kSteps, experiment.noise_dim());
-  const std::vector<float> decoded = model.generator->Infer(line.data(), kRows * kSteps);
-  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(decoded.data(), kRows * kSteps, train.shape, kSteps, display), output_dir + "/figure3.png");
+  absl::StatusOr<std::vector<float>> decoded = scored->generate(line.data(), kRows * kSteps);
+  if (!decoded.ok()) return gan::tools::Fail(kProgram, decoded.status());
+  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(decoded->data(), kRows * kSteps, train.shape, kSteps, display), output_dir + "/figure3.png");
       !s.ok()) {
     return gan::tools::Fail(kProgram, s);
   }

@@ -102,9 +102,8 @@ int main(int argc, char** argv) {
   };
   if (resume && !flag_given("experiment")) experiment_name = output_dir + "/experiment.pbtxt";
   const std::string program(argv[0]);
-  absl::StatusOr<gan::proto::Experiment> loaded = gan::LoadExperiment(
-      UserPath(experiment_name), {"experiments", program + ".runfiles/gan/experiments"});
-  if (!loaded.ok()) loaded = gan::LoadExperiment(experiment_name, {"experiments", program + ".runfiles/gan/experiments"});
+  absl::StatusOr<gan::proto::Experiment> loaded = gan::LoadExperiment(UserPath(experiment_name), gan::tools::ExperimentDirs(program));
+  if (!loaded.ok()) loaded = gan::LoadExperiment(experiment_name, gan::tools::ExperimentDirs(program));
   if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
   gan::proto::Experiment experiment = *loaded;
 

@@ -29,7 +29,7 @@ sed -n 1p "$out/metrics.jsonl" | grep -q parzen && fail "epoch 1 has a Parzen re
 reported=$(sed -n 2p "$out/metrics.jsonl" | grep -o '"parzen_test": [-0-9.]*' | cut -d' ' -f2)
 [[ -n "$reported" ]] || fail "epoch 2 has no Parzen report: $(sed -n 2p "$out/metrics.jsonl")"
 grep -q "epoch 2: .*Parzen valid [-0-9.]*, test [-0-9.]* +- " "$TEST_TMPDIR/log1" || fail "the log does not show the Parzen figure"
-tools/evaluate --checkpoint="$out/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/evaluate" --reference_rows=false \
+tools/evaluate --checkpoint="$out/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/evaluate" --reference_rows=false --feature_figures=false \
   2> "$TEST_TMPDIR/evaluate.log" || fail "evaluate failed: $(cat "$TEST_TMPDIR/evaluate.log")"
 evaluated=$(grep -o 'model  *sigma [0-9.]*  test [-0-9.]*' "$TEST_TMPDIR/evaluate.log" | awk '{print $NF}')
 awk -v a="$reported" -v b="$evaluated" 'BEGIN { d = a - b; exit !(b != "" && d < 0.006 && d > -0.006) }' ||
@@ -37,7 +37,7 @@ awk -v a="$reported" -v b="$evaluated" 'BEGIN { d = a - b; exit !(b != "" && d <
 # The same for G's moving average (after 20 updates its samples score as G's
 # to the printed digits; gan/trainer_test.cc checks the parameters differ).
 reported_ema=$(sed -n 2p "$out/metrics.jsonl" | grep -o '"ema_parzen_test": [-0-9.]*' | cut -d' ' -f2)
-tools/evaluate --checkpoint="$out/checkpoint.ckpt" --ema --output_dir="$TEST_TMPDIR/evaluate_ema" --reference_rows=false \
+tools/evaluate --checkpoint="$out/checkpoint.ckpt" --ema --output_dir="$TEST_TMPDIR/evaluate_ema" --reference_rows=false --feature_figures=false \
   2> "$TEST_TMPDIR/evaluate_ema.log" || fail "evaluate --ema failed: $(cat "$TEST_TMPDIR/evaluate_ema.log")"
 evaluated_ema=$(grep -o 'model  *sigma [0-9.]*  test [-0-9.]*' "$TEST_TMPDIR/evaluate_ema.log" | awk '{print $NF}')
 awk -v a="$reported_ema" -v b="$evaluated_ema" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < 0.006 && d > -0.006) }' ||

@@ -10,4 +10,8 @@ std::string UserPath(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
+std::vector<std::string> ExperimentDirs(const std::string& argv0) {
+  return {"experiments", argv0 + ".runfiles/gan/experiments"};
+}
+
 }  // namespace gan::tools

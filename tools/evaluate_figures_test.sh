@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# //tools:evaluate's feature figures end to end on Fashion-MNIST (Debian's
+# package): a missing classifier is trained once and cached, then read back; a
+# classifier file given by --classifier is used; every row carries every
+# figure, and real held-out images score a lower Frechet distance than a
+# one-epoch model; bad classifiers get a clear error.
+set -euo pipefail
+export XDG_CACHE_HOME="$TEST_TMPDIR/cache"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+tools/train --max_train_examples=500 --epochs=1 --parzen_every_epochs=0 --output_dir="$TEST_TMPDIR/run" \
+  > /dev/null 2> "$TEST_TMPDIR/train.log" || fail "train failed: $(cat "$TEST_TMPDIR/train.log")"
+
+cat > "$TEST_TMPDIR/small_classifier.pbtxt" <<'PBTXT'
+name: "small_classifier" classes: 10 batch_size: 50 epochs: 1 seed: 1
+data { dataset: "fashion_mnist" max_train_examples: 2000 }
+net {
+  layers { linear { units: 64 activation: RELU weight_irange: 0.05 } }
+  layers { linear { units: 10 activation: IDENTITY weight_irange: 0.05 } }
+}
+optimizer { adam { learning_rate: 0.002 beta1: 0.9 beta2: 0.999 epsilon: 1e-8 } }
+PBTXT
+evaluate() {
+  tools/evaluate --checkpoint="$TEST_TMPDIR/run/checkpoint.ckpt" --samples=2000 --kmeans_iterations=0 "$@"
+}
+# The value of figure $2 in row $1 of parzen.json in directory $3.
+figure() { grep "\"name\": \"$1\"" "$3/parzen.json" | grep -o "\"$2\": [-0-9.e+]*" | cut -d' ' -f2; }
+
+# 1. First call: the classifier is trained and cached.
+evaluate --classifier_experiment="$TEST_TMPDIR/small_classifier.pbtxt" --output_dir="$TEST_TMPDIR/first" \
+  > "$TEST_TMPDIR/first.txt" 2> "$TEST_TMPDIR/first.log" || fail "evaluate failed: $(cat "$TEST_TMPDIR/first.log")"
+grep -q "small_classifier: not in the cache .*training it once" "$TEST_TMPDIR/first.log" || fail "no training of the classifier: $(cat "$TEST_TMPDIR/first.log")"
+ls "$XDG_CACHE_HOME"/gan/classifiers/small_classifier-*.classifier > /dev/null || fail "the classifier was not cached"
+for row in model training_set held_out; do
+  for name in frechet_distance precision recall inception_score classes_covered label_kl ms_ssim; do
+    [[ -n "$(figure $row $name "$TEST_TMPDIR/first")" ]] || fail "row $row has no $name: $(cat "$TEST_TMPDIR/first/parzen.json")"
+  done
+done
+grep -q "frechet_distance" "$TEST_TMPDIR/first.txt" || fail "the printed table has no figure columns: $(cat "$TEST_TMPDIR/first.txt")"
+awk -v real="$(figure held_out frechet_distance "$TEST_TMPDIR/first")" -v model="$(figure model frechet_distance "$TEST_TMPDIR/first")" \
+  'BEGIN { exit !(real + 0 < model + 0) }' || fail "held-out images do not rank above a one-epoch model: $(cat "$TEST_TMPDIR/first.txt")"
+
+# 2. Second call: read from the cache, same figures.
+evaluate --classifier_experiment="$TEST_TMPDIR/small_classifier.pbtxt" --output_dir="$TEST_TMPDIR/second" \
+  > /dev/null 2> "$TEST_TMPDIR/second.log" || fail "evaluate failed: $(cat "$TEST_TMPDIR/second.log")"
+grep -q "training it" "$TEST_TMPDIR/second.log" && fail "the cached classifier was trained again"
+[[ "$(figure model frechet_distance "$TEST_TMPDIR/second")" == "$(figure model frechet_distance "$TEST_TMPDIR/first")" ]] ||
+  fail "the cached classifier gives other figures"
+
+# 3. A classifier file from //tools:train_classifier, given by --classifier.
+tools/train_classifier --experiment="$TEST_TMPDIR/small_classifier.pbtxt" --output="$TEST_TMPDIR/given.classifier" \
+  2> "$TEST_TMPDIR/train_classifier.log" || fail "train_classifier failed: $(cat "$TEST_TMPDIR/train_classifier.log")"
+grep -q "small_classifier epoch 1 of 1: loss [0-9.]*, validation accuracy [0-9.]* %" "$TEST_TMPDIR/train_classifier.log" ||
+  fail "train_classifier shows no epoch: $(cat "$TEST_TMPDIR/train_classifier.log")"
+grep -q "test accuracy [0-9.]* %" "$TEST_TMPDIR/train_classifier.log" || fail "train_classifier shows no test accuracy"
+evaluate --classifier="$TEST_TMPDIR/given.classifier" --reference_rows=false --output_dir="$TEST_TMPDIR/given" \
+  > /dev/null 2> "$TEST_TMPDIR/given.log" || fail "evaluate --classifier failed: $(cat "$TEST_TMPDIR/given.log")"
+[[ "$(figure model frechet_distance "$TEST_TMPDIR/given")" == "$(figure model frechet_distance "$TEST_TMPDIR/first")" ]] ||
+  fail "the same classifier, trained again from the same seed, gives other figures"
+
+# 4. The same generator as an ONNX file (//tools:export) scores as its
+# checkpoint does: the same samples up to float rounding of the products
+# (the interpreter's Eigen against our oneDNN passes), so the figures agree to
+# their third decimal.
+tools/export --checkpoint="$TEST_TMPDIR/run/checkpoint.ckpt" --output="$TEST_TMPDIR/generator.onnx" 2> "$TEST_TMPDIR/export.log" ||
+  fail "export failed: $(cat "$TEST_TMPDIR/export.log")"
+tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --samples=2000 --classifier="$TEST_TMPDIR/given.classifier" --reference_rows=false \
+  --output_dir="$TEST_TMPDIR/onnx" > /dev/null 2> "$TEST_TMPDIR/onnx.log" || fail "evaluate --onnx failed: $(cat "$TEST_TMPDIR/onnx.log")"
+grep -q "2000 samples of the ONNX generator" "$TEST_TMPDIR/onnx/parzen.json" || fail "the row does not say what it scored"
+for name in test_mean frechet_distance precision recall inception_score ms_ssim; do
+  awk -v a="$(figure model $name "$TEST_TMPDIR/onnx")" -v b="$(figure model $name "$TEST_TMPDIR/given")" \
+    'BEGIN { d = a - b; if (d < 0) d = -d; s = b < 0 ? -b : b; exit !(a != "" && d <= 1e-3 * (s > 1 ? s : 1)) }' ||
+    fail "$name: ONNX $(figure model $name "$TEST_TMPDIR/onnx"), checkpoint $(figure model $name "$TEST_TMPDIR/given")"
+done
+# Without metadata the data set and noise must be given; a bad --noise is named.
+if tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --noise=gaussian:0,1 --feature_figures=false --reference_rows=false \
+  --output_dir="$TEST_TMPDIR/bad" 2> "$TEST_TMPDIR/bad.log"; then
+  fail "a malformed --noise was accepted"
+fi
+grep -q "noise must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not 'gaussian:0,1'" "$TEST_TMPDIR/bad.log" || fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
+
+# 5. Bad classifiers: a missing file, and an experiment for another data set.
+if evaluate --classifier=/nonexistent.classifier --reference_rows=false --output_dir="$TEST_TMPDIR/bad" 2> "$TEST_TMPDIR/bad.log"; then
+  fail "a missing classifier file was accepted"
+fi
+grep -q "/nonexistent.classifier" "$TEST_TMPDIR/bad.log" || fail "the error does not name the file: $(cat "$TEST_TMPDIR/bad.log")"
+sed 's/fashion_mnist/mnist/' "$TEST_TMPDIR/small_classifier.pbtxt" > "$TEST_TMPDIR/mnist_classifier.pbtxt"
+if evaluate --classifier_experiment="$TEST_TMPDIR/mnist_classifier.pbtxt" --reference_rows=false --output_dir="$TEST_TMPDIR/bad" 2> "$TEST_TMPDIR/bad.log"; then
+  fail "a classifier of another data set was accepted"
+fi
+grep -q "is for data set 'mnist', the model's is 'fashion_mnist'" "$TEST_TMPDIR/bad.log" || fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
+echo PASS
