@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "base/random.h"
 #include "eval/distances.h"
@@ -29,6 +30,7 @@ Matrix SymmetricSqrt(const Matrix& m) {
 std::vector<float> KthNeighbourSquaredDistances(const float* points, int64_t n, int64_t dim, int k) {
   std::vector<float> radii(n);
   SquaredDistances(points, n, dim).ForEachBlock(points, n, [&](int64_t first, int64_t rows, float* distances) {
+#pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
       float* row = distances + r * n;
       row[first + r] = std::numeric_limits<float>::infinity();  // not its own neighbour
@@ -44,6 +46,7 @@ double ShareInsideBalls(const float* centres, const std::vector<float>& squared_
                         const float* points, int64_t n_points, int64_t dim) {
   int64_t inside = 0;
   SquaredDistances(centres, n_centres, dim).ForEachBlock(points, n_points, [&](int64_t, int64_t rows, float* distances) {
+#pragma omp parallel for schedule(static) reduction(+ : inside)
     for (int64_t r = 0; r < rows; ++r) {
       const float* row = distances + r * n_centres;
       for (int64_t j = 0; j < n_centres; ++j) {
@@ -149,9 +152,7 @@ GaussianMoments FitGaussian(const float* rows, int64_t n, int64_t dim) {
   const Matrix x = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(rows, n, dim).cast<double>();
   const Eigen::RowVectorXd mean = x.colwise().mean();
   const Matrix centred = x.rowwise() - mean;
-  Matrix covariance = Matrix::Zero(dim, dim);
-  covariance.selfadjointView<Eigen::Lower>().rankUpdate(centred.transpose(), 1.0 / static_cast<double>(n - 1));
-  covariance = covariance.selfadjointView<Eigen::Lower>();
+  const Matrix covariance = (centred.transpose() * centred) / static_cast<double>(n - 1);
   GaussianMoments moments;
   moments.dim = dim;
   moments.mean.assign(mean.data(), mean.data() + dim);
@@ -258,13 +259,21 @@ double MsSsim(const float* a, const float* b, const data::ImageShape& shape, dou
 double MeanPairwiseMsSsim(const float* images, int64_t n, const data::ImageShape& shape, double dynamic_range,
                           int64_t pairs, uint64_t seed) {
   Rng rng(seed);
-  double sum = 0;
-  for (int64_t p = 0; p < pairs; ++p) {
-    const int64_t i = static_cast<int64_t>(rng.NextU64() % static_cast<uint64_t>(n));
-    int64_t j = static_cast<int64_t>(rng.NextU64() % static_cast<uint64_t>(n - 1));
+  std::vector<std::pair<int64_t, int64_t>> chosen(pairs);
+  for (auto& [i, j] : chosen) {
+    i = static_cast<int64_t>(rng.NextU64() % static_cast<uint64_t>(n));
+    j = static_cast<int64_t>(rng.NextU64() % static_cast<uint64_t>(n - 1));
     if (j >= i) ++j;
-    sum += MsSsim(images + i * shape.size(), images + j * shape.size(), shape, dynamic_range);
   }
+  // Each pair on its own thread's turn; summed in order, so the mean has the
+  // same bits on any number of threads.
+  std::vector<double> values(pairs);
+#pragma omp parallel for schedule(dynamic, 16)
+  for (int64_t p = 0; p < pairs; ++p) {
+    values[p] = MsSsim(images + chosen[p].first * shape.size(), images + chosen[p].second * shape.size(), shape, dynamic_range);
+  }
+  double sum = 0;
+  for (double v : values) sum += v;
   return sum / static_cast<double>(pairs);
 }
 
