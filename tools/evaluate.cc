@@ -208,6 +208,63 @@ std::string JsonArray(const std::vector<double>& values) {
   return out + "]";
 }
 
+// Table 1's rows for `samples` of `scored` and the reference rows, each with
+// its feature figures when the data set has a classifier: printed, and
+// written to output_dir/parzen.json.
+absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits& splits, const std::vector<float>& samples,
+                         int64_t n_valid, const std::string& output_dir, const char* argv0) {
+  const gan::proto::Experiment& experiment = scored.experiment;
+  const std::string& dataset = experiment.data().dataset();
+  const std::string& checkpoint = scored.path;
+  const gan::data::Dataset& train = splits.train;
+  const int64_t n_samples = static_cast<int64_t>(samples.size()) / train.dim();
+  // The feature figures' classifier and its view of the test set.
+  FigureClassifier figure_classifier;
+  std::unique_ptr<gan::eval::FeatureFigures> feature_figures;
+  std::unique_ptr<gan::eval::RowFigureSource> figure_source;
+  if (absl::GetFlag(FLAGS_feature_figures)) {
+    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(dataset, splits, argv0);
+    if (!found.ok()) return found.status();
+    figure_classifier = *std::move(found);
+    if (figure_classifier.classifier != nullptr) {
+      if (figure_classifier.classifier->net().input_dim() != train.dim()) {
+        return absl::FailedPreconditionError(absl::StrCat("--classifier takes images of ", figure_classifier.classifier->net().input_dim(),
+                                                          " values, data set '", dataset, "' has ", train.dim()));
+      }
+      feature_figures = std::make_unique<gan::eval::FeatureFigures>(*figure_classifier.classifier, splits);
+      figure_source = std::make_unique<gan::eval::RowFigureSource>(feature_figures->Source(figure_classifier.key));
+    }
+  }
+
+  std::vector<gan::eval::Table1Row> rows;
+  absl::StatusOr<gan::eval::Table1Row> model_row =
+      gan::eval::ScoreRow("model", absl::StrCat(n_samples, " samples of ", scored.samples_of), samples.data(), n_samples, splits, n_valid,
+                          figure_source.get());
+  if (!model_row.ok()) return model_row.status();
+  rows.push_back(*std::move(model_row));
+  if (absl::GetFlag(FLAGS_reference_rows)) {
+    absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
+        gan::eval::ReferenceRows(splits, n_samples, absl::GetFlag(FLAGS_kmeans_iterations), n_valid,
+                                 gan::eval::ReferenceRowsCacheDir(), figure_source.get());
+    if (!references.ok()) return references.status();
+    rows.insert(rows.end(), references->begin(), references->end());
+  }
+  for (const gan::eval::Table1Row& row : rows) {
+    std::fprintf(stderr, "  %-13s sigma %.4f  test %.2f +- %.2f  (%.1f s)\n", row.name.c_str(), row.report.sigma,
+                 row.report.test_mean, row.report.test_std_error, row.seconds);
+  }
+
+  // Table 1's row and its references.
+  std::printf("%s", gan::eval::FormatTable1(rows).c_str());
+
+  std::string json = absl::StrCat("{\n  \"checkpoint\": \"", checkpoint, "\",\n  \"experiment\": \"", experiment.name(),
+                                  "\",\n  \"update_mode\": \"", gan::UpdateModeName(experiment.update_mode()),
+                                  "\",\n  \"step\": ", scored.step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
+                                  ",\n  \"test_images\": ", splits.test.rows(), ",\n  \"sigma_grid\": ", JsonArray(rows[0].report.sigmas),
+                                  ",\n  \"rows\": ", absl::StrReplaceAll(gan::eval::Table1Json(rows), {{"\n", "\n  "}}), "\n}\n");
+  return gan::base::WriteFileAtomically(output_dir + "/parzen.json", json);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -228,8 +285,10 @@ int main(int argc, char** argv) {
                                                                    experiment.data().tfd_fold(), experiment.data().gcn_scale());
   if (!splits.ok()) return gan::tools::Fail(kProgram, splits.status());
   const gan::data::Dataset& train = splits->train;
-  if (splits->valid.rows() == 0 || splits->test.rows() < 2) {
-    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat("data set '", dataset, "' has no validation or test split to evaluate on")));
+  // Table 1 needs validation and test images; without them (faces) only the figures.
+  const bool measurable = splits->valid.rows() > 0 && splits->test.rows() >= 2;
+  if (!measurable) {
+    std::fprintf(stderr, "evaluate: data set '%s' has no validation or test split: no Table 1 rows, the figures only\n", dataset.c_str());
   }
   if (scored->output_dim != train.dim()) {
     return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", scored->output_dim,
@@ -246,52 +305,9 @@ int main(int argc, char** argv) {
   if (!generated.ok()) return gan::tools::Fail(kProgram, generated.status());
   const std::vector<float>& samples = *generated;
 
-  // The feature figures' classifier and its view of the test set.
-  FigureClassifier figure_classifier;
-  std::unique_ptr<gan::eval::FeatureFigures> feature_figures;
-  std::unique_ptr<gan::eval::RowFigureSource> figure_source;
-  if (absl::GetFlag(FLAGS_feature_figures)) {
-    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(dataset, *splits, argv[0]);
-    if (!found.ok()) return gan::tools::Fail(kProgram, found.status());
-    figure_classifier = *std::move(found);
-    if (figure_classifier.classifier != nullptr) {
-      if (figure_classifier.classifier->net().input_dim() != train.dim()) {
-        return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(
-                                              "--classifier takes images of ", figure_classifier.classifier->net().input_dim(),
-                                              " values, data set '", dataset, "' has ", train.dim())));
-      }
-      feature_figures = std::make_unique<gan::eval::FeatureFigures>(*figure_classifier.classifier, *splits);
-      figure_source = std::make_unique<gan::eval::RowFigureSource>(feature_figures->Source(figure_classifier.key));
-    }
+  if (measurable) {
+    if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, argv[0]); !s.ok()) return gan::tools::Fail(kProgram, s);
   }
-
-  std::vector<gan::eval::Table1Row> rows;
-  absl::StatusOr<gan::eval::Table1Row> model_row =
-      gan::eval::ScoreRow("model", absl::StrCat(n_samples, " samples of ", scored->samples_of), samples.data(), n_samples, *splits, n_valid,
-                          figure_source.get());
-  if (!model_row.ok()) return gan::tools::Fail(kProgram, model_row.status());
-  rows.push_back(*std::move(model_row));
-  if (absl::GetFlag(FLAGS_reference_rows)) {
-    absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
-        gan::eval::ReferenceRows(*splits, n_samples, absl::GetFlag(FLAGS_kmeans_iterations), n_valid,
-                                 gan::eval::ReferenceRowsCacheDir(), figure_source.get());
-    if (!references.ok()) return gan::tools::Fail(kProgram, references.status());
-    rows.insert(rows.end(), references->begin(), references->end());
-  }
-  for (const gan::eval::Table1Row& row : rows) {
-    std::fprintf(stderr, "  %-13s sigma %.4f  test %.2f +- %.2f  (%.1f s)\n", row.name.c_str(), row.report.sigma,
-                 row.report.test_mean, row.report.test_std_error, row.seconds);
-  }
-
-  // Table 1's row and its references.
-  std::printf("%s", gan::eval::FormatTable1(rows).c_str());
-
-  std::string json = absl::StrCat("{\n  \"checkpoint\": \"", checkpoint, "\",\n  \"experiment\": \"", experiment.name(),
-                                  "\",\n  \"update_mode\": \"", gan::UpdateModeName(experiment.update_mode()),
-                                  "\",\n  \"step\": ", scored->step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
-                                  ",\n  \"test_images\": ", splits->test.rows(), ",\n  \"sigma_grid\": ", JsonArray(rows[0].report.sigmas),
-                                  ",\n  \"rows\": ", absl::StrReplaceAll(gan::eval::Table1Json(rows), {{"\n", "\n  "}}), "\n}\n");
-  if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/parzen.json", json); !s.ok()) return gan::tools::Fail(kProgram, s);
 
   const gan::eval::Display display = gan::eval::DisplayFor(experiment.data().gcn_scale());
   // Figure 2: 10 rows of 6 samples and the nearest training example of each row's last.
@@ -309,6 +325,6 @@ int main(int argc, char** argv) {
       !s.ok()) {
     return gan::tools::Fail(kProgram, s);
   }
-  std::fprintf(stderr, "evaluate: wrote %s/parzen.json, figure2.png, figure3.png\n", output_dir.c_str());
+  std::fprintf(stderr, "evaluate: wrote %s/%sfigure2.png, figure3.png\n", output_dir.c_str(), measurable ? "parzen.json, " : "");
   return 0;
 }

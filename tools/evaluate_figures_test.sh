@@ -3,7 +3,8 @@
 # package): a missing classifier is trained once and cached, then read back; a
 # classifier file given by --classifier is used; every row carries every
 # figure, and real held-out images score a lower Frechet distance than a
-# one-epoch model; bad classifiers get a clear error.
+# one-epoch model; an exported generator scores as its checkpoint; a data set
+# without test images gets its figures only; bad input gets a clear error.
 set -euo pipefail
 export XDG_CACHE_HOME="$TEST_TMPDIR/cache"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -79,7 +80,15 @@ if tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --noise=gaussian:0,1 --fe
 fi
 grep -q "noise must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not 'gaussian:0,1'" "$TEST_TMPDIR/bad.log" || fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
 
-# 5. Bad classifiers: a missing file, and an experiment for another data set.
+# 5. A data set without validation and test images (faces): the figures only.
+tools/train --experiment=faces --epochs=1 --output_dir="$TEST_TMPDIR/faces" > /dev/null 2> "$TEST_TMPDIR/faces_train.log" ||
+  fail "train faces failed: $(cat "$TEST_TMPDIR/faces_train.log")"
+tools/evaluate --checkpoint="$TEST_TMPDIR/faces/checkpoint.ckpt" --output_dir="$TEST_TMPDIR/faces_eval" 2> "$TEST_TMPDIR/faces.log" ||
+  fail "evaluate of faces failed: $(cat "$TEST_TMPDIR/faces.log")"
+grep -q "no Table 1 rows, the figures only" "$TEST_TMPDIR/faces.log" || fail "no note: $(cat "$TEST_TMPDIR/faces.log")"
+[[ -s "$TEST_TMPDIR/faces_eval/figure2.png" && ! -e "$TEST_TMPDIR/faces_eval/parzen.json" ]] || fail "faces: figures missing or a table written"
+
+# 6. Bad classifiers: a missing file, and an experiment for another data set.
 if evaluate --classifier=/nonexistent.classifier --reference_rows=false --output_dir="$TEST_TMPDIR/bad" 2> "$TEST_TMPDIR/bad.log"; then
   fail "a missing classifier file was accepted"
 fi
