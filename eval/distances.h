@@ -39,9 +39,16 @@ class SquaredDistances {
 
 // Lloyd's k-means on data [n, d]: k centres start as distinct rows drawn with
 // `seed`; each of `iterations` rounds assigns every row to its nearest centre
-// and moves each centre to the mean of its rows (a centre with no rows stays).
-// Returns the centres [k, d]. Requires 0 < k <= n.
-std::vector<float> KMeansCentroids(const float* data, int64_t n, int64_t d, int64_t k, int iterations, uint64_t seed);
+// (as SquaredDistances::Nearest picks it) and moves each centre to the mean
+// of its rows (a centre with no rows stays). Returns the centres [k, d].
+// Requires 0 < k <= n.
+// The result is plain Lloyd's, bit for bit, but faster: after the first
+// round, a row whose distance bounds (Hamerly 2010, widened by the rounding
+// of float distances) prove its centre unchanged gets no new distances. If
+// `rows_assigned` is given, it receives the rows given new distances in each
+// round.
+std::vector<float> KMeansCentroids(const float* data, int64_t n, int64_t d, int64_t k, int iterations, uint64_t seed,
+                                   std::vector<int64_t>* rows_assigned = nullptr);
 
 }  // namespace gan::eval
 

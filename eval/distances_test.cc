@@ -93,6 +93,58 @@ TEST(KMeansTest, FindsSeparatedClusters) {
   }
 }
 
+// Plain Lloyd, every row's nearest centre from a full distance pass each
+// iteration: what KMeansCentroids must give, bit for bit, although it skips
+// the rows whose bounds prove their centre.
+std::vector<float> PlainLloyd(const float* data, int64_t n, int64_t d, int64_t k, int iterations, uint64_t seed) {
+  std::vector<float> centres = KMeansCentroids(data, n, d, k, 0, seed);  // the same starting rows
+  std::vector<double> sums(k * d);
+  std::vector<int64_t> counts(k);
+  for (int it = 0; it < iterations; ++it) {
+    const std::vector<int64_t> assignment = SquaredDistances(centres.data(), k, d).Nearest(data, n);
+    std::fill(sums.begin(), sums.end(), 0.0);
+    std::fill(counts.begin(), counts.end(), 0);
+    for (int64_t i = 0; i < n; ++i) {
+      ++counts[assignment[i]];
+      for (int64_t t = 0; t < d; ++t) sums[assignment[i] * d + t] += data[i * d + t];
+    }
+    for (int64_t c = 0; c < k; ++c) {
+      if (counts[c] == 0) continue;
+      for (int64_t t = 0; t < d; ++t) centres[c * d + t] = static_cast<float>(sums[c * d + t] / counts[c]);
+    }
+  }
+  return centres;
+}
+
+TEST(KMeansTest, BoundsGiveExactlyPlainLloyd) {
+  // Clustered data (bounds settle most rows) and uniform data (they settle
+  // few); row counts that leave a short last block, and one below a block.
+  struct Case {
+    int64_t n, d, k;
+    bool clustered;
+  };
+  for (const Case& c : {Case{1000, 20, 40, true}, Case{1000, 20, 40, false}, Case{700, 9, 300, true}, Case{200, 5, 7, false}}) {
+    std::vector<float> data = Uniform(c.n * c.d, 11);
+    if (c.clustered) {
+      for (int64_t i = 0; i < c.n; ++i) {
+        for (int64_t t = 0; t < c.d; ++t) data[i * c.d + t] = 0.05f * data[i * c.d + t] + static_cast<float>((i % 13) == t % 13);
+      }
+    }
+    for (int iterations : {1, 2, 10}) {
+      std::vector<int64_t> assigned;
+      EXPECT_EQ(KMeansCentroids(data.data(), c.n, c.d, c.k, iterations, 3, &assigned), PlainLloyd(data.data(), c.n, c.d, c.k, iterations, 3))
+          << "n " << c.n << " k " << c.k << (c.clustered ? " clustered" : " uniform") << ", " << iterations << " iterations";
+      ASSERT_EQ(assigned.size(), static_cast<size_t>(iterations));
+      EXPECT_EQ(assigned[0], c.n) << "the first round assigns every row";
+      // On clustered data the later rounds skip rows: the equality above
+      // covers the skipping, not only full passes.
+      if (c.clustered && iterations == 10) {
+        EXPECT_LT(assigned[9], c.n / 2) << "n " << c.n << " k " << c.k;
+      }
+    }
+  }
+}
+
 TEST(KMeansTest, KEqualToNKeepsEveryPoint) {
   const int64_t n = 20, d = 3;
   const std::vector<float> data = Uniform(n * d, 6);
