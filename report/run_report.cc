@@ -145,12 +145,21 @@ absl::StatusOr<RunRecord> ReadRun(const std::string& dir) {
   if (!grid_files.ok()) return grid_files.status();
   run.grids_found = static_cast<int64_t>(grid_files->size());
   std::vector<std::pair<int64_t, std::string>> chosen(grid_files->begin(), grid_files->end());
-  if (run.grids_found > kMaxGrids) {
+  int64_t total_bytes = 0;
+  for (const auto& [epoch, path] : chosen) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (!error) total_bytes += static_cast<int64_t>(size);
+  }
+  const int64_t fit = run.grids_found == 0 ? 0 : kMaxGridBytes / std::max<int64_t>(total_bytes / run.grids_found, 1);
+  const int64_t limit = std::max<int64_t>(std::min(kMaxGrids, fit), 2);
+  if (run.grids_found > limit) {
     // Evenly spaced, first and last included.
     std::vector<std::pair<int64_t, std::string>> spaced;
-    for (int64_t i = 0; i < kMaxGrids; ++i) spaced.push_back(chosen[i * (run.grids_found - 1) / (kMaxGrids - 1)]);
+    for (int64_t i = 0; i < limit; ++i) spaced.push_back(chosen[i * (run.grids_found - 1) / (limit - 1)]);
     chosen = std::move(spaced);
-    run.notes.push_back(absl::StrCat("samples/: ", kMaxGrids, " of the run's ", run.grids_found, " grids are shown, evenly spaced"));
+    run.notes.push_back(absl::StrCat("samples/: ", limit, " of the run's ", run.grids_found, " grids are shown, evenly spaced (at most ",
+                                     kMaxGrids, ", and ", kMaxGridBytes >> 20, " MB)"));
   }
   for (const auto& [epoch, path] : chosen) {
     absl::StatusOr<std::string> png = base::ReadFileBytes(path);

@@ -21,9 +21,13 @@
 
 namespace gan::report {
 
-// At most this many sample grids are inlined per run, evenly spaced over the
-// epochs that have one, the last always included.
+// At most this many sample grids are inlined per run, and at most as many
+// as fit kMaxGridBytes at the grids' mean size (a page rewritten after every
+// epoch must not grow with large grids: 400 grids of 64 x 64 faces are about
+// 100 MB), evenly spaced over the epochs that have one, the first and last
+// always included.
 inline constexpr int64_t kMaxGrids = 400;
+inline constexpr int64_t kMaxGridBytes = 16 << 20;
 
 // What the page shows of one run directory.
 struct RunRecord {
@@ -44,7 +48,7 @@ struct RunRecord {
     int64_t epoch;
     std::string png;  // the file's bytes
   };
-  std::vector<Grid> grids;  // samples/epoch_NNNN.png, at most kMaxGrids of them
+  std::vector<Grid> grids;  // samples/epoch_NNNN.png, within kMaxGrids and kMaxGridBytes
   int64_t grids_found = 0;  // how many the run has
   nlohmann::json table1;    // the rows of table1.json, or null if there is none yet
   std::vector<std::string> notes;  // what the page says of the files (an unfinished last line)

@@ -120,6 +120,23 @@ TEST(ReadRun, GridsBeyondTheLimitAreEvenlySpacedWithFirstAndLast) {
   ASSERT_EQ(run->notes.size(), 1u);
 }
 
+TEST(ReadRun, LargeGridsAreFewerSoThePageStaysWithinItsBudget) {
+  const std::string dir = MakeRunDir("large_grids");
+  ASSERT_TRUE(base::MakeDirs(dir + "/samples").ok());
+  const int64_t count = 60, size = 1 << 20;  // 60 grids of 1 MB: 16 fit
+  for (int64_t epoch = 1; epoch <= count; ++epoch) {
+    Write(absl::StrFormat("%s/samples/epoch_%04d.png", dir, epoch), std::string(size, static_cast<char>(epoch)));
+  }
+  absl::StatusOr<RunRecord> run = ReadRun(dir);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->grids_found, count);
+  ASSERT_EQ(static_cast<int64_t>(run->grids.size()), kMaxGridBytes / size);
+  EXPECT_EQ(run->grids.front().epoch, 1);
+  EXPECT_EQ(run->grids.back().epoch, count);
+  ASSERT_EQ(run->notes.size(), 1u);
+  EXPECT_NE(run->notes[0].find("16 of the run's 60 grids"), std::string::npos) << run->notes[0];
+}
+
 TEST(RenderPage, InlinesTheChartLibraryTheDataAndTheGrids) {
   const std::string dir = MakeRunDir("page");
   Write(dir + "/metrics.jsonl", "{\"epoch\": 1, \"d_loss\": 0.5, \"started_at\": 1, \"seconds\": 10}\n");
