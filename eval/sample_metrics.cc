@@ -28,7 +28,9 @@ Matrix SymmetricSqrt(const Matrix& m) {
 // For each row of points [n, dim], the squared distance to its k-th nearest
 // other row.
 std::vector<float> KthNeighbourSquaredDistances(const float* points, int64_t n, int64_t dim, int k) {
-  std::vector<float> radii(n);
+  std::vector<float> radii(n, 0.0f);
+  k = static_cast<int>(std::min<int64_t>(k, n - 1));  // a set of n points has n - 1 neighbours
+  if (k <= 0) return radii;
   SquaredDistances(points, n, dim).ForEachBlock(points, n, [&](int64_t first, int64_t rows, float* distances) {
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {

@@ -41,7 +41,8 @@ double FrechetDistance(const GaussianMoments& a, const GaussianMoments& b);
 // owns a ball reaching its k-th nearest neighbour in the same set (itself
 // excluded). Precision is the share of generated points inside some real
 // point's ball, recall the share of real points inside some generated
-// point's ball. Rows [n, dim]; requires k < n_real and k < n_generated.
+// point's ball. Rows [n, dim]; in a set of n <= k points, k is n - 1 (a
+// single point's ball is the point).
 struct PrecisionRecall {
   double precision = 0, recall = 0;
 };

@@ -101,6 +101,13 @@ TEST(PrecisionRecallTest, KnownAnswers) {
   PrecisionRecall one = KnnPrecisionRecall(real.data(), 100, collapsed.data(), 40, 2, 3);
   EXPECT_EQ(one.precision, 1.0);
   EXPECT_EQ(one.recall, 0.01);
+  // Sets smaller than k + 1: k shrinks to what the set has.
+  const PrecisionRecall tiny = KnnPrecisionRecall(real.data(), 100, real.data() + 20, 2, 2, 3);
+  EXPECT_EQ(tiny.precision, 1.0);
+  EXPECT_GT(tiny.recall, 0.0);
+  const PrecisionRecall single = KnnPrecisionRecall(real.data(), 100, real.data() + 20, 1, 2, 3);
+  EXPECT_EQ(single.precision, 1.0);
+  EXPECT_EQ(single.recall, 0.01);  // its ball is the point itself
   // Far away: nothing.
   std::vector<float> far = real;
   for (size_t i = 1; i < far.size(); i += 2) far[i] += 100.0f;

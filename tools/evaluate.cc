@@ -275,6 +275,9 @@ int main(int argc, char** argv) {
   const std::string& checkpoint = scored->path;
   const int n_samples = absl::GetFlag(FLAGS_samples), n_valid_flag = absl::GetFlag(FLAGS_valid);
   if (n_samples <= 0 || n_valid_flag <= 0) return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--samples and --valid must be positive"));
+  if (n_samples < 2 && absl::GetFlag(FLAGS_feature_figures)) {
+    return gan::tools::Fail(kProgram, absl::InvalidArgumentError("the feature figures need --samples of at least 2 (or --feature_figures=false)"));
+  }
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   if (output_dir.empty()) output_dir = checkpoint.find('/') == std::string::npos ? "." : checkpoint.substr(0, checkpoint.rfind('/'));
 
