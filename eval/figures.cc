@@ -1,6 +1,9 @@
 #include "eval/figures.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include <algorithm>
 
 #include "eval/distances.h"
 
@@ -21,7 +24,9 @@ Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns
     const float* neighbour = train.pixels.data() + nearest[r] * dim;
     std::copy(neighbour, neighbour + dim, row + columns * dim);
   }
-  return MakeGrid(cells.data(), rows * (columns + 1), train.shape, columns + 1, display);
+  float sample_scale = 0;
+  for (int64_t i = 0; i < rows * columns * dim; ++i) sample_scale = std::max(sample_scale, std::fabs(samples[i]));
+  return MakeGrid(cells.data(), rows * (columns + 1), train.shape, columns + 1, display, sample_scale);
 }
 
 std::vector<float> InterpolateNoise(const float* endpoints, int64_t rows, int64_t steps, int64_t noise_dim) {

@@ -14,6 +14,8 @@ namespace gan::eval {
 // Figure 2: `rows` rows of `columns` samples (samples [rows * columns, D]),
 // each row followed by the training example nearest (Euclidean) to its last
 // sample, so a reader can see the samples are not copies of training data.
+// With kSharedSymmetricScale the samples set the scale, as in the authors'
+// show_samples scripts; a neighbour beyond it is clipped.
 Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, Display display);
 
 // Figure 3's inputs: for each of `rows` pairs of noise vectors (endpoints

@@ -48,5 +48,27 @@ TEST(InterpolateNoiseTest, RowsRunFromStartToEndInEvenSteps) {
   for (int i = 10; i < 20; ++i) EXPECT_FLOAT_EQ(z[i], 1.0f);
 }
 
+// Contrast-normalised data: the samples set the shared scale (here 1), and a
+// neighbour beyond it is clipped, as in the authors' show_samples scripts.
+TEST(NearestNeighbourFigureTest, SamplesSetTheScaleOfContrastNormalisedFigures) {
+  data::Dataset train;
+  train.shape = {1, 2, 2};
+  for (float v : {-3.0f, 3.0f}) {
+    const std::vector<float> image = Flat(v);
+    train.pixels.insert(train.pixels.end(), image.begin(), image.end());
+  }
+  train.labels.assign(2, 0);
+  std::vector<float> samples;
+  for (float v : {-1.0f, 0.5f}) {
+    const std::vector<float> image = Flat(v);
+    samples.insert(samples.end(), image.begin(), image.end());
+  }
+  const Image figure = NearestNeighbourFigure(samples.data(), 1, 2, train, DisplayFor(55.0f));
+  auto pixel = [&](int64_t column) { return figure.pixels[1 * figure.width + 1 + column * 3]; };
+  EXPECT_EQ(pixel(0), 0);    // -1 of scale 1: black
+  EXPECT_EQ(pixel(1), 191);  // 0.5: round(255 * 0.75)
+  EXPECT_EQ(pixel(2), 255);  // its neighbour, 3: clipped white
+}
+
 }  // namespace
 }  // namespace gan::eval

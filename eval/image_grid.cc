@@ -12,7 +12,8 @@
 
 namespace gan::eval {
 
-Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns, Display display) {
+Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns, Display display,
+               float shared_scale) {
   const int64_t rows = (count + columns - 1) / columns;
   Image grid;
   grid.channels = shape.channels == 3 ? 3 : 1;
@@ -23,8 +24,10 @@ Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape
   // A value v is drawn at (v - low) * scale, clipped to [0, 1].
   float low = 0, scale = 1;
   if (display == Display::kSharedSymmetricScale) {
-    float largest = 0;
-    for (int64_t i = 0; i < count * shape.size(); ++i) largest = std::max(largest, std::fabs(images[i]));
+    float largest = shared_scale;
+    if (largest <= 0) {
+      for (int64_t i = 0; i < count * shape.size(); ++i) largest = std::max(largest, std::fabs(images[i]));
+    }
     low = -std::max(largest, 1e-6f);
     scale = 1 / (-2 * low);
   }

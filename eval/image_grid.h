@@ -23,15 +23,18 @@ struct Image {
 // contrast-normalised data (no fixed range, zero mean per image) is shown as the
 // authors' figures showed it (pylearn2's PatchViewer without rescaling, after
 // their show_samples scripts divided by one scale): the whole grid shares one
-// scale s, the largest |value| in it, and a value v is drawn at 0.5 + 0.5 v / s,
-// so 0 is mid-grey and images keep their contrast relative to each other.
+// scale s, the largest |value| of its images (or of the samples, in Figure 2),
+// and a value v is drawn at 0.5 + 0.5 v / s, clipped, so 0 is mid-grey and
+// images keep their contrast relative to each other.
 enum class Display { kUnitRange, kSharedSymmetricScale };
 // The display of a data set with global contrast normalisation to `gcn_scale` (0: none).
 inline Display DisplayFor(float gcn_scale) { return gcn_scale > 0 ? Display::kSharedSymmetricScale : Display::kUnitRange; }
 
 // Lays out `count` images of `shape` (rows of [C, H, W] floats) in a grid of
-// `columns`, with a 1-pixel border between cells.
-Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns, Display display);
+// `columns`, with a 1-pixel border between cells. `shared_scale` > 0 sets
+// kSharedSymmetricScale's s (else the largest |value| of the images).
+Image MakeGrid(const float* images, int64_t count, const data::ImageShape& shape, int64_t columns, Display display,
+               float shared_scale = 0);
 
 // Writes `image` as PNG, atomically (temporary file, then rename). Errors name the path.
 absl::Status WritePng(const Image& image, const std::string& path);
