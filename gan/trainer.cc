@@ -17,13 +17,20 @@
 #include "eval/image_grid.h"
 #include "gan/checkpoint.h"
 #include "gan/experiment.h"
+#include "gan/gan_learner.h"
 #include "gan/noise.h"
 #include "google/protobuf/text_format.h"
 
 namespace gan {
 namespace {
 
-constexpr int64_t kSampleGridImages = 100;  // a 10 x 10 grid
+// The learner the experiment describes.
+absl::StatusOr<std::unique_ptr<Learner>> MakeLearner(const proto::Experiment& experiment, const data::Dataset& train,
+                                                     std::function<const float*()> next_batch) {
+  absl::StatusOr<std::unique_ptr<GanLearner>> gan = GanLearner::Create(experiment, train, std::move(next_batch));
+  if (!gan.ok()) return gan.status();
+  return std::unique_ptr<Learner>(*std::move(gan));
+}
 
 std::string FormatSeconds(double seconds) {
   const int64_t s = static_cast<int64_t>(seconds);
@@ -41,7 +48,7 @@ std::string ExperimentKey(const proto::Experiment& experiment) {
 }
 
 Trainer::Trainer(const proto::Experiment& experiment, const data::Dataset& train, TrainerOptions options)
-    : experiment_(experiment), train_(train), options_(std::move(options)), noise_rng_(experiment.seed() * 4 + 1) {}
+    : experiment_(experiment), train_(train), options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const proto::Experiment& experiment,
                                                          const data::Dataset& train, TrainerOptions options) {
@@ -56,54 +63,36 @@ absl::Status Trainer::Build() {
   if (train_.rows() < e.batch_size()) {
     return absl::InvalidArgumentError(absl::StrCat("the training set has ", train_.rows(), " examples, fewer than one batch of ", e.batch_size()));
   }
-  phase_last_epoch_ = {e.epochs()};
-  for (const proto::Phase& phase : e.phases()) phase_last_epoch_.push_back(phase_last_epoch_.back() + phase.epochs());
-  const std::vector<float> pixel_mean = train_.PixelMean();
-  // Separate streams of the one seed for G's and D's weights, the batches and the noise.
-  const Shape noise = Shape::Flat(e.noise_dim());
-  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(e.generator(), noise, e.seed() * 4 + 2, &pixel_mean);
-  if (!g.ok()) return absl::Status(g.status().code(), absl::StrCat("generator: ", g.status().message()));
-  g_ = *std::move(g);
-  if (g_->output_dim() != train_.dim()) {
-    return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train_.dim()));
-  }
-  // D reads what G makes: its input has G's output shape.
-  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(e.discriminator(), g_->output_shape(), e.seed() * 4 + 3);
-  if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat("discriminator: ", d.status().message()));
-  d_ = *std::move(d);
-  if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
-  if (e.generator_ema_decay() > 0) {
-    // The same architecture; its parameters are G's from the first step on (see Run).
-    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(e.generator(), noise, e.seed() * 4 + 2, &pixel_mean);
-    if (!ema.ok()) return ema.status();
-    g_ema_ = *std::move(ema);
-    ema_pairs_ = {g_->Parameters(), g_ema_->Parameters()};
-  }
+  total_epochs_ = e.epochs();
+  for (const proto::Phase& phase : e.phases()) total_epochs_ += phase.epochs();
   batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), e.seed() * 4);
-  // Every phase's optimiser configs are checked here, so an error shows
-  // before any training; the run makes the optimisers as it enters phases.
-  for (int phase = 0; phase < static_cast<int>(phase_last_epoch_.size()); ++phase) {
-    for (int which = 0; which < 2; ++which) {
-      const auto [config, field] = OptimizerConfig(which, phase);
-      if (absl::Status valid = ValidateOptimizer(*config); !valid.ok()) {
-        return absl::Status(valid.code(), absl::StrCat(field, ": ", valid.message()));
-      }
-    }
+  absl::StatusOr<std::unique_ptr<Learner>> learner = MakeLearner(e, train_, [this] { return batcher_->Next(); });
+  if (!learner.ok()) return learner.status();
+  learner_ = *std::move(learner);
+  figure_names_ = learner_->StepFigureNames();
+  steps_per_epoch_ = learner_->StepsPerEpoch(batcher_->batches_per_epoch());
+  if (e.has_noise()) {
+    fixed_noise_.resize(kSampleGridImages * e.noise_dim());
+    Rng sample_rng(e.seed() ^ 0x5a5a5a5a5a5a5a5aULL);
+    FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
   }
-  const int k = e.update_mode() == proto::SIMULTANEOUS ? 1 : std::max(1, e.discriminator_steps());
-  steps_per_epoch_ = std::max<int64_t>(1, batcher_->batches_per_epoch() / k);
-  fixed_noise_.resize(kSampleGridImages * e.noise_dim());
-  Rng sample_rng(e.seed() ^ 0x5a5a5a5a5a5a5a5aULL);
-  FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
   if (reporting()) {
     if (options_.report_samples <= 0) {
       return absl::InvalidArgumentError(absl::StrCat("report_samples must be positive, not ", options_.report_samples));
     }
     Rng report_rng(kEvaluationNoiseSeed);
     report_noise_ = DrawNoise(e, report_rng, options_.report_samples);
+    try {
+      report_inference_ = std::make_unique<Inference>(*learner_->Generator(), options_.report_samples);
+      if (learner_->GeneratorEma() != nullptr) {
+        report_ema_inference_ = std::make_unique<Inference>(*learner_->GeneratorEma(), options_.report_samples);
+      }
+    } catch (const dnnl::error& error) {
+      return absl::InternalError(absl::StrCat("oneDNN could not make the report's primitives: ", error.what()));
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(absl::StrCat("not enough memory for the report's ", options_.report_samples, " samples"));
+    }
   }
-  if (absl::Status made = MakePasses(); !made.ok()) return made;
-  if (absl::Status entered = EnterPhase(0); !entered.ok()) return entered;
   if (absl::Status made = base::MakeDirs(options_.output_dir); !made.ok()) return made;
   if (options_.sample_every_epochs > 0) {
     if (absl::Status made = base::MakeDirs(options_.output_dir + "/samples"); !made.ok()) return made;
@@ -111,78 +100,18 @@ absl::Status Trainer::Build() {
   return absl::OkStatus();
 }
 
-int Trainer::PhaseOfEpoch(int64_t epoch) const {
-  int phase = 0;
-  while (phase + 1 < static_cast<int>(phase_last_epoch_.size()) && epoch > phase_last_epoch_[phase]) ++phase;
-  return phase;
-}
-
-int Trainer::OptimizerSource(int which, int phase) const {
-  for (int p = phase; p >= 1; --p) {
-    const proto::Phase& config = experiment_.phases(p - 1);
-    if (which == 0 ? config.has_generator_optimizer() : config.has_discriminator_optimizer()) return p;
+Mlp* Trainer::net(const std::string& name) {
+  for (const auto& [prefix, mlp] : learner_->TrainedNets()) {
+    if (prefix == name) return mlp;
   }
-  return 0;
+  return nullptr;
 }
 
-std::pair<const proto::Optimizer*, std::string> Trainer::OptimizerConfig(int which, int phase) const {
-  const int source = OptimizerSource(which, phase);
-  const char* name = which == 0 ? "generator_optimizer" : "discriminator_optimizer";
-  if (source == 0) return {which == 0 ? &experiment_.generator_optimizer() : &experiment_.discriminator_optimizer(), name};
-  const proto::Phase& config = experiment_.phases(source - 1);
-  return {which == 0 ? &config.generator_optimizer() : &config.discriminator_optimizer(),
-          absl::StrCat("phases[", source - 1, "].", name)};
-}
-
-absl::Status Trainer::EnterPhase(int phase) {
-  for (int which = 0; which < 2; ++which) {
-    const int source = OptimizerSource(which, phase);
-    if (source == optimizer_source_[which]) continue;
-    const auto [config, field] = OptimizerConfig(which, phase);
-    absl::StatusOr<std::unique_ptr<Optimizer>> made = MakeOptimizer(*config, (which == 0 ? g_ : d_)->Parameters());
-    if (!made.ok()) return absl::Status(made.status().code(), absl::StrCat(field, ": ", made.status().message()));
-    (which == 0 ? g_opt_ : d_opt_) = *std::move(made);
-    optimizer_source_[which] = source;
+double Trainer::last_figure(const std::string& name) const {
+  for (size_t i = 0; i < figure_names_.size() && i < last_figures_.size(); ++i) {
+    if (figure_names_[i] == name) return last_figures_[i];
   }
-  phase_ = phase;
-  return absl::OkStatus();
-}
-
-absl::Status Trainer::MakePasses() {
-  // Every pass's buffers and oneDNN primitives are made here: the edge where
-  // a machine's limits show, so their failures become errors here.
-  try {
-    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, experiment_, noise_rng_, [this] { return batcher_->Next(); });
-    if (reporting()) {
-      report_inference_ = std::make_unique<Inference>(*g_, options_.report_samples);
-      if (g_ema_ != nullptr) report_ema_inference_ = std::make_unique<Inference>(*g_ema_, options_.report_samples);
-    }
-    if (options_.sample_every_epochs > 0) samples_inference_ = std::make_unique<Inference>(*g_, kSampleGridImages);
-  } catch (const dnnl::error& error) {
-    return absl::InternalError(absl::StrCat("oneDNN could not make the training step's primitives (batch ",
-                                            experiment_.batch_size(), "): ", error.what()));
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError(absl::StrCat("not enough memory for the training step's buffers at batch ",
-                                                     experiment_.batch_size()));
-  }
-  return absl::OkStatus();
-}
-
-void Trainer::StartEpoch(int64_t epoch) {
-  // Each optimiser's schedule counts epochs from the first of the phase that started it.
-  for (int which = 0; which < 2; ++which) {
-    const int source = optimizer_source_[which];
-    const int64_t first_epoch = source == 0 ? 1 : phase_last_epoch_[source - 1] + 1;
-    (which == 0 ? g_opt_ : d_opt_)->StartEpoch(static_cast<int>(epoch - first_epoch + 1));
-  }
-}
-
-std::vector<Rng*> Trainer::Generators() {
-  std::vector<Rng*> rngs = {&noise_rng_};
-  for (Mlp* mlp : {g_.get(), d_.get()}) {
-    for (Rng* r : mlp->RandomStreams()) rngs.push_back(r);
-  }
-  return rngs;
+  return std::numeric_limits<double>::quiet_NaN();
 }
 
 CheckpointSchema Trainer::HeaderSchema() {
@@ -202,21 +131,7 @@ CheckpointSchema Trainer::HeaderSchema() {
         last_checkpoint_step_ = step_;
         return absl::OkStatus();
       });
-  // The phase whose optimisers the state belongs to (that of the last step
-  // taken), and its first epoch; loading makes those optimisers.
-  auto first_epoch_of = [this](int phase) -> uint64_t { return phase == 0 ? 1 : phase_last_epoch_[phase - 1] + 1; };
-  schema.U64s(
-      "phase", [this, first_epoch_of] { return std::vector<uint64_t>{static_cast<uint64_t>(phase_), first_epoch_of(phase_)}; },
-      [this, first_epoch_of](const std::vector<uint64_t>& saved) -> absl::Status {
-        if (saved.size() != 2) return absl::DataLossError("malformed 'phase'");
-        const int phase = PhaseOfEpoch(std::max<int64_t>(1, (step_ + steps_per_epoch_ - 1) / steps_per_epoch_));
-        if (saved[0] != static_cast<uint64_t>(phase) || saved[1] != first_epoch_of(phase)) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "was written in phase ", saved[0], " (from epoch ", saved[1], "), but with these epochs its step ", step_,
-              " falls in phase ", phase, " (from epoch ", first_epoch_of(phase), "); --epochs may only change before the first phase ends"));
-        }
-        return EnterPhase(phase);
-      });
+  learner_->AddHeaderRecords(schema, step_, steps_per_epoch_);
   return schema;
 }
 
@@ -230,30 +145,8 @@ CheckpointSchema Trainer::StateSchema() {
         best_epoch_ = static_cast<int64_t>(best[1]);
         return absl::OkStatus();
       });
-  for (auto [prefix, mlp, opt] : {std::tuple{"g", g_.get(), g_opt_.get()}, std::tuple{"d", d_.get(), d_opt_.get()}}) {
-    for (const ParameterRef& p : mlp->Parameters()) schema.Floats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
-    if (mlp == g_.get() && g_ema_ != nullptr) {
-      for (const ParameterRef& p : g_ema_->Parameters()) schema.Floats(absl::StrCat("g_ema.", p.name), p.value, p.size);
-    }
-    const std::vector<std::vector<float>*> tensors = opt->StateTensors();
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      schema.Floats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(), static_cast<int64_t>(tensors[i]->size()));
-    }
-    const std::vector<double*> scalars = opt->StateScalars();
-    schema.Doubles(
-        absl::StrCat(prefix, ".optimizer.scalars"),
-        [scalars] {
-          std::vector<double> values;
-          for (double* s : scalars) values.push_back(*s);
-          return values;
-        },
-        [scalars](const std::vector<double>& values) -> absl::Status {
-          if (values.size() != scalars.size()) return absl::DataLossError("optimizer state does not match");
-          for (size_t i = 0; i < scalars.size(); ++i) *scalars[i] = values[i];
-          return absl::OkStatus();
-        });
-  }
-  const std::vector<Rng*> rngs = Generators();
+  learner_->AddStateRecords(schema);
+  const std::vector<Rng*> rngs = learner_->RandomStreams();
   schema.U64s(
       "rngs",
       [rngs] {
@@ -320,7 +213,7 @@ absl::Status Trainer::LoadCheckpoint(const std::string& path) {
 }
 
 bool Trainer::ParametersFinite() {
-  for (Mlp* mlp : {g_.get(), d_.get()}) {
+  for (const auto& [prefix, mlp] : learner_->TrainedNets()) {
     for (const ParameterRef& p : mlp->Parameters()) {
       for (int64_t i = 0; i < p.size; ++i) {
         if (!std::isfinite(p.value[i])) return false;
@@ -331,7 +224,7 @@ bool Trainer::ParametersFinite() {
 }
 
 absl::Status Trainer::WriteSamples(int64_t epoch) {
-  const std::vector<float> images = samples_inference_->Run(fixed_noise_.data());
+  const std::vector<float> images = learner_->SampleGridImages(fixed_noise_.empty() ? nullptr : fixed_noise_.data());
   const eval::Image grid =
       eval::MakeGrid(images.data(), kSampleGridImages, train_.shape, 10, eval::DisplayFor(experiment_.data().gcn_scale()));
   return eval::WritePng(grid, absl::StrFormat("%s/samples/epoch_%04d.png", options_.output_dir, epoch));
@@ -355,11 +248,7 @@ absl::Status Trainer::OpenRun() {
   if (absl::Status s = base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text); !s.ok()) return s;
   metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
   if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
-  if (g_ema_ != nullptr && step_ == 0) {
-    // The average starts from G as training starts (after any --init_from).
-    const auto& [from, to] = ema_pairs_;
-    for (size_t t = 0; t < from.size(); ++t) std::copy(from[t].value, from[t].value + from[t].size, to[t].value);
-  }
+  learner_->BeforeTraining(step_);
   return absl::OkStatus();
 }
 
@@ -374,23 +263,22 @@ absl::Status Trainer::Train() {
   // counted in as they come.
   int64_t eta_from_step = -1;
   auto eta_from = start;
-  epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
+  epoch_sums_.assign(figure_names_.size(), 0.0);
   epoch_summed_ = 0;
   while (step_ < total_steps) {
     const int64_t epoch = step_ / steps_per_epoch_ + 1;  // counting from 1
     if (step_ % steps_per_epoch_ == 0) {
-      if (absl::Status begun = BeginEpoch(epoch); !begun.ok()) return begun;
+      if (absl::Status begun = learner_->BeginEpoch(epoch); !begun.ok()) return begun;
     }
-    // One iteration of Algorithm 1, and G's moving average.
-    last_stats_ = step_runner_->Run(*g_opt_, *d_opt_);
+    last_figures_ = learner_->Step();
     ++step_;
-    if (g_ema_ != nullptr) UpdateGeneratorEma();
-    const double values[4] = {last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
-    for (int i = 0; i < 4; ++i) epoch_sums_[i] += values[i];
-    ++epoch_summed_;
-    if (!std::isfinite(last_stats_.d_loss) || !std::isfinite(last_stats_.g_loss) || (step_ % 100 == 0 && !ParametersFinite())) {
-      return NonFiniteError();
+    bool finite = true;
+    for (size_t i = 0; i < last_figures_.size(); ++i) {
+      epoch_sums_[i] += last_figures_[i];
+      finite = finite && std::isfinite(last_figures_[i]);
     }
+    ++epoch_summed_;
+    if (!finite || (step_ % 100 == 0 && !ParametersFinite())) return NonFiniteError();
 
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
@@ -421,52 +309,32 @@ absl::Status Trainer::Train() {
   return absl::OkStatus();
 }
 
-absl::Status Trainer::BeginEpoch(int64_t epoch) {
-  if (const int phase = PhaseOfEpoch(epoch); phase != phase_) {
-    if (absl::Status entered = EnterPhase(phase); !entered.ok()) return entered;
-    std::fprintf(stderr, "epoch %lld: phase %d of the schedule begins\n", static_cast<long long>(epoch), phase);
-  }
-  StartEpoch(epoch);
-  return absl::OkStatus();
-}
-
 void Trainer::ShowProgress(int64_t epoch, double steps_per_second, double eta_seconds) const {
   const int64_t total_steps = total_epochs() * steps_per_epoch_;
-  std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  D %.4f  G %.4f  D(x) %.3f  D(G(z)) %.3f  %.0f ex/s  ETA %s   ",
-               static_cast<long long>(epoch), static_cast<long long>(total_epochs()), static_cast<long long>(step_),
-               static_cast<long long>(total_steps), last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real,
-               last_stats_.mean_d_fake, steps_per_second * experiment_.batch_size(),
+  std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  %s  %.0f ex/s  ETA %s   ", static_cast<long long>(epoch),
+               static_cast<long long>(total_epochs()), static_cast<long long>(step_), static_cast<long long>(total_steps),
+               learner_->DescribeFigures(last_figures_).c_str(), steps_per_second * experiment_.batch_size(),
                eta_seconds < 0 ? "after this epoch" : FormatSeconds(eta_seconds).c_str());
 }
 
-void Trainer::UpdateGeneratorEma() {
-  const float decay = experiment_.generator_ema_decay();
-  const std::vector<ParameterRef>& g = ema_pairs_.first;
-  const std::vector<ParameterRef>& ema = ema_pairs_.second;
-#pragma omp parallel  // one region for all tensors, as in SgdMomentum::Step
-  for (size_t t = 0; t < g.size(); ++t) {
-    const float* w = g[t].value;
-    float* average = ema[t].value;
-    const int64_t n = g[t].size;
-#pragma omp for simd nowait
-    for (int64_t i = 0; i < n; ++i) average[i] = decay * average[i] + (1.0f - decay) * w[i];
+absl::StatusOr<EpochReport> Trainer::Report() {
+  const int64_t rows = options_.report_samples;
+  // A learner may bring its generator up to date before it is run.
+  learner_->Generator();
+  absl::StatusOr<EpochReport> made = options_.report(report_inference_->Run(report_noise_.data()).data(), rows, "");
+  if (made.ok() && report_ema_inference_ != nullptr) {
+    absl::StatusOr<EpochReport> ema = options_.report(report_ema_inference_->Run(report_noise_.data()).data(), rows, "ema_");
+    if (!ema.ok()) return ema.status();
+    made->json_members += ", " + ema->json_members;
+    made->text += "; moving average: " + ema->text;
   }
+  return made;
 }
 
 absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds) {
   EpochReport report;
   if (reporting() && (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
-    const int64_t rows = options_.report_samples;
-    absl::StatusOr<EpochReport> made = options_.report(report_inference_->Run(report_noise_.data()).data(), rows, "");
-    if (made.ok() && g_ema_ != nullptr) {
-      absl::StatusOr<EpochReport> ema = options_.report(report_ema_inference_->Run(report_noise_.data()).data(), rows, "ema_");
-      if (ema.ok()) {
-        made->json_members += ", " + ema->json_members;
-        made->text += "; moving average: " + ema->text;
-      } else {
-        made = ema.status();
-      }
-    }
+    absl::StatusOr<EpochReport> made = Report();
     if (!made.ok()) {
       // Keep the epoch's training, then stop with the reason.
       if (absl::Status saved = SaveCheckpointIfFinite(); !saved.ok()) return saved;
@@ -480,26 +348,21 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
     best_epoch_ = epoch;
   }
 
-  const double n = static_cast<double>(epoch_summed_);
-  const double means[4] = {epoch_sums_[0] / n, epoch_sums_[1] / n, epoch_sums_[2] / n, epoch_sums_[3] / n};
+  std::vector<double> means(epoch_sums_.size());
+  for (size_t i = 0; i < means.size(); ++i) means[i] = epoch_sums_[i] / static_cast<double>(epoch_summed_);
   const std::string line = absl::StrFormat(
-      "{\"epoch\": %d, \"step\": %d, \"phase\": %d, \"update_mode\": \"%s\", \"d_loss\": %.6f, \"g_loss\": %.6f, "
-      "\"mean_d_real\": %.6f, \"mean_d_fake\": %.6f, \"g_learning_rate\": %.8g, \"g_momentum\": %.8g, "
-      "\"d_learning_rate\": %.8g, \"d_momentum\": %.8g, \"started_at\": %d, \"seconds\": %.3f, "
-      "\"examples_per_second\": %.1f%s%s, \"best_epoch\": %d}",
-      epoch, step_, phase_, UpdateModeName(experiment_.update_mode()), means[0], means[1], means[2], means[3],
-      g_opt_->learning_rate(), g_opt_->momentum(), d_opt_->learning_rate(), d_opt_->momentum(), started_at_,
-      elapsed_seconds, steps_per_second * experiment_.batch_size(), report.json_members.empty() ? "" : ", ",
-      report.json_members, best_epoch_);
+      "{\"epoch\": %d, \"step\": %d, %s, \"started_at\": %d, \"seconds\": %.3f, \"examples_per_second\": %.1f%s%s, "
+      "\"best_epoch\": %d}",
+      epoch, step_, learner_->EpochJsonMembers(means), started_at_, elapsed_seconds,
+      steps_per_second * experiment_.batch_size(), report.json_members.empty() ? "" : ", ", report.json_members, best_epoch_);
   std::fprintf(metrics_, "%s\n", line.c_str());
   std::fflush(metrics_);
   if (options_.interactive) std::fprintf(stderr, "\n");
   const std::string eta = epoch == total_epochs() || eta_seconds < 0 ? "" : ", ETA " + FormatSeconds(eta_seconds);
-  std::fprintf(stderr, "epoch %lld: D loss %.4f, G loss %.4f, D(x) %.3f, D(G(z)) %.3f, %.0f examples/s%s%s%s%s\n",
-               static_cast<long long>(epoch), means[0], means[1], means[2], means[3],
-               steps_per_second * experiment_.batch_size(), eta.c_str(), report.text.empty() ? "" : "; ",
-               report.text.c_str(), new_best ? " (best so far: best.ckpt)" : "");
-  epoch_sums_[0] = epoch_sums_[1] = epoch_sums_[2] = epoch_sums_[3] = 0;
+  std::fprintf(stderr, "epoch %lld: %s, %.0f examples/s%s%s%s%s\n", static_cast<long long>(epoch),
+               learner_->DescribeFigures(means).c_str(), steps_per_second * experiment_.batch_size(), eta.c_str(),
+               report.text.empty() ? "" : "; ", report.text.c_str(), new_best ? " (best so far: best.ckpt)" : "");
+  epoch_sums_.assign(figure_names_.size(), 0.0);
   epoch_summed_ = 0;
 
   if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {
@@ -526,8 +389,8 @@ absl::Status Trainer::SaveCheckpointIfFinite() {
 
 absl::Status Trainer::NonFiniteError() const {
   return absl::FailedPreconditionError(absl::StrCat(
-      "step ", step_, ": a loss or parameter became NaN or infinite (D loss ", last_stats_.d_loss, ", G loss ",
-      last_stats_.g_loss, "); stopped. ",
+      "step ", step_, ": a figure or parameter became NaN or infinite (",
+      last_figures_.empty() ? std::string("no step taken") : learner_->DescribeFigures(last_figures_), "); stopped. ",
       last_checkpoint_step_ >= 0 ? absl::StrCat("The last good checkpoint is ", checkpoint_path(), " (step ", last_checkpoint_step_, ").")
                                  : std::string("No checkpoint was written.")));
 }

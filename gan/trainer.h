@@ -1,14 +1,16 @@
 #ifndef GAN_TRAINER_H_
 #define GAN_TRAINER_H_
 
-// Trains an experiment end to end: builds G and D, runs AdversarialStep epoch
-// after epoch, and writes into one output directory:
+// Trains an experiment end to end: builds its learner (gan/learner.h: the GAN
+// or an autoencoder), runs its updates epoch after epoch, and writes into one
+// output directory:
 //   experiment.pbtxt  the experiment as run (update mode included)
-//   metrics.jsonl     one JSON line per epoch: the epoch's mean losses and
-//                     D outputs, each optimiser's learning rate and momentum,
+//   metrics.jsonl     one JSON line per epoch: the learner's figures (the
+//                     GAN: the epoch's mean losses and D outputs, each
+//                     optimiser's learning rate and momentum),
 //                     `seconds` since this process's `started_at` (Unix time),
 //                     and the report's figures
-//   samples/epoch_NNNN.png  a grid of G's samples from fixed noise
+//   samples/epoch_NNNN.png  the learner's grid (the GAN: G's samples from fixed noise)
 //   checkpoint.ckpt   everything resuming needs (see SaveCheckpoint)
 //   best.ckpt         the same, of the epoch whose report had the best selection figure
 // The schedule is the experiment's `epochs`, then each of its `phases` in turn
@@ -29,11 +31,10 @@
 
 #include "absl/status/statusor.h"
 #include "data/dataset.h"
-#include "gan/adversarial_step.h"
 #include "gan/checkpoint.h"
+#include "gan/learner.h"
 #include "gan/experiment.pb.h"
 #include "gan/mlp.h"
-#include "gan/optimizer.h"
 
 namespace gan {
 
@@ -73,12 +74,13 @@ struct TrainerOptions {
 
 class Trainer {
  public:
-  // `train` must outlive the trainer.
+  // `train` must outlive the trainer. The learner is the experiment's model
+  // (gan/learner.h): the GAN, or an autoencoder when it sets `autoencoder`.
   static absl::StatusOr<std::unique_ptr<Trainer>> Create(const proto::Experiment& experiment,
                                                          const data::Dataset& train, TrainerOptions options);
 
   // Trains until every phase is complete, or until max_steps, stop_after_epoch or stop.
-  // A non-finite loss or parameter stops with an error naming the step; the
+  // A non-finite figure or parameter stops with an error naming the step; the
   // last checkpoint written before it stays as it was.
   absl::Status Run();
 
@@ -87,15 +89,19 @@ class Trainer {
   absl::Status SaveCheckpoint(const std::string& path);
   absl::Status LoadCheckpoint(const std::string& path);
 
-  Mlp& generator() { return *g_; }
-  Mlp* generator_ema() { return g_ema_.get(); }  // null unless the experiment sets generator_ema_decay
-  Mlp& discriminator() { return *d_; }
+  Learner& learner() { return *learner_; }
+  // The trained net whose checkpoint prefix is `name` ("g", "d", "encoder"), or null.
+  Mlp* net(const std::string& name);
+  Mlp& generator() { return *learner_->Generator(); }
+  Mlp* generator_ema() { return learner_->GeneratorEma(); }  // null unless the experiment sets generator_ema_decay
   int64_t step() const { return step_; }
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
-  const StepStats& last_stats() const { return last_stats_; }
+  // The last update's figures (Learner::StepFigureNames), and one by name (NaN if it has none such).
+  const std::vector<double>& last_figures() const { return last_figures_; }
+  double last_figure(const std::string& name) const;
   std::string checkpoint_path() const { return options_.output_dir + "/checkpoint.ckpt"; }
   std::string best_checkpoint_path() const { return options_.output_dir + "/best.ckpt"; }
-  int64_t total_epochs() const { return phase_last_epoch_.back(); }
+  int64_t total_epochs() const { return total_epochs_; }
   bool finished() const { return step_ == total_epochs() * steps_per_epoch_; }
   // The epoch of best.ckpt and its selection figure (0 and -inf before any report).
   int64_t best_epoch() const { return best_epoch_; }
@@ -104,71 +110,47 @@ class Trainer {
  private:
   Trainer(const proto::Experiment& experiment, const data::Dataset& train, TrainerOptions options);
   absl::Status Build();
-  // The checkpoint's records: the header (experiment, step, phase; loading it
-  // makes the phase's optimisers), then the state (best epoch, parameters,
-  // optimiser state, random streams, batch order) of the running phase.
+  // The checkpoint's records: the header (experiment, step, the learner's
+  // header), then the state (best epoch, the learner's state, random
+  // streams, batch order).
   CheckpointSchema HeaderSchema();
   CheckpointSchema StateSchema();
-  // Phase p runs epochs (phase_last_epoch_[p - 1], phase_last_epoch_[p]]; phase 0 is the experiment's own.
-  int PhaseOfEpoch(int64_t epoch) const;
-  // The phase whose optimiser config net `which` (0: G, 1: D) runs in `phase`:
-  // the last phase up to it that names one (0: the experiment's).
-  int OptimizerSource(int which, int phase) const;
-  // The optimiser config net `which` (0: G, 1: D) runs in `phase`, and the
-  // field that holds it (for errors).
-  std::pair<const proto::Optimizer*, std::string> OptimizerConfig(int which, int phase) const;
-  // Makes the optimisers `phase` runs with (those its phase or an earlier one
-  // starts afresh).
-  absl::Status EnterPhase(int phase);
-  // The passes of the training step and of the reports and sample grids.
-  absl::Status MakePasses();
-  // Whether the options ask for reports (TrainerOptions::report).
-  bool reporting() const { return options_.report_every_epochs > 0 && options_.report != nullptr; }
+  // Whether the options ask for reports (TrainerOptions::report) and the model has a generator to report on.
+  bool reporting() const { return options_.report_every_epochs > 0 && options_.report != nullptr && learner_->Generator() != nullptr; }
   // Run's parts: resuming and opening the outputs; the loop of iterations;
-  // an epoch's start (entering its phase) and the live progress line.
+  // the live progress line.
   absl::Status OpenRun();
   absl::Status Train();
-  absl::Status BeginEpoch(int64_t epoch);
   // eta_seconds < 0: not measured yet.
   void ShowProgress(int64_t epoch, double steps_per_second, double eta_seconds) const;
-  // Sets each optimiser's epoch in its schedule.
-  void StartEpoch(int64_t epoch);
   // The epoch's reports, metrics line, samples, best.ckpt and checkpoint.
   absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds);
+  absl::StatusOr<EpochReport> Report();
   absl::Status WriteSamples(int64_t epoch);
   bool ParametersFinite();
   // Writes checkpoint.ckpt, or, if a parameter is not finite, leaves the last
   // good one and returns NonFiniteError().
   absl::Status SaveCheckpointIfFinite();
-  // The stop on a non-finite loss or parameter, naming the last good checkpoint.
+  // The stop on a non-finite figure or parameter, naming the last good checkpoint.
   absl::Status NonFiniteError() const;
-  std::vector<Rng*> Generators();  // every random stream a checkpoint must hold
 
   proto::Experiment experiment_;
   const data::Dataset& train_;
   TrainerOptions options_;
-  std::unique_ptr<Mlp> g_, d_;
-  std::unique_ptr<Mlp> g_ema_;  // G's moving average (experiment.generator_ema_decay), or null
-  std::pair<std::vector<ParameterRef>, std::vector<ParameterRef>> ema_pairs_;  // G's and the average's tensors
-  void UpdateGeneratorEma();
-  std::unique_ptr<Optimizer> g_opt_, d_opt_;
   std::unique_ptr<data::Batcher> batcher_;
-  Rng noise_rng_;
-  std::unique_ptr<AdversarialStep> step_runner_;
-  std::vector<float> report_noise_;                         // [report_samples, noise_dim]
-  std::unique_ptr<Inference> report_inference_, report_ema_inference_, samples_inference_;
-  std::vector<int64_t> phase_last_epoch_;  // per phase, the last epoch it runs (counting from 1)
-  int phase_ = -1;
-  int optimizer_source_[2] = {-1, -1};  // OptimizerSource of the running G and D optimisers
+  std::unique_ptr<Learner> learner_;
+  std::vector<std::string> figure_names_;  // learner_->StepFigureNames()
+  std::vector<float> report_noise_;        // [report_samples, noise_dim]
+  std::unique_ptr<Inference> report_inference_, report_ema_inference_;
   double best_selection_ = -std::numeric_limits<double>::infinity();
   int64_t best_epoch_ = 0;
-  std::FILE* metrics_ = nullptr;        // open during Run
-  double epoch_sums_[4] = {0, 0, 0, 0};  // D loss, G loss, D(x), D(G(z)) over the epoch's steps
+  std::FILE* metrics_ = nullptr;    // open during Run
+  std::vector<double> epoch_sums_;  // of each figure over the epoch's steps
   int64_t epoch_summed_ = 0;
-  std::vector<float> fixed_noise_;  // [100, noise_dim], for comparable sample grids
-  int64_t step_ = 0, steps_per_epoch_ = 0, last_checkpoint_step_ = -1;
+  std::vector<float> fixed_noise_;  // [kSampleGridImages, noise_dim], for comparable sample grids; empty without noise
+  int64_t step_ = 0, steps_per_epoch_ = 0, total_epochs_ = 0, last_checkpoint_step_ = -1;
   int64_t started_at_ = 0;  // Unix time this process's Train began
-  StepStats last_stats_;
+  std::vector<double> last_figures_;
 };
 
 // The experiment with the fields a run may change on resume (epochs) cleared:

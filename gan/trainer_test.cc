@@ -12,6 +12,7 @@
 
 #include "data/load.h"
 #include "gan/experiment.h"
+#include "gan/gan_learner.h"
 #include "gan/noise.h"
 #include "gtest/gtest.h"
 
@@ -56,9 +57,12 @@ proto::Experiment SmallExperiment() {
   )", "small").value();
 }
 
+// The GAN learner's last iteration.
+const StepStats& LastStats(Trainer& trainer) { return static_cast<GanLearner&>(trainer.learner()).last_stats(); }
+
 std::vector<float> AllParameters(Trainer& trainer) {
   std::vector<float> all;
-  for (Mlp* mlp : {&trainer.generator(), &trainer.discriminator()}) {
+  for (Mlp* mlp : {&trainer.generator(), trainer.net("d")}) {
     for (const ParameterRef& p : mlp->Parameters()) all.insert(all.end(), p.value, p.value + p.size);
   }
   return all;
@@ -87,7 +91,7 @@ TEST(TrainerTest, ShortRunLearns) {
     std::vector<StepStats> history;
     for (int i = 0; i < 8 * trainer->steps_per_epoch(); ++i) {
       ASSERT_TRUE(trainer->Run().ok());
-      history.push_back(trainer->last_stats());
+      history.push_back(LastStats(*trainer));
       if (std::getenv("TRAINER_TEST_VERBOSE")) {
         std::fprintf(stderr, "%d D(x) %.3f D(G(z)) %.3f G %.3f D %.3f\n", i, history.back().mean_d_real,
                      history.back().mean_d_fake, history.back().g_loss, history.back().d_loss);
@@ -368,7 +372,7 @@ TEST(TrainerTest, NanStopsTheRunAndKeepsTheLastGoodCheckpoint) {
   auto trainer = MakeTrainer(e, dir, /*max_steps=*/20);  // one epoch and a checkpoint at step 20
   ASSERT_TRUE(trainer->Run().ok());
   // Blow the weights up: the next loss is not finite.
-  for (const ParameterRef& p : trainer->discriminator().Parameters()) std::fill(p.value, p.value + p.size, 1e30f);
+  for (const ParameterRef& p : trainer->net("d")->Parameters()) std::fill(p.value, p.value + p.size, 1e30f);
   absl::Status status = trainer->Run();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(status.message().find("step 21"), std::string::npos) << status;
@@ -385,7 +389,7 @@ TEST(TrainerTest, NanStopsTheRunAndKeepsTheLastGoodCheckpoint) {
   ASSERT_TRUE(stepping->Run().ok());  // step 1, checkpointed at the stop
   stepping->generator().Parameters()[1].value[0] = -INFINITY;  // the first layer's bias: ReLU silences the unit
   const absl::Status silent = stepping->Run();  // step 2, then the stop
-  EXPECT_TRUE(std::isfinite(stepping->last_stats().d_loss) && std::isfinite(stepping->last_stats().g_loss))
+  EXPECT_TRUE(std::isfinite(LastStats(*stepping).d_loss) && std::isfinite(LastStats(*stepping).g_loss))
       << "the losses should stay finite here: " << silent;
   EXPECT_EQ(silent.code(), absl::StatusCode::kFailedPrecondition) << silent;
   EXPECT_NE(silent.message().find("step 2:"), std::string::npos) << silent;

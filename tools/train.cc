@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
                gan::UpdateModeName(experiment.update_mode()));
   if (!resume && !experiment.init_from().empty()) {
     // A resumed run's checkpoint already holds what this stage has learnt.
-    if (absl::Status s = gan::InitializeFromCheckpoint(experiment.init_from(), (*trainer)->generator(), (*trainer)->discriminator());
+    if (absl::Status s = gan::InitializeFromCheckpoint(experiment.init_from(), (*trainer)->generator(), *(*trainer)->net("d"));
         !s.ok()) {
       return gan::tools::Fail(kProgram, s);
     }
