@@ -139,6 +139,11 @@ absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape
 
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape) {
   if (absl::Status s = CheckShape(model, shape); !s.ok()) return s;
+  if (model.experiment.has_autoencoder() && model.experiment.autoencoder().kind() != proto::Autoencoder::VARIATIONAL) {
+    // Its decoder maps codes to images, but no distribution of codes comes with it.
+    return absl::FailedPreconditionError(
+        "a plain or denoising autoencoder is not a generator: it has no prior to draw codes from (a variational one has)");
+  }
   onnx::ModelProto proto = NewModel(model, shape, "generator");
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "z", model.generator->input_dim());
@@ -149,6 +154,7 @@ absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data
 
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape) {
   if (absl::Status s = CheckShape(model, shape); !s.ok()) return s;
+  if (model.discriminator == nullptr) return absl::FailedPreconditionError("the model has no discriminator (an autoencoder)");
   onnx::ModelProto proto = NewModel(model, shape, "discriminator");
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "x", shape.size());

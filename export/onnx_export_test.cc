@@ -192,6 +192,36 @@ TEST(OnnxExportTest, ConvolutionalModelInOnnxRuntimeMatchesOurForward) {
   }
 }
 
+// The variational autoencoder's decoder (experiments/mnist_vae.pbtxt) is
+// exported as a generator of its prior's codes; an autoencoder has no
+// discriminator, and a plain one no prior, so neither is exported.
+TEST(OnnxExportTest, VariationalDecoderInOnnxRuntimeMatchesOurForward) {
+  TrainedModel model;
+  model.experiment = LoadExperimentFile("experiments/mnist_vae.pbtxt").value();
+  const std::vector<float> mean(784, 0.2f);
+  model.generator = BuildMlp(model.experiment.generator(), Shape::Flat(model.experiment.noise_dim()), 1, &mean).value();
+  model.encoder = BuildMlp(model.experiment.autoencoder().encoder(), Shape::Flat(784), 2).value();
+  Rng rng(4);
+  for (const ParameterRef& p : model.generator->Parameters()) {
+    if (p.name.find("bias") != std::string::npos) rng.FillUniform(p.value, p.size, -0.5f, 0.5f);
+  }
+  const onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
+  ASSERT_TRUE(CheckModel(proto).ok()) << CheckModel(proto);
+  const std::string path = TempPath("vae_decoder.onnx");
+  ASSERT_TRUE(WriteModel(proto, path).ok());
+  for (int64_t rows : {1, 7, 100}) {
+    Rng noise(rows);
+    const std::vector<float> z = DrawNoise(model.experiment, noise, rows);
+    const std::vector<float> ours = model.generator->Infer(z.data(), rows);
+    const RuntimeResult result = Compare(path, "z", z, rows, model.experiment.noise_dim(), "x", ours);
+    EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
+  }
+  EXPECT_EQ(ExportDiscriminator(model, kMnistShape).status().code(), absl::StatusCode::kFailedPrecondition);
+  model.experiment.mutable_autoencoder()->set_kind(proto::Autoencoder::PLAIN);
+  EXPECT_EQ(ExportGenerator(model, kMnistShape).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(OnnxExportTest, WrongImageShapeIsRefused) {
   TrainedModel model = PaperModel();
   EXPECT_FALSE(ExportGenerator(model, data::ImageShape{3, 32, 32}).ok());

@@ -1,5 +1,6 @@
 #include "gan/experiment.h"
 
+#include <cmath>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -92,9 +93,60 @@ absl::Status ValidateClassifierExperiment(const proto::ClassifierExperiment& e) 
   return absl::OkStatus();
 }
 
+namespace {
+
+// The fields of an autoencoder experiment (Experiment.autoencoder), beside those every experiment has.
+absl::Status ValidateAutoencoder(const proto::Experiment& e) {
+  const proto::Autoencoder& a = e.autoencoder();
+  auto error = [](const std::string& what) { return absl::InvalidArgumentError(absl::StrCat("experiment: autoencoder", what)); };
+  if (e.discriminator().layers_size() > 0) return error(" is set, so there is no discriminator: remove `discriminator`");
+  if (e.phases_size() > 0 || e.generator_ema_decay() > 0 || !e.init_from().empty() || e.has_generator_optimizer() ||
+      e.has_discriminator_optimizer()) {
+    return error(" is set: phases, generator_ema_decay, init_from and the GAN's two optimisers do not apply (use autoencoder.optimizer)");
+  }
+  if (a.encoder().layers_size() == 0) return error(".encoder has no layers");
+  if (e.generator().layers_size() == 0) return error(" is set, but `generator` (its decoder) has no layers");
+  if (!a.has_optimizer()) return error(".optimizer is not set");
+  const bool variational = a.kind() == proto::Autoencoder::VARIATIONAL;
+  if (variational) {
+    // The prior the KL term is taken against is N(0, I), so the samples must be drawn from it.
+    if (!e.noise().has_normal() || e.noise().normal().mean() != 0 || e.noise().normal().stddev() != 1) {
+      return absl::InvalidArgumentError("experiment: a variational autoencoder's `noise` is its prior: it must be normal { mean: 0 stddev: 1 }");
+    }
+    if (a.reconstruction() != proto::Autoencoder::BINARY_CROSS_ENTROPY) {
+      return error(".reconstruction: a variational autoencoder's decoder is Bernoulli (BINARY_CROSS_ENTROPY)");
+    }
+  } else if (e.has_noise()) {
+    if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) return noise;
+  }
+  if (a.samples_per_example() < 0 || (!variational && a.samples_per_example() > 1)) {
+    return error(absl::StrCat(".samples_per_example must be >= 0, and more than 1 only in a variational autoencoder, not ",
+                              a.samples_per_example()));
+  }
+  const proto::Corruption& c = a.corruption();
+  if (a.kind() == proto::Autoencoder::DENOISING) {
+    if (c.kind_case() == proto::Corruption::KIND_NOT_SET) return error(".corruption is not set (a denoising autoencoder needs one)");
+    if (c.has_masking_probability() && !(c.masking_probability() > 0 && c.masking_probability() < 1)) {
+      return error(absl::StrCat(".corruption.masking_probability must be in (0, 1), not ", c.masking_probability()));
+    }
+    if (c.has_gaussian_stddev() && !(c.gaussian_stddev() > 0 && std::isfinite(c.gaussian_stddev()))) {
+      return error(absl::StrCat(".corruption.gaussian_stddev must be positive, not ", c.gaussian_stddev()));
+    }
+  } else if (c.kind_case() != proto::Corruption::KIND_NOT_SET) {
+    return error(".corruption is set, but only a DENOISING autoencoder corrupts its inputs");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateExperiment(const proto::Experiment& e) {
   if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
-  if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) return noise;
+  if (e.has_autoencoder()) {
+    if (absl::Status valid = ValidateAutoencoder(e); !valid.ok()) return valid;
+  } else if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) {
+    return noise;
+  }
   if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
   if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
   if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");

@@ -77,4 +77,14 @@ void Softmax(float* logits, int64_t rows, int64_t classes) {
   }
 }
 
+double HalfSquaredError(const float* out, const float* target, int64_t rows, int64_t dim, double scale, float* grad) {
+  double sum = 0;
+  for (int64_t i = 0; i < rows * dim; ++i) {
+    const double diff = static_cast<double>(out[i]) - target[i];
+    sum += diff * diff;
+    grad[i] = static_cast<float>(scale * diff);
+  }
+  return scale * sum / 2;
+}
+
 }  // namespace gan

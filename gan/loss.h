@@ -41,6 +41,11 @@ Objective GeneratorObjective(const float* fake_logits, int64_t m, bool non_satur
 // largest logit, so any finite logits give a finite value.
 double SoftmaxCrossEntropy(const float* logits, const int32_t* labels, int64_t rows, int64_t classes, float* grad);
 
+// An autoencoder's squared-error reconstruction term: scale * sum over rows
+// and values of (out - target)^2 / 2, from out and target [rows, dim]. grad
+// [rows, dim] receives its derivative wrt out, scale * (out - target).
+double HalfSquaredError(const float* out, const float* target, int64_t rows, int64_t dim, double scale, float* grad);
+
 // The softmax of each row of logits [rows, classes], in place.
 void Softmax(float* logits, int64_t rows, int64_t classes);
 

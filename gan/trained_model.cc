@@ -18,7 +18,8 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   if (!text.ok()) return text.status();
   absl::StatusOr<proto::Experiment> experiment = ParseExperiment(*text, checkpoint_path + " (its experiment)");
   if (!experiment.ok()) return experiment.status();
-  if (absl::Status noise = ValidateNoise(experiment->noise()); !noise.ok()) {
+  const bool autoencoder = experiment->has_autoencoder();
+  if (absl::Status noise = ValidateNoise(experiment->noise()); !noise.ok() && (!autoencoder || experiment->has_noise())) {
     return absl::DataLossError(absl::StrCat(checkpoint_path, " (its experiment): ", noise.message()));
   }
   absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
@@ -37,10 +38,16 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   const std::vector<float> placeholder_mean(data_shape->size(), 0.5f);
   absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(g_config, noise, 0, &placeholder_mean);
   if (!g.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", g.status().message()));
-  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), *data_shape, 0);
-  if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
   model.generator = *std::move(g);
-  model.discriminator = *std::move(d);
+  if (autoencoder) {
+    absl::StatusOr<std::unique_ptr<Mlp>> encoder = BuildMlp(model.experiment.autoencoder().encoder(), *data_shape, 0);
+    if (!encoder.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": autoencoder.encoder: ", encoder.status().message()));
+    model.encoder = *std::move(encoder);
+  } else {
+    absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), *data_shape, 0);
+    if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
+    model.discriminator = *std::move(d);
+  }
   if (model.experiment.generator_ema_decay() > 0) {
     absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, noise, 0, &placeholder_mean);
     if (!ema.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", ema.status().message()));
@@ -49,7 +56,9 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
       if (absl::Status s = reader->ReadFloats(absl::StrCat("g_ema.", p.name), p.value, p.size); !s.ok()) return s;
     }
   }
-  for (auto [prefix, mlp] : {std::pair{"g", model.generator.get()}, std::pair{"d", model.discriminator.get()}}) {
+  for (auto [prefix, mlp] : {std::pair{"g", model.generator.get()}, std::pair{"d", model.discriminator.get()},
+                              std::pair{"encoder", model.encoder.get()}}) {
+    if (mlp == nullptr) continue;
     for (const ParameterRef& p : mlp->Parameters()) {
       if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
     }
@@ -60,6 +69,9 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
 absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator) {
   absl::StatusOr<TrainedModel> model = LoadTrainedModel(checkpoint_path);
   if (!model.ok()) return model.status();
+  if (model->discriminator == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": an autoencoder's checkpoint has no discriminator to start from"));
+  }
   for (auto [name, from, to] : {std::tuple{"generator", model->generator.get(), &generator},
                                 std::tuple{"discriminator", model->discriminator.get(), &discriminator}}) {
     const std::vector<ParameterRef> source = from->Parameters(), target = to->Parameters();

@@ -1,7 +1,7 @@
 #ifndef GAN_TRAINED_MODEL_H_
 #define GAN_TRAINED_MODEL_H_
 
-// A trained G and D read back from a Trainer's checkpoint, for the programs
+// A trained G and D (or an autoencoder's decoder and encoder) read back from a Trainer's checkpoint, for the programs
 // that use a model rather than train it (evaluate, sample, export).
 
 #include <cstdint>
@@ -18,7 +18,9 @@ namespace gan {
 
 struct TrainedModel {
   proto::Experiment experiment;  // as the checkpoint holds it (epochs cleared)
-  std::unique_ptr<Mlp> generator, discriminator;
+  // An autoencoder's checkpoint (experiment.autoencoder set) holds its
+  // decoder as the generator and its encoder; it has no discriminator.
+  std::unique_ptr<Mlp> generator, discriminator, encoder;
   std::unique_ptr<Mlp> generator_ema;  // G's moving average, if the run kept one; else null
   int64_t step = 0;              // updates made when the checkpoint was written
 };

@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "base/file_bytes.h"
 #include "eval/image_grid.h"
+#include "gan/autoencoder_learner.h"
 #include "gan/checkpoint.h"
 #include "gan/experiment.h"
 #include "gan/gan_learner.h"
@@ -27,6 +28,11 @@ namespace {
 // The learner the experiment describes.
 absl::StatusOr<std::unique_ptr<Learner>> MakeLearner(const proto::Experiment& experiment, const data::Dataset& train,
                                                      std::function<const float*()> next_batch) {
+  if (experiment.has_autoencoder()) {
+    absl::StatusOr<std::unique_ptr<AutoencoderLearner>> autoencoder = AutoencoderLearner::Create(experiment, train, std::move(next_batch));
+    if (!autoencoder.ok()) return autoencoder.status();
+    return std::unique_ptr<Learner>(*std::move(autoencoder));
+  }
   absl::StatusOr<std::unique_ptr<GanLearner>> gan = GanLearner::Create(experiment, train, std::move(next_batch));
   if (!gan.ok()) return gan.status();
   return std::unique_ptr<Learner>(*std::move(gan));

@@ -15,6 +15,12 @@
 // classifier (eval/feature_figures.h), trained once and cached when missing.
 // Writes parzen.json, figure2.png and figure3.png into --output_dir (default:
 // the checkpoint's directory).
+// An autoencoder's checkpoint (experiments/mnist_*autoencoder, mnist_vae)
+// also gets its figures on the test images (autoencoder.json: the
+// reconstruction term, and a VAE's KL term and negative ELBO) and
+// reconstructions.png (rows of 10 test images, [their corrupted copies,] their
+// reconstructions); a VAE's decoder is then scored as a generator of its prior's
+// codes like G; a plain or denoising one has nothing to sample and stops there.
 
 #include <cstdio>
 #include <functional>
@@ -33,6 +39,7 @@
 #include "absl/strings/str_split.h"
 #include "base/file_digest.h"
 #include "export/onnx_generator.h"
+#include "eval/autoencoder_figures.h"
 #include "eval/data_classifier.h"
 #include "eval/feature_figures.h"
 #include "eval/figures.h"
@@ -63,6 +70,8 @@ ABSL_FLAG(int, valid, 1000, "validation images that choose sigma");
 ABSL_FLAG(int, kmeans_iterations, 10, "Lloyd iterations for the k-means reference row (0: no k-means row)");
 ABSL_FLAG(bool, reference_rows, true, "also evaluate the training-set and k-means rows");
 ABSL_FLAG(uint64_t, seed, gan::kEvaluationNoiseSeed, "seed of the noise for the samples and figures");
+ABSL_FLAG(int, codes_per_image, 10,
+          "an autoencoder's checkpoint: codes drawn from q(z|x) per test image for its reconstruction term and ELBO");
 ABSL_FLAG(bool, feature_figures, true,
           "also score every row through the data set's classifier (Frechet distance, precision and recall, inception "
           "score, classes covered, label KL, MS-SSIM); data sets without experiments/<data set>_classifier.pbtxt are skipped");
@@ -124,6 +133,7 @@ struct ScoredGenerator {
   std::string samples_of;    // "G", "G's moving average", "the ONNX generator"
   int64_t output_dim = 0;    // values per image it makes
   std::function<absl::StatusOr<std::vector<float>>(const float* z, int64_t rows)> generate;
+  std::shared_ptr<gan::TrainedModel> model;  // the checkpoint's model; null for an ONNX file
 };
 
 // "uniform:LOW,HIGH" or "normal:MEAN,STDDEV".
@@ -195,11 +205,36 @@ absl::StatusOr<ScoredGenerator> LoadScoredGenerator() {
   scored.path = loaded->path;
   scored.experiment = loaded->model.experiment;
   scored.step = loaded->model.step;
-  scored.samples_of = absl::GetFlag(FLAGS_ema) ? "G's moving average" : "G";
+  scored.samples_of = absl::GetFlag(FLAGS_ema)                 ? "G's moving average"
+                      : scored.experiment.has_autoencoder() ? "the decoder"
+                                                             : "G";
   scored.output_dim = loaded->model.generator->output_dim();
   std::shared_ptr<gan::TrainedModel> model = std::make_shared<gan::TrainedModel>(std::move(loaded->model));
   scored.generate = [model](const float* z, int64_t rows) -> absl::StatusOr<std::vector<float>> { return model->generator->Infer(z, rows); };
+  scored.model = model;
   return scored;
+}
+
+// An autoencoder's figures on the test images (autoencoder.json, and the
+// log) and its reconstructions of the first 50 (reconstructions.png).
+absl::Status WriteAutoencoderFigures(gan::TrainedModel& model, const gan::data::Splits& splits, const std::string& output_dir) {
+  const gan::data::Dataset& held_out = splits.test.rows() > 0 ? splits.test : splits.train;
+  const uint64_t seed = absl::GetFlag(FLAGS_seed);
+  absl::StatusOr<gan::eval::AutoencoderFigures> figures =
+      gan::eval::EvaluateAutoencoder(model, held_out, absl::GetFlag(FLAGS_codes_per_image), seed);
+  if (!figures.ok()) return figures.status();
+  const char* split = splits.test.rows() > 0 ? "test" : "training (no test split)";
+  std::fprintf(stderr, "evaluate: %s images: %s\n", split, gan::eval::DescribeAutoencoderFigures(*figures).c_str());
+  const std::string json = absl::StrCat("{\"experiment\": \"", model.experiment.name(), "\", \"step\": ", model.step, ", \"split\": \"",
+                                        split, "\", \"figures\": ", gan::eval::AutoencoderFiguresJson(*figures), "}\n");
+  if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/autoencoder.json", json); !s.ok()) return s;
+  int64_t rows_per_group = 0;
+  constexpr int64_t kGroups = 5;
+  absl::StatusOr<std::vector<float>> rows = gan::eval::ReconstructionRows(model, held_out, kGroups, seed, &rows_per_group);
+  if (!rows.ok()) return rows.status();
+  return gan::eval::WritePng(gan::eval::MakeGrid(rows->data(), kGroups * rows_per_group * 10, held_out.shape, 10,
+                                                 gan::eval::DisplayFor(model.experiment.data().gcn_scale())),
+                             output_dir + "/reconstructions.png");
 }
 
 std::string JsonArray(const std::vector<double>& values) {
@@ -296,6 +331,15 @@ int main(int argc, char** argv) {
   if (scored->output_dim != train.dim()) {
     return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", scored->output_dim,
                                                            " values per sample, data set '", dataset, "' has ", train.dim())));
+  }
+  if (scored->model != nullptr && scored->model->encoder != nullptr) {
+    if (absl::Status s = WriteAutoencoderFigures(*scored->model, *splits, output_dir); !s.ok()) return gan::tools::Fail(kProgram, s);
+    if (experiment.autoencoder().kind() != gan::proto::Autoencoder::VARIATIONAL) {
+      // No prior to draw codes from: nothing to sample, so no Table 1 row.
+      std::fprintf(stderr, "evaluate: wrote %s/autoencoder.json, reconstructions.png (a %s autoencoder has no samples to score)\n",
+                   output_dir.c_str(), experiment.autoencoder().kind() == gan::proto::Autoencoder::DENOISING ? "denoising" : "plain");
+      return 0;
+    }
   }
   const int64_t n_valid = std::min<int64_t>(n_valid_flag, splits->valid.rows());
   std::fprintf(stderr, "evaluate: %s (experiment %s, step %lld) on %s: %d samples, sigma on %lld validation images, %lld test images\n",

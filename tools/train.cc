@@ -38,7 +38,8 @@
 #include "oneapi/dnnl/dnnl.hpp"
 
 ABSL_FLAG(std::string, experiment, "quickstart",
-          "an experiment name (experiments/NAME.pbtxt: quickstart, fashion_mnist, mnist, tfd, cifar10_fc, faces) or a file path");
+          "an experiment name (experiments/NAME.pbtxt: quickstart, fashion_mnist, mnist, tfd, cifar10_fc, cifar10_conv, faces, "
+          "mnist_autoencoder, mnist_denoising_autoencoder, mnist_vae) or a file path");
 ABSL_FLAG(std::string, data_dir, "", "directory with the data set's files (or its <dataset>/ subdirectory); else $GAN_DATA_DIR, then ~/.cache/gan");
 ABSL_FLAG(std::string, output_dir, "", "where outputs go; default runs/<experiment>-<date>-<time> in the current directory");
 ABSL_FLAG(bool, resume, false, "continue the run in --output_dir from its checkpoint (its experiment.pbtxt unless --experiment is given)");
@@ -116,7 +117,9 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_max_train_examples) > 0) experiment.mutable_data()->set_max_train_examples(absl::GetFlag(FLAGS_max_train_examples));
   if (const double lr = absl::GetFlag(FLAGS_learning_rate); lr > 0) {
-    for (gan::proto::Optimizer* opt : {experiment.mutable_generator_optimizer(), experiment.mutable_discriminator_optimizer()}) {
+    std::vector<gan::proto::Optimizer*> optimizers = {experiment.mutable_generator_optimizer(), experiment.mutable_discriminator_optimizer()};
+    if (experiment.has_autoencoder()) optimizers = {experiment.mutable_autoencoder()->mutable_optimizer()};
+    for (gan::proto::Optimizer* opt : optimizers) {
       if (opt->has_sgd()) opt->mutable_sgd()->set_learning_rate(static_cast<float>(lr));
       if (opt->has_adam()) opt->mutable_adam()->set_learning_rate(static_cast<float>(lr));
     }
@@ -198,12 +201,15 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<gan::Trainer>> trainer = gan::Trainer::Create(experiment, train, options);
   if (!trainer.ok()) return gan::tools::Fail(kProgram, trainer.status());
-  std::fprintf(stderr, "experiment %s on %s (%lld training images, seed %llu, noise %s): %lld epochs of %lld steps%s, update mode %s\n",
+  std::fprintf(stderr, "experiment %s on %s (%lld training images, seed %llu, noise %s): %lld epochs of %lld steps%s, %s\n",
                experiment.name().c_str(), dataset.c_str(), static_cast<long long>(train.rows()),
-               static_cast<unsigned long long>(experiment.seed()), gan::DescribeNoise(experiment.noise()).c_str(),
+               static_cast<unsigned long long>(experiment.seed()),
+               experiment.has_noise() ? gan::DescribeNoise(experiment.noise()).c_str() : "none",
                static_cast<long long>((*trainer)->total_epochs()), static_cast<long long>((*trainer)->steps_per_epoch()),
                experiment.phases_size() == 0 ? "" : absl::StrCat(" (", experiment.epochs(), " and ", experiment.phases_size(), " later phases)").c_str(),
-               gan::UpdateModeName(experiment.update_mode()));
+               experiment.has_autoencoder()
+                   ? absl::StrCat("an autoencoder (", gan::proto::Autoencoder::Kind_Name(experiment.autoencoder().kind()), ")").c_str()
+                   : absl::StrCat("update mode ", gan::UpdateModeName(experiment.update_mode())).c_str());
   if (!resume && !experiment.init_from().empty()) {
     // A resumed run's checkpoint already holds what this stage has learnt.
     if (absl::Status s = gan::InitializeFromCheckpoint(experiment.init_from(), (*trainer)->generator(), *(*trainer)->net("d"));
