@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "data/load.h"
+#include "data/test_subsets.h"
 #include "gan/experiment.h"
 #include "gan/gradient_check.h"
 #include "gan/loss.h"
@@ -185,18 +185,6 @@ TEST(AutoencoderLearnerTest, CorruptionHasItsRateAndSpread) {
   EXPECT_NEAR(std::sqrt(sum_sq / n), 0.3, 0.005);
 }
 
-const data::Dataset& FashionSubset() {
-  static const data::Dataset* subset = [] {
-    absl::StatusOr<data::Splits> splits = data::LoadSplits("fashion_mnist", "");
-    if (!splits.ok()) {
-      ADD_FAILURE() << splits.status();
-      return new data::Dataset();
-    }
-    return new data::Dataset(splits->train.Slice(0, 1000, data::Split::kTrain));
-  }();
-  return *subset;
-}
-
 // A Fashion-MNIST autoencoder of `kind` with a 10-value code.
 proto::Experiment FashionExperiment(const std::string& kind, const std::string& extra) {
   const bool variational = kind == "VARIATIONAL";
@@ -242,7 +230,7 @@ TEST(AutoencoderLearnerTest, EachKindLearnsInTheTrainer) {
     options.output_dir = dir;
     proto::Experiment e = FashionExperiment(kind, extra);
     e.set_epochs(10);
-    auto trainer = Trainer::Create(e, FashionSubset(), options).value();
+    auto trainer = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
     ASSERT_TRUE(trainer->Run().ok());
     const std::vector<double> means = EpochMeans(dir, figure);
     ASSERT_EQ(means.size(), 10u);
@@ -256,14 +244,14 @@ TEST(AutoencoderLearnerTest, ResumesBitIdenticallyAndItsDecoderLoadsAsAGenerator
   const proto::Experiment e = FashionExperiment("VARIATIONAL", "");
   TrainerOptions options;
   options.output_dir = TempDir("vae_straight");
-  auto straight = Trainer::Create(e, FashionSubset(), options).value();
+  auto straight = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
   ASSERT_TRUE(straight->Run().ok());
   options.output_dir = TempDir("vae_resumed");
   options.max_steps = 27;  // mid-epoch 2
-  ASSERT_TRUE(Trainer::Create(e, FashionSubset(), options).value()->Run().ok());
+  ASSERT_TRUE(Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value()->Run().ok());
   options.max_steps = 0;
   options.resume = true;
-  auto resumed = Trainer::Create(e, FashionSubset(), options).value();
+  auto resumed = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
   ASSERT_TRUE(resumed->Run().ok());
   for (const char* net : {"encoder", "g"}) {
     const std::vector<ParameterRef> a = straight->net(net)->Parameters(), b = resumed->net(net)->Parameters();
@@ -291,7 +279,7 @@ TEST(AutoencoderLearnerTest, RefusesBadExperimentsNamingTheField) {
   auto refused = [](const proto::Experiment& e) {
     TrainerOptions options;
     options.output_dir = TempDir("refused");
-    return Trainer::Create(e, FashionSubset(), options).status();
+    return Trainer::Create(e, data::FashionMnistTrainingSubset(), options).status();
   };
   proto::Experiment wide_code = FashionExperiment("VARIATIONAL", "");
   wide_code.set_noise_dim(20);  // the encoder gives 20 values, a VAE of 20 codes needs 40

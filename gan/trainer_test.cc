@@ -10,7 +10,7 @@
 #include <sstream>
 #include <vector>
 
-#include "data/load.h"
+#include "data/test_subsets.h"
 #include "gan/experiment.h"
 #include "gan/gan_learner.h"
 #include "gan/noise.h"
@@ -21,18 +21,6 @@ namespace {
 
 std::string TempDir(const std::string& name) {
   return std::string(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") + "/" + name;
-}
-
-const data::Dataset& FashionSubset() {
-  static const data::Dataset* subset = [] {
-    absl::StatusOr<data::Splits> splits = data::LoadSplits("fashion_mnist", "");
-    if (!splits.ok()) {
-      ADD_FAILURE() << splits.status();
-      return new data::Dataset();
-    }
-    return new data::Dataset(splits->train.Slice(0, 1000, data::Split::kTrain));
-  }();
-  return *subset;
 }
 
 // A small model of the paper's shape (maxout D with dropout, ReLU/sigmoid G).
@@ -74,7 +62,7 @@ std::unique_ptr<Trainer> MakeTrainer(const proto::Experiment& e, const std::stri
   options.output_dir = dir;
   options.max_steps = max_steps;
   options.resume = resume;
-  absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(e, FashionSubset(), options);
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(e, data::FashionMnistTrainingSubset(), options);
   EXPECT_TRUE(trainer.ok()) << trainer.status();
   return trainer.ok() ? *std::move(trainer) : nullptr;
 }
@@ -163,7 +151,7 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
     EXPECT_TRUE(std::vector<float>(x, x + expected.size()) == expected) << "the report was given other samples";
     return EpochReport{"\"first_pixel\": " + std::to_string(x[0]), "first pixel " + std::to_string(x[0])};
   };
-  auto reported = Trainer::Create(e, FashionSubset(), options).value();
+  auto reported = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
   trainer = reported.get();
   ASSERT_TRUE(reported->Run().ok());
   EXPECT_EQ(calls, 2);  // epoch 2, and epoch 3: the last
@@ -181,7 +169,7 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
   options.report = [](const float*, int64_t, const std::string&) -> absl::StatusOr<EpochReport> {
     return absl::NotFoundError("no test split");
   };
-  auto failing = Trainer::Create(e, FashionSubset(), options).value();
+  auto failing = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
   const absl::Status status = failing->Run();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
   EXPECT_NE(status.message().find("epoch 2 report: no test split"), std::string::npos) << status;
@@ -191,7 +179,7 @@ TEST(TrainerTest, EpochReportsJoinTheMetricsAndChangeNothing) {
 
   // Reports of no samples are refused when the trainer is made.
   options.report_samples = 0;
-  const absl::StatusOr<std::unique_ptr<Trainer>> no_samples = Trainer::Create(e, FashionSubset(), options);
+  const absl::StatusOr<std::unique_ptr<Trainer>> no_samples = Trainer::Create(e, data::FashionMnistTrainingSubset(), options);
   ASSERT_FALSE(no_samples.ok());
   EXPECT_NE(no_samples.status().message().find("report_samples must be positive"), std::string::npos) << no_samples.status();
 }
@@ -218,7 +206,7 @@ TEST(TrainerTest, BestCheckpointIsTheEpochWithTheBestSelectionFigure) {
     return EpochReport{"", "", figure};
   };
   options.stop_after_epoch = 3;
-  auto first = Trainer::Create(e, FashionSubset(), options).value();
+  auto first = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
   ASSERT_TRUE(first->Run().ok());
   EXPECT_EQ(first->step(), 3 * first->steps_per_epoch());  // stopped after epoch 3, checkpointed
   EXPECT_FALSE(first->finished());
@@ -226,7 +214,7 @@ TEST(TrainerTest, BestCheckpointIsTheEpochWithTheBestSelectionFigure) {
   first.reset();
   options.stop_after_epoch = 0;
   options.resume = true;
-  auto resumed = Trainer::Create(e, FashionSubset(), options).value();
+  auto resumed = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
   ASSERT_TRUE(resumed->Run().ok());
   EXPECT_TRUE(resumed->finished());
   EXPECT_EQ(resumed->best_epoch(), 2);  // epoch 4's 4.0 does not beat epoch 2's 5.0
@@ -242,7 +230,7 @@ TEST(TrainerTest, BestCheckpointIsTheEpochWithTheBestSelectionFigure) {
   ASSERT_TRUE(reference->Run().ok());
   TrainerOptions load_options;
   load_options.output_dir = TempDir("selection_load");
-  auto loaded = Trainer::Create(e, FashionSubset(), load_options).value();
+  auto loaded = Trainer::Create(e, data::FashionMnistTrainingSubset(), load_options).value();
   ASSERT_TRUE(loaded->LoadCheckpoint(resumed->best_checkpoint_path()).ok());
   EXPECT_EQ(loaded->step(), 2 * loaded->steps_per_epoch());
   EXPECT_TRUE(AllParameters(*loaded) == AllParameters(*reference)) << "best.ckpt is not epoch 2's model";
@@ -294,7 +282,7 @@ TEST(TrainerTest, PhasesStartFreshOptimizersAndResumeBitIdentically) {
   bad.mutable_phases(0)->mutable_generator_optimizer()->mutable_sgd()->set_learning_rate(-1);
   TrainerOptions options;
   options.output_dir = TempDir("phases_bad");
-  const absl::Status refused = Trainer::Create(bad, FashionSubset(), options).status();
+  const absl::Status refused = Trainer::Create(bad, data::FashionMnistTrainingSubset(), options).status();
   EXPECT_NE(refused.message().find("phases[0].generator_optimizer: sgd.learning_rate"), std::string::npos) << refused;
 }
 

@@ -10,11 +10,18 @@
 # figures are in the README.
 set -euo pipefail
 epochs=30
-# Recorded: 131.846 +- 1.521 at epoch 30 (step 15000) of `--experiment=mnist`
-# (seed 1; the same figure in the full run's metrics.jsonl). The margin covers
-# another processor's kernels, not a collapse (which scores below 0).
-recorded=131.846
-model_threshold=120
+# Recorded at epoch 30 (step 15000) of `--experiment=mnist`, seed 1:
+#   131.846 +- 1.521 on an AVX-512 EPYC (2026-11-29; the full run's metrics.jsonl agrees);
+#   107.538 +- 1.6 on an AVX2-only EPYC (2026-12-02), where commit 09e57b7 and
+#   the code that scored it wrote byte-identical checkpoints (2 epochs, 5,000 images):
+#   the figure moved with the processor, not with the code.
+# Another processor's kernels round the products differently and the run
+# follows another trajectory: on the AVX2 machine its reports at epochs 5 and
+# 10 were -87.3 and 14.2 against -57.8 and 41.7. The threshold is the lower
+# figure less half the spread between the two; a collapse scores below 0 and a
+# net that does not learn stays below 50 (the reports at epoch 10).
+recorded="131.846 (AVX-512), 107.538 (AVX2)"
+model_threshold=95
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [[ -n "${GAN_DATA_DIR:-}" ]] || fail "GAN_DATA_DIR must point at the data sets (MNIST); see README"
 
