@@ -55,8 +55,7 @@ absl::StatusOr<Parts> GetParts(TrainedModel& model, const data::Dataset& images)
   absl::StatusOr<std::unique_ptr<Mlp>> decoder = BuildMlp(*config, Shape::Flat(parts.latent), 0, &placeholder_mean);
   if (!decoder.ok()) return decoder.status();
   parts.decoder = *std::move(decoder);
-  const std::vector<ParameterRef> from = model.generator->Parameters(), to = parts.decoder->Parameters();
-  for (size_t t = 0; t < from.size(); ++t) std::copy(from[t].value, from[t].value + from[t].size, to[t].value);
+  parts.decoder->CopyParametersFrom(*model.generator);
   return parts;
 }
 

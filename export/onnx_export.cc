@@ -139,11 +139,7 @@ absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape
 
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape) {
   if (absl::Status s = CheckShape(model, shape); !s.ok()) return s;
-  if (model.experiment.has_autoencoder() && model.experiment.autoencoder().kind() != proto::Autoencoder::VARIATIONAL) {
-    // Its decoder maps codes to images, but no distribution of codes comes with it.
-    return absl::FailedPreconditionError(
-        "a plain or denoising autoencoder is not a generator: it has no prior to draw codes from (a variational one has)");
-  }
+  if (absl::Status s = CheckGeneratesFromNoise(model); !s.ok()) return s;
   onnx::ModelProto proto = NewModel(model, shape, "generator");
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "z", model.generator->input_dim());

@@ -212,8 +212,7 @@ std::string AutoencoderLearner::EpochJsonMembers(const std::vector<double>& figu
 
 Mlp& AutoencoderLearner::ImageDecoder() {
   if (generator_ == nullptr) return *decoder_;
-  const std::vector<ParameterRef> from = decoder_->Parameters(), to = generator_->Parameters();
-  for (size_t t = 0; t < from.size(); ++t) std::copy(from[t].value, from[t].value + from[t].size, to[t].value);
+  generator_->CopyParametersFrom(*decoder_);
   return *generator_;
 }
 

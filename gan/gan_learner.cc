@@ -137,8 +137,7 @@ absl::Status GanLearner::BeginEpoch(int64_t epoch) {
 void GanLearner::BeforeTraining(int64_t step) {
   if (g_ema_ != nullptr && step == 0) {
     // The average starts from G as training starts (after any --init_from).
-    const auto& [from, to] = ema_pairs_;
-    for (size_t t = 0; t < from.size(); ++t) std::copy(from[t].value, from[t].value + from[t].size, to[t].value);
+    g_ema_->CopyParametersFrom(*g_);
   }
 }
 

@@ -21,6 +21,11 @@ Mlp::Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers)
   }
 }
 
+void Mlp::CopyParametersFrom(Mlp& from) {
+  const std::vector<ParameterRef> source = from.Parameters(), target = Parameters();
+  for (size_t t = 0; t < source.size(); ++t) std::copy(source[t].value, source[t].value + source[t].size, target[t].value);
+}
+
 std::vector<ParameterRef> Mlp::Parameters() {
   std::vector<ParameterRef> all;
   for (size_t i = 0; i < layers_.size(); ++i) {

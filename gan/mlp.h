@@ -31,6 +31,9 @@ class Mlp {
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   // Every parameter tensor, first layer first.
   std::vector<ParameterRef> Parameters();
+  // Sets every parameter tensor to `from`'s, a net of the same
+  // configuration (the same tensors in the same order; its activations may differ).
+  void CopyParametersFrom(Mlp& from);
   // Every layer's random streams, first layer first (Layer::RandomStreams).
   std::vector<Rng*> RandomStreams();
   // Matrix-product FLOPs of a forward pass per row, and those of the first

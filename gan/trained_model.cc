@@ -66,6 +66,16 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   return model;
 }
 
+absl::Status CheckGeneratesFromNoise(const TrainedModel& model) {
+  if (!model.experiment.has_autoencoder() || model.experiment.autoencoder().kind() == proto::Autoencoder::VARIATIONAL) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "experiment '", model.experiment.name(), "' is a ",
+      model.experiment.autoencoder().kind() == proto::Autoencoder::DENOISING ? "denoising" : "plain",
+      " autoencoder: its decoder is not a generator, it has no prior to draw codes from (a variational one has)"));
+}
+
 absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator) {
   absl::StatusOr<TrainedModel> model = LoadTrainedModel(checkpoint_path);
   if (!model.ok()) return model.status();

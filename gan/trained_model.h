@@ -29,6 +29,12 @@ struct TrainedModel {
 // missing, corrupt, or not holding the parameters its experiment describes.
 absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path);
 
+// OK when the model's generator makes samples from its experiment's noise: a
+// GAN's G, or a variational autoencoder's decoder (the noise is its prior).
+// A plain or denoising autoencoder's decoder has no distribution of codes to
+// draw from: FailedPrecondition, saying so.
+absl::Status CheckGeneratesFromNoise(const TrainedModel& model);
+
 // Copies the parameters of the checkpoint's G and D into `generator` and
 // `discriminator`, which must have the same layers and shapes; errors name the
 // checkpoint and the first tensor that differs.

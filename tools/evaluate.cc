@@ -334,10 +334,10 @@ int main(int argc, char** argv) {
   }
   if (scored->model != nullptr && scored->model->encoder != nullptr) {
     if (absl::Status s = WriteAutoencoderFigures(*scored->model, *splits, output_dir); !s.ok()) return gan::tools::Fail(kProgram, s);
-    if (experiment.autoencoder().kind() != gan::proto::Autoencoder::VARIATIONAL) {
-      // No prior to draw codes from: nothing to sample, so no Table 1 row.
-      std::fprintf(stderr, "evaluate: wrote %s/autoencoder.json, reconstructions.png (a %s autoencoder has no samples to score)\n",
-                   output_dir.c_str(), experiment.autoencoder().kind() == gan::proto::Autoencoder::DENOISING ? "denoising" : "plain");
+    if (absl::Status samples = gan::CheckGeneratesFromNoise(*scored->model); !samples.ok()) {
+      // Nothing to sample, so no Table 1 row.
+      std::fprintf(stderr, "evaluate: wrote %s/autoencoder.json, reconstructions.png; no samples to score: %s\n", output_dir.c_str(),
+                   std::string(samples.message()).c_str());
       return 0;
     }
   }

@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<gan::tools::CheckpointModel> loaded = gan::tools::LoadCheckpointFlag(absl::GetFlag(FLAGS_checkpoint), absl::GetFlag(FLAGS_ema));
   if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
   gan::TrainedModel& model = loaded->model;
+  if (absl::Status s = gan::CheckGeneratesFromNoise(model); !s.ok()) return gan::tools::Fail(kProgram, s);
   const gan::data::ImageShape& shape = loaded->shape;
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   const std::vector<float> z = gan::DrawNoise(model.experiment, rng, count);
