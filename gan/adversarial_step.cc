@@ -35,24 +35,27 @@ void AdversarialStep::GeneratorForward() {
   g_pass_->Forward(/*training=*/true);
 }
 
-StepStats AdversarialStep::DiscriminatorGradients(const float* generated) {
+void AdversarialStep::DiscriminatorForward(const float* generated) {
   MlpPass& d = *d_pass_;
   float* d_in = d.input();  // [2m, data_dim]: data rows, then generated rows
   const float* x = next_data_batch_();
   std::copy(x, x + m_ * data_dim_, d_in);
   std::copy(generated, generated + m_ * data_dim_, d_in + m_ * data_dim_);
   d.Forward(/*training=*/true);
+}
 
-  StepStats stats;
+void AdversarialStep::DiscriminatorBackward(StepStats& stats) {
+  MlpPass& d = *d_pass_;
   const Objective objective = DiscriminatorObjective(d.output(), m_, d.output_grad(), &stats.mean_d_fake);
   stats.d_loss = objective.value;
   stats.mean_d_real = objective.mean_d;
   d.Backward(/*input_grad=*/false, /*param_grads=*/true);
-  return stats;
 }
 
 StepStats AdversarialStep::DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer) {
-  const StepStats stats = DiscriminatorGradients(generated);
+  StepStats stats;
+  DiscriminatorForward(generated);
+  DiscriminatorBackward(stats);
   d_optimizer.Step();
   d_.ApplyConstraints();
   return stats;
@@ -80,16 +83,21 @@ StepStats AdversarialStep::SimultaneousUpdate(Optimizer& g_optimizer, Optimizer&
   MlpPass& g = *g_pass_;
   MlpPass& d = *d_pass_;
   GeneratorForward();
-  StepStats stats = DiscriminatorGradients(g.output());
+  DiscriminatorForward(g.output());
 
-  // The G objective from the same forward pass. It depends on the generated
-  // rows only, so only their input gradient is computed.
+  // The G objective first: its backward through D must read D's parameters
+  // before D's own backward updates them (a folded update moves each layer
+  // in its backward: gan/optimizer.h). It depends on the generated rows
+  // only, so only their input gradient is computed.
+  StepStats stats;
   float* d_out_grad = d.output_grad();  // [2m, 1]
   const float* logits = d.output();
   stats.g_loss = GeneratorObjective(logits + m_, m_, non_saturating_, d_out_grad + m_).value;
   d.BackwardRows(/*first_row=*/m_, /*input_grad=*/true, /*param_grads=*/false);
   const float* fake_input_grad = d.input_grad() + m_ * data_dim_;
   std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g.output_grad());
+
+  DiscriminatorBackward(stats);
   g.Backward(/*input_grad=*/false, /*param_grads=*/true);
 
   d_optimizer.Step();

@@ -58,9 +58,11 @@ class AdversarialStep {
 
  private:
   void GeneratorForward();  // noise -> G(z), g_rows_ rows
-  // D's objective on fresh data and G(z) [m, data_dim], and D's parameter
-  // gradients; leaves the 2m-row pass (logits, output gradient) in place.
-  StepStats DiscriminatorGradients(const float* generated);
+  // D's forward (training) on fresh data and G(z) [m, data_dim]: the 2m-row pass.
+  void DiscriminatorForward(const float* generated);
+  // The D objective of that forward into `stats`, and D's parameter gradients
+  // (or, with a folded optimiser, its update: gan/optimizer.h).
+  void DiscriminatorBackward(StepStats& stats);
   StepStats DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer);  // the above, then the D update
   StepStats GeneratorUpdate(Optimizer& g_optimizer);                             // the G update, on G's last m rows
   StepStats SimultaneousUpdate(Optimizer& g_optimizer, Optimizer& d_optimizer);

@@ -40,8 +40,12 @@ struct ExperimentStep {
   void Run() { step->Run(*g_opt, *d_opt); }
 };
 
+// How the optimisers update (gan/experiment.proto, SgdMomentum.fold_into_products).
+enum class Sgd { kPlain, kFolded };
+
 // Null, with the reason given to `state`, when the experiment file cannot be read.
-std::unique_ptr<ExperimentStep> MakeStep(const char* path, proto::UpdateMode mode, benchmark::State& state) {
+std::unique_ptr<ExperimentStep> MakeStep(const char* path, proto::UpdateMode mode, benchmark::State& state,
+                                         Sgd sgd = Sgd::kPlain) {
   absl::StatusOr<proto::Experiment> loaded = LoadExperimentFile(path);
   if (!loaded.ok()) {
     state.SkipWithError(std::string(loaded.status().message()).c_str());
@@ -50,6 +54,9 @@ std::unique_ptr<ExperimentStep> MakeStep(const char* path, proto::UpdateMode mod
   auto s = std::make_unique<ExperimentStep>();
   s->experiment = *loaded;
   s->experiment.set_update_mode(mode);
+  for (proto::Optimizer* o : {s->experiment.mutable_generator_optimizer(), s->experiment.mutable_discriminator_optimizer()}) {
+    if (o->has_sgd()) o->mutable_sgd()->set_fold_into_products(sgd == Sgd::kFolded);
+  }
   const Shape noise = Shape::Flat(s->experiment.noise_dim());
   const absl::StatusOr<Shape> image = OutputShape(s->experiment.generator(), noise);
   const std::vector<float> pixel_mean(image->size(), 0.13f);
@@ -70,8 +77,8 @@ std::unique_ptr<ExperimentStep> MakeStep(const char* path, proto::UpdateMode mod
   return s;
 }
 
-std::unique_ptr<ExperimentStep> MakeMnistStep(proto::UpdateMode mode, benchmark::State& state) {
-  return MakeStep("experiments/mnist.pbtxt", mode, state);
+std::unique_ptr<ExperimentStep> MakeMnistStep(proto::UpdateMode mode, benchmark::State& state, Sgd sgd = Sgd::kPlain) {
+  return MakeStep("experiments/mnist.pbtxt", mode, state, sgd);
 }
 
 void BM_MnistIteration(benchmark::State& state, proto::UpdateMode mode) {
@@ -155,6 +162,23 @@ std::vector<Product> MnistAlternatingProducts() {
   return products;
 }
 
+// The products of one simultaneous iteration of the paper's MNIST model, as
+// AdversarialStep::MatmulFlops counts them.
+std::vector<Product> MnistSimultaneousProducts() {
+  const int64_t m = 100;
+  const std::vector<std::pair<int64_t, int64_t>> g = {{100, 1200}, {1200, 1200}, {1200, 784}};
+  const std::vector<std::pair<int64_t, int64_t>> d = {{784, 1200}, {240, 1200}, {240, 1}};
+  std::vector<Product> products;
+  // The D objective over real and generated rows (2m): forward, backward
+  // weights, backward data but the first layer's.
+  for (size_t i = 0; i < d.size(); ++i) products.push_back({2 * m, d[i].first, d[i].second, true, i > 0, true});
+  // The G objective: D's backward data for the generated rows (m), then G's
+  // forward and backward (m rows).
+  for (auto [in, out] : d) products.push_back({m, in, out, false, true, false});
+  for (size_t i = 0; i < g.size(); ++i) products.push_back({m, g[i].first, g[i].second, true, i > 0, true});
+  return products;
+}
+
 // The products of one simultaneous iteration of experiments/cifar10_conv.pbtxt
 // (batch m = 128), as AdversarialStep::MatmulFlops counts them.
 std::vector<Product> Cifar10ConvSimultaneousProducts() {
@@ -219,13 +243,20 @@ void IterationAgainstGemms(benchmark::State& state, ExperimentStep& s, GemmRefer
   state.counters["%_of_sgemm_rate"] = 100 * reference_s / step_s;
 }
 
-void BM_MnistIterationAgainstGemms(benchmark::State& state) {
-  std::unique_ptr<ExperimentStep> s = MakeMnistStep(proto::ALTERNATING, state);
+void BM_MnistIterationAgainstGemms(benchmark::State& state, proto::UpdateMode mode, Sgd sgd) {
+  std::unique_ptr<ExperimentStep> s = MakeMnistStep(mode, state, sgd);
   if (s == nullptr) return;
-  GemmReference reference(MnistAlternatingProducts());
+  GemmReference reference(mode == proto::ALTERNATING ? MnistAlternatingProducts() : MnistSimultaneousProducts());
   IterationAgainstGemms(state, *s, reference, /*block=*/10);
 }
-BENCHMARK(BM_MnistIterationAgainstGemms)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_MnistIterationAgainstGemms, alternating, proto::ALTERNATING, Sgd::kPlain)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_MnistIterationAgainstGemms, simultaneous, proto::SIMULTANEOUS, Sgd::kPlain)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_MnistIterationAgainstGemms, alternating_folded_sgd, proto::ALTERNATING, Sgd::kFolded)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_MnistIterationAgainstGemms, simultaneous_folded_sgd, proto::SIMULTANEOUS, Sgd::kFolded)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // One simultaneous iteration of the authors' convolutional CIFAR-10 model at
 // its batch of 128 (experiments/cifar10_conv.pbtxt) against its products as

@@ -45,21 +45,52 @@ dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc&
   return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, Cpu().engine));
 }
 
+// Where a product writes a parameter's gradient g: out = alpha * g + beta *
+// out, into the gradient (1, 0) or, where its fold is set, its velocity; then
+// the folded update moves the parameter (FoldedMomentum).
+struct GradientDestination {
+  float* out;
+  FoldedUpdate update;
+  bool folded;
+};
+GradientDestination DestinationOf(const FoldedMomentum& fold, float* grad) {
+  if (fold.velocity == nullptr) return {grad, {1.0f, 0.0f, 0.0f, false}, false};
+  return {fold.velocity, fold.update(), true};
+}
+
+// value += scale * velocity (after velocity *= scale if renormalize), over n values.
+void MoveByVelocity(const FoldedUpdate& u, float* value, float* velocity, int64_t n) {
+  const float scale = u.scale;
+  if (u.renormalize) {
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) {
+      velocity[i] *= scale;
+      value[i] += velocity[i];
+    }
+  } else {
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) value[i] += scale * velocity[i];
+  }
+}
+
 // z = act(x W + b) and its backward, for one batch size:
 //   forward           z[N, out]  = act(x[N, in] W[in, out] + b)
 //   backward data     dx[N, in]  = dz[N, out] W^T[out, in]
 //   backward weights  dW[in, out] = x^T[in, N] dz[N, out];  db = sum over rows of dz
-// The weight gradient reads x^T from a copy transposed by a reorder, not from a
-// transposed view of x: oneDNN 2.6's matmul is slower on the view (for
-// x^T[1200, 100] dz[100, 1200], median 1.9 ms against 1.5 ms on the copy on
-// this machine), the reorder costs under 0.1 ms, and the product is bit for bit
-// the same.
+// The plain weight gradient reads x^T from a copy transposed by a reorder,
+// not from a transposed view of x: oneDNN 2.6's matmul is slower on the view
+// (for x^T[1200, 100] dz[100, 1200], median 1.9 ms against 1.5 ms on the
+// copy), the reorder costs under 0.1 ms, and the product is bit for bit the
+// same. Where SGD's update is folded in (FoldedMomentum), the product is one
+// dnnl_sgemm call on x as it lies, whose alpha and beta carry the velocity
+// update; the plain gradient keeps the product the recorded runs were
+// trained with, so that their bits do not move with the fold's arrival.
 class AffinePass {
  public:
   // Backward may start at row 0 and at each of tail_first_rows.
   AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation,
              const std::vector<int64_t>& tail_first_rows)
-      : p_(p), batch_(batch), x_data_(x), dx_(dx), dz_(dz) {
+      : p_(p), batch_(batch), x_(x), dx_(dx), dz_(dz) {
     const dnnl::memory::desc x_md = Matrix(batch, p.in), z_md = Matrix(batch, p.out);
     const dnnl::memory::desc w_md = Matrix(p.in, p.out), b_md = Matrix(1, p.out);
 
@@ -91,32 +122,42 @@ class AffinePass {
     }
     if (param_grads) {
       BackwardWeights& w = MadeForRow("AffinePass", backward_weights_, first_row);
-      w.transpose_x.execute(Cpu().stream, w.x, w.xt);
-      w.matmul.execute(Cpu().stream, w.args);
+      const int64_t in = p_.in, out = p_.out, rows = batch_ - first_row;
+      const GradientDestination dw = DestinationOf(p_.weights_fold, p_.weights_grad.data());
+      if (!dw.folded) {
+        w.transpose_x.execute(Cpu().stream, w.x, w.xt);
+        w.matmul.execute(Cpu().stream, w.args);
+      } else {
+        dnnl_sgemm('T', 'N', in, out, rows, dw.update.alpha, x_ + first_row * in, in, dz_ + first_row * out, out,
+                   dw.update.beta, dw.out, out);
+        MoveByVelocity(dw.update, p_.weights.data(), dw.out, in * out);
+      }
       // db[o] sums column o of dz over the rows in row order; the threads
       // split the columns, so the sums do not depend on the thread count.
-      float* db = p_.bias_grad.data();
+      const GradientDestination db = DestinationOf(p_.bias_fold, p_.bias_grad.data());
+      const float alpha = db.update.alpha, beta = db.update.beta;
       const float* dz = dz_;
-      const int64_t out = p_.out, rows = batch_;
       constexpr int64_t kBlock = 64;  // columns per task: 256 bytes of each row of dz
 #pragma omp parallel for
       for (int64_t first = 0; first < out; first += kBlock) {
         const int64_t last = std::min(out, first + kBlock);
-        for (int64_t o = first; o < last; ++o) db[o] = 0.0f;
-        for (int64_t n = first_row; n < rows; ++n) {
+        float sums[kBlock] = {};
+        for (int64_t n = first_row; n < batch_; ++n) {
           const float* row = dz + n * out;
 #pragma omp simd
-          for (int64_t o = first; o < last; ++o) db[o] += row[o];
+          for (int64_t o = first; o < last; ++o) sums[o - first] += row[o];
         }
+        for (int64_t o = first; o < last; ++o) db.out[o] = alpha * sums[o - first] + (beta == 0.0f ? 0.0f : beta * db.out[o]);
       }
+      if (db.folded) MoveByVelocity(db.update, p_.bias.data(), db.out, out);
     }
     Cpu().stream.wait();
   }
 
  private:
-  // The weight gradient of rows [first_row, batch): x^T read from a copy
-  // transposed by a reorder (see the class comment). The memories stay bound
-  // to x_transposed when the struct moves: a moved vector keeps its buffer.
+  // The plain weight gradient of rows [first_row, batch): x^T read from a
+  // copy transposed by a reorder (see the class comment). The memories stay
+  // bound to x_transposed when the struct moves: a moved vector keeps its buffer.
   struct BackwardWeights {
     std::vector<float> x_transposed;  // [in, rows]
     dnnl::memory x, xt;               // x[first_row:, :] and the same matrix in x_transposed
@@ -142,7 +183,7 @@ class AffinePass {
     const int64_t rows = batch_ - first_row;
     BackwardWeights w;
     w.x_transposed.resize(rows * p_.in);
-    w.x = Bind(Matrix(rows, p_.in), x_data_ + first_row * p_.in);
+    w.x = Bind(Matrix(rows, p_.in), x_ + first_row * p_.in);
     // The reorder writes the same logical [rows, in] matrix with swapped strides.
     w.xt = Bind(TransposedMatrix(rows, p_.in), w.x_transposed.data());
     w.transpose_x = dnnl::reorder(w.x, w.xt);
@@ -156,7 +197,7 @@ class AffinePass {
 
   AffineParameters& p_;
   int64_t batch_;
-  float* x_data_;
+  float* x_;
   float* dx_;
   float* dz_;
   dnnl::matmul forward_;
@@ -264,12 +305,7 @@ class DropoutPass : public LayerPass {
       std::copy(b_.x, b_.x + size_, b_.y);
       return;
     }
-    DrawDropoutMask(layer_.rng(), layer_.keep_prob(), mask_.data(), size_);
-    const float* x = b_.x;
-    const float* mask = mask_.data();
-    float* y = b_.y;
-#pragma omp parallel for simd
-    for (int64_t i = 0; i < size_; ++i) y[i] = x[i] * mask[i];
+    DrawDropoutMask(layer_.rng(), layer_.keep_prob(), mask_.data(), size_, b_.x, b_.y);
   }
 
   void Backward(int64_t first_row, bool input_grad, bool) override {
@@ -296,7 +332,7 @@ class DropoutPass : public LayerPass {
 
 }  // namespace
 
-void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n) {
+void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n, const float* x, float* y) {
   // The mask is drawn in a fixed number of chunks, each from its own stream
   // seeded by `rng`, so the chunks can be drawn in parallel and the mask does
   // not depend on the number of threads. Each 64-bit draw decides two
@@ -316,6 +352,10 @@ void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n) {
       mask[i] = (bits & 0xffffffffu) < threshold ? scale : 0.0f;
       if (i + 1 < end) mask[i + 1] = (bits >> 32) < threshold ? scale : 0.0f;
     }
+    if (x == nullptr) continue;
+    // While the chunk's mask is in cache.
+#pragma omp simd
+    for (int64_t i = c * chunk; i < end; ++i) y[i] = x[i] * mask[i];
   }
 }
 
@@ -346,10 +386,12 @@ void AffineParameters::ClipColumnNorms() {
 Linear::Linear(const Shape& input, int64_t units, Activation activation)
     : input_(input), params_(input.size(), units), activation_(activation) {}
 
-std::vector<ParameterRef> Linear::Parameters() {
-  return {{"linear.weights", params_.weights.data(), params_.weights_grad.data(), params_.in * params_.out},
-          {"linear.bias", params_.bias.data(), params_.bias_grad.data(), params_.out}};
+std::vector<ParameterRef> AffineParameters::Refs(const std::string& kind) {
+  return {{kind + ".weights", weights.data(), weights_grad.data(), in * out, &weights_fold},
+          {kind + ".bias", bias.data(), bias_grad.data(), out, &bias_fold}};
 }
+
+std::vector<ParameterRef> Linear::Parameters() { return params_.Refs("linear"); }
 
 std::unique_ptr<LayerPass> Linear::Bind(const LayerBuffers& buffers) {
   return std::make_unique<LinearPass>(*this, buffers);
@@ -358,10 +400,7 @@ std::unique_ptr<LayerPass> Linear::Bind(const LayerBuffers& buffers) {
 Maxout::Maxout(const Shape& input, int64_t units, int64_t pieces)
     : input_(input), params_(input.size(), units * pieces), units_(units), pieces_(pieces) {}
 
-std::vector<ParameterRef> Maxout::Parameters() {
-  return {{"maxout.weights", params_.weights.data(), params_.weights_grad.data(), params_.in * params_.out},
-          {"maxout.bias", params_.bias.data(), params_.bias_grad.data(), params_.out}};
-}
+std::vector<ParameterRef> Maxout::Parameters() { return params_.Refs("maxout"); }
 
 std::unique_ptr<LayerPass> Maxout::Bind(const LayerBuffers& buffers) {
   return std::make_unique<MaxoutPass>(*this, buffers);

@@ -18,6 +18,7 @@
 // test beside it.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,12 +41,34 @@ CpuContext& Cpu();
 
 enum class Activation { kIdentity, kRelu, kSigmoid };
 
+// SGD with momentum (gan/optimizer.h, SgdMomentum) folded into the layer's
+// backward: the product that computes a parameter's gradient g writes the
+// parameter's velocity instead,
+//   velocity = alpha * g + beta * velocity     (beta is 0 or 1: other values
+//                                               cost the product a pass of its own)
+// and the layer then moves the parameter at once, while the velocity is
+// still in cache: value += scale * velocity, after velocity *= scale where
+// `renormalize` is set. The factors are the optimiser's for its next update.
+// While a fold is set the parameter's `grad` is never written; the layer's
+// backward with parameter gradients is the update.
+struct FoldedUpdate {
+  float alpha, beta, scale;
+  bool renormalize;
+};
+struct FoldedMomentum {
+  float* velocity = nullptr;
+  std::function<FoldedUpdate()> update;
+};
+
 // A parameter tensor and its gradient (same size), owned by a layer.
 struct ParameterRef {
   std::string name;  // e.g. "maxout.weights"
   float* value;
   float* grad;
   int64_t size;
+  // Where the layer's backward can fold SGD's velocity update into the
+  // gradient's product, the layer's fold for this tensor; else null.
+  FoldedMomentum* fold = nullptr;
 };
 
 // The buffers one layer reads and writes at one batch size.
@@ -121,9 +144,13 @@ struct AffineParameters {
   // norm exceeds it to exactly that norm.
   void ClipColumnNorms();
 
+  // The tensors as Parameters() lists them, named "<kind>.weights" and "<kind>.bias".
+  std::vector<ParameterRef> Refs(const std::string& kind);
+
   int64_t in, out;
   std::vector<float> weights, weights_grad;  // [in, out]
   std::vector<float> bias, bias_grad;        // [out]
+  FoldedMomentum weights_fold, bias_fold;
   float max_column_norm = 0;
 };
 
@@ -181,8 +208,8 @@ class Maxout : public Layer {
 };
 
 // Draws an inverted-dropout mask: each mask[i] is 1 / keep_prob with
-// probability keep_prob, else 0.
-void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n);
+// probability keep_prob, else 0. Given x, also writes y = x * mask (all [n]).
+void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n, const float* x = nullptr, float* y = nullptr);
 
 // Inverted dropout: while training, y = x * mask / keep_prob with mask ~
 // Bernoulli(keep_prob) drawn anew on every Forward; at inference y = x. The

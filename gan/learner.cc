@@ -22,7 +22,11 @@ void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Op
         return values;
       },
       [scalars](const std::vector<double>& values) -> absl::Status {
-        if (values.size() != scalars.size()) return absl::DataLossError("optimizer state does not match");
+        if (values.size() != scalars.size()) {
+          return absl::DataLossError(absl::StrCat("optimizer state does not match: the checkpoint holds ", values.size(),
+                                                  " scalars, this build's optimizer ", scalars.size(),
+                                                  " (written by another version of the optimizer? resume it with that build)"));
+        }
         for (size_t i = 0; i < scalars.size(); ++i) *scalars[i] = values[i];
         return absl::OkStatus();
       });

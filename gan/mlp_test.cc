@@ -12,6 +12,7 @@
 
 #include "gan/experiment.h"
 #include "gan/gradient_check.h"
+#include "gan/optimizer.h"
 #include "base/random.h"
 #include "gtest/gtest.h"
 
@@ -50,6 +51,73 @@ TEST(MlpTest, SmallGeneratorGradients) {
   const GradientCheckReport report = CheckGradients(*mlp, 3, /*training=*/true, 4, 1000);
   EXPECT_GT(report.max_abs_gradient, 1e-2);
   EXPECT_LT(report.max_error, 1e-4);
+}
+
+// SGD's velocity update folded into the layers' gradient products
+// (FoldedMomentum) against the update it replaces: two copies of a net take
+// the same steps, one folded and one not, while the learning rate decays and
+// the momentum changes between steps (from 0, which the fold writes without
+// its sum, through values small enough to renormalise the folded velocity
+// every few steps, to 0.9); their parameters must agree to float rounding,
+// and the folded net's gradients must never be written. The folded side's
+// fold is first taken by an optimiser that is then destroyed, as a new
+// training phase's optimiser replaces the last one's.
+TEST(MlpTest, FoldedMomentumIsTheUpdateItReplaces) {
+  proto::SgdMomentum sgd;
+  sgd.set_learning_rate(0.02f);
+  sgd.set_lr_decay_factor(1.05);
+  sgd.set_initial_momentum(0.0f);
+  sgd.set_final_momentum(0.9f);
+  sgd.set_momentum_start_epoch(1);
+  sgd.set_momentum_saturate_epoch(20);
+  for (const char* spec : {kSmallDiscriminator, kSmallGenerator}) {
+    const Shape input = Shape::Flat(12);
+    auto plain = BuildMlp(ParseMlp(spec), input, 8).value();
+    auto folded = BuildMlp(ParseMlp(spec), input, 8).value();
+    proto::SgdMomentum folded_config = sgd;
+    folded_config.set_fold_into_products(true);
+    SgdMomentum plain_sgd(plain->Parameters(), sgd);
+    auto replaced = std::make_unique<SgdMomentum>(folded->Parameters(), folded_config);
+    SgdMomentum folded_sgd(folded->Parameters(), folded_config);
+    replaced.reset();
+    for (const ParameterRef& p : folded->Parameters()) std::fill(p.grad, p.grad + p.size, 7.0f);
+
+    const int64_t batch = 6;
+    auto plain_pass = plain->MakePass(batch), folded_pass = folded->MakePass(batch);
+    Rng data(9);
+    for (int step = 0; step < 30; ++step) {
+      plain_sgd.StartEpoch(std::max(1, step));  // steps 0 and 1 at momentum 0
+      folded_sgd.StartEpoch(std::max(1, step));
+      data.FillUniform(plain_pass->input(), batch * 12, -1.0f, 1.0f);
+      std::copy(plain_pass->input(), plain_pass->input() + batch * 12, folded_pass->input());
+      plain_pass->Forward(/*training=*/true);
+      folded_pass->Forward(/*training=*/true);
+      const int64_t outputs = batch * plain->output_dim();
+      data.FillUniform(plain_pass->output_grad(), outputs, -1.0f, 1.0f);
+      std::copy(plain_pass->output_grad(), plain_pass->output_grad() + outputs, folded_pass->output_grad());
+      plain_pass->Backward(/*input_grad=*/false, /*param_grads=*/true);
+      folded_pass->Backward(/*input_grad=*/false, /*param_grads=*/true);
+      plain_sgd.Step();
+      folded_sgd.Step();
+    }
+    const std::vector<ParameterRef> want = plain->Parameters(), got = folded->Parameters();
+    ASSERT_EQ(want.size(), got.size());
+    for (size_t t = 0; t < want.size(); ++t) {
+      ASSERT_NE(got[t].fold, nullptr) << got[t].name;
+      EXPECT_EQ(got[t].fold->velocity, folded_sgd.StateTensors()[t]->data()) << got[t].name;
+      for (int64_t i = 0; i < want[t].size; ++i) {
+        ASSERT_NEAR(got[t].value[i], want[t].value[i], 1e-6 * std::max(1.0f, std::abs(want[t].value[i])))
+            << got[t].name << " " << i;
+        ASSERT_EQ(got[t].grad[i], 7.0f) << got[t].name << " " << i;
+      }
+    }
+    // The plain side updated from its gradients: the comparison is not of two idle nets.
+    double largest_grad = 0;
+    for (const ParameterRef& p : plain->Parameters()) {
+      for (int64_t i = 0; i < p.size; ++i) largest_grad = std::max(largest_grad, double{std::abs(p.grad[i])});
+    }
+    EXPECT_GT(largest_grad, 1e-3);
+  }
 }
 
 TEST(MlpTest, InferCoversEveryRowInInferenceMode) {

@@ -8,19 +8,50 @@
 
 namespace gan {
 
+namespace {
+// The folded velocity's scale c below which it is multiplied into s.
+constexpr double kRenormalizeBelow = 0x1.0p-16;
+}  // namespace
+
 SgdMomentum::SgdMomentum(std::vector<ParameterRef> params, const proto::SgdMomentum& config)
     : params_(std::move(params)), config_(config),
       learning_rate_(config.learning_rate()), momentum_(config.initial_momentum()) {
-  for (const ParameterRef& p : params_) velocity_.emplace_back(p.size, 0.0f);
+  for (const ParameterRef& p : params_) {
+    velocity_.emplace_back(p.size, 0.0f);
+    const bool fold = config.fold_into_products() && p.fold != nullptr;
+    if (fold) *p.fold = FoldedMomentum{velocity_.back().data(), [this] { return NextFoldedUpdate(); }};
+    folded_.push_back(fold);
+  }
+}
+
+SgdMomentum::~SgdMomentum() {
+  // A later optimiser over the same tensors (a new training phase) may have
+  // taken the fold already; only this one's is undone.
+  for (size_t t = 0; t < params_.size(); ++t) {
+    if (folded_[t] && params_[t].fold->velocity == velocity_[t].data()) *params_[t].fold = FoldedMomentum{};
+  }
+}
+
+FoldedUpdate SgdMomentum::NextFoldedUpdate() const {
+  double scale = NextVelocityScale();
+  FoldedUpdate u = {static_cast<float>(-learning_rate_ / scale), 1.0f, 0.0f, false};
+  if (scale == 0) u = {-static_cast<float>(learning_rate_), 0.0f, 0.0f, false}, scale = 1;
+  u.scale = static_cast<float>(scale);
+  u.renormalize = scale < kRenormalizeBelow;
+  return u;
 }
 
 void SgdMomentum::Step() {
   const float lr = static_cast<float>(learning_rate_), momentum = static_cast<float>(momentum_);
+  // The folded tensors moved in their layers' backward (NextFoldedUpdate).
+  velocity_scale_ = NextVelocityScale();
+  if (velocity_scale_ == 0 || velocity_scale_ < kRenormalizeBelow) velocity_scale_ = 1;
   // One parallel region for all tensors, no barrier between them: the tensors
   // are independent, and the small ones (biases) would otherwise cost a thread
   // fork and join each.
 #pragma omp parallel
   for (size_t t = 0; t < params_.size(); ++t) {
+    if (folded_[t]) continue;
     float* w = params_[t].value;
     const float* g = params_[t].grad;
     float* v = velocity_[t].data();
@@ -43,6 +74,11 @@ void SgdMomentum::StartEpoch(int epoch) {
   double progress = 1.0;
   if (saturate > start) progress = std::clamp(double(epoch - start) / double(saturate - start), 0.0, 1.0);
   momentum_ = config_.initial_momentum() + (config_.final_momentum() - config_.initial_momentum()) * progress;
+}
+
+std::vector<double*> SgdMomentum::StateScalars() {
+  if (!config_.fold_into_products()) return {&learning_rate_, &momentum_, &updates_};
+  return {&learning_rate_, &momentum_, &updates_, &velocity_scale_};
 }
 
 std::vector<std::vector<float>*> SgdMomentum::StateTensors() {

@@ -37,23 +37,50 @@ class Optimizer {
 // experiment holds, as the authors' float32 learning rate was). Momentum
 // follows a linear ramp over epochs, from initial at momentum_start_epoch to
 // final at momentum_saturate_epoch.
+//
+// Where the config sets fold_into_products and a tensor offers a fold
+// (ParameterRef::fold), its whole update runs in its layer's backward (FoldedMomentum): the
+// gradient's product writes the velocity and the layer moves the tensor at
+// once, while the velocity is in cache; Step() then only advances the
+// schedule. The product can fold a sum cheaply but not a scaling, so a folded
+// tensor keeps its velocity as v = c * s, with one scale c for all folded
+// tensors; an update is
+//   c <- momentum * c;  s <- s - (lr / c) g  (in the product);  w <- w + c s,
+// and when c falls below 2^-16 the layer sets s <- c s, w <- w + s, and c
+// becomes 1. (With momentum 0 the product writes s = -lr g and c = 1.) A
+// folded tensor's gradient is never written, and its backward with parameter
+// gradients is its update: call Step() after it, before the next.
+// Without the fold (a caller that reads or combines the gradients itself)
+// every tensor's update is the two lines above, in Step().
+// Checkpoints hold s, and c after the other scalars (StateTensors,
+// StateScalars); without the fold, the checkpoint is as it always was.
 class SgdMomentum : public Optimizer {
  public:
   SgdMomentum(std::vector<ParameterRef> params, const proto::SgdMomentum& config);
+  ~SgdMomentum() override;
+  SgdMomentum(const SgdMomentum&) = delete;
+  SgdMomentum& operator=(const SgdMomentum&) = delete;
   void Step() override;
   void StartEpoch(int epoch) override;
   std::vector<std::vector<float>*> StateTensors() override;
-  std::vector<double*> StateScalars() override { return {&learning_rate_, &momentum_, &updates_}; }
+  std::vector<double*> StateScalars() override;
 
   double learning_rate() const override { return learning_rate_; }
   double momentum() const override { return momentum_; }
 
  private:
+  // The scale c the next update gives the folded velocities, and that
+  // update as the layers run it.
+  double NextVelocityScale() const { return momentum_ * velocity_scale_; }
+  FoldedUpdate NextFoldedUpdate() const;
+
   std::vector<ParameterRef> params_;
   proto::SgdMomentum config_;
-  std::vector<std::vector<float>> velocity_;
+  std::vector<std::vector<float>> velocity_;  // v, or s where folded
+  std::vector<bool> folded_;                  // per tensor
   double learning_rate_, momentum_;
-  double updates_ = 0;  // t: updates made so far
+  double updates_ = 0;          // t: updates made so far
+  double velocity_scale_ = 1;   // c
 };
 
 // Adam (Kingma & Ba 2015) with bias correction.
