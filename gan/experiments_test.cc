@@ -14,7 +14,7 @@ namespace {
 TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
   const std::map<std::string, int64_t> data_dims = {
       {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
-  for (const char* name : {"quickstart", "mnist", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
+  for (const char* name : {"quickstart", "mnist", "mnist_authors_decay", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
                            "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae"}) {
     absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
     ASSERT_TRUE(e.ok()) << e.status();
@@ -37,6 +37,23 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
     EXPECT_TRUE(e->discriminator_optimizer().has_sgd() || e->discriminator_optimizer().has_adam()) << name;
   }
   EXPECT_EQ(LoadExperiment("no_such", {"experiments"}).status().code(), absl::StatusCode::kNotFound);
+}
+
+// The uninterrupted decay is the Table 1 recipe but for its schedule: the
+// same nets, noise, step and optimisers.
+TEST(ExperimentsTest, AuthorsDecayIsTheRecipeButItsSchedule) {
+  proto::Experiment recipe = LoadExperiment("mnist", {"experiments"}).value();
+  proto::Experiment decay = LoadExperiment("mnist_authors_decay", {"experiments"}).value();
+  EXPECT_TRUE(decay.phases().empty());
+  EXPECT_EQ(decay.epochs(), 5760);
+  for (proto::Experiment* e : {&recipe, &decay}) {
+    e->clear_name();
+    e->clear_seed();
+    e->clear_epochs();
+    e->clear_phases();
+    e->clear_generator_ema_decay();
+  }
+  EXPECT_EQ(recipe.DebugString(), decay.DebugString());
 }
 
 }  // namespace
