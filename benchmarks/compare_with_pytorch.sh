@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Our figures beside PyTorch's on this machine, for every speed ratio the
 # README states: one MNIST iteration (alternating and simultaneous), one
-# iteration of the convolutional CIFAR-10 model, one Parzen row. Three rounds,
-# ours and PyTorch's alternated; prints each round and the medians' ratios.
+# iteration of the convolutional CIFAR-10 model, one Parzen row; and each of
+# our iterations' share of this machine's GEMM rate (the same products as
+# plain dnnl_sgemm calls, timed in the same process). Three rounds, ours and
+# PyTorch's alternated; prints each round and the medians' ratios.
 # Needs PyTorch (apt-get install python3-torch; for its dense products a fast
 # system BLAS: apt-get install libopenblas0-pthread) and MNIST in
 # $GAN_DATA_DIR (or --data_dir's place). Run with nothing else running:
@@ -22,13 +24,16 @@ bazel-bin/tools/train --experiment=mnist --data_dir="$data_dir" --epochs=1 --par
 
 results=$(mktemp)
 for round in 1 2 3; do
-  # One invocation per counter set: the CSV reporter wants the same counters in every row.
-  for filter in 'BM_MnistIteration/' 'BM_Cifar10ConvIterationAgainstGemms'; do
-    (cd "$bench.runfiles/gan" && "../../$(basename "$bench")" --benchmark_filter="$filter" --benchmark_format=csv 2> /dev/null) |
-      awk -F, -v r="$round" '/^"BM_MnistIteration\/alternating/ {print r, "mnist_alternating ours", $3}
-                             /^"BM_MnistIteration\/simultaneous/ {print r, "mnist_simultaneous ours", $3}
-                             /^"BM_Cifar10Conv/ {print r, "cifar10_conv ours", $NF}' >> "$results"  # its step_ms counter
-  done
+  # Each iteration against its products as plain dnnl_sgemm calls in the same
+  # process: its time (step_ms) and its share of the sgemm rate.
+  (cd "$bench.runfiles/gan" && "../../$(basename "$bench")" --benchmark_filter='AgainstGemms/(alternating|simultaneous)/|Cifar10ConvIterationAgainstGemms' --benchmark_format=csv 2> /dev/null) |
+    awk -F, -v r="$round" '
+      /^name,/ { for (i = 1; i <= NF; ++i) { gsub(/"/, "", $i); column[$i] = i }; next }
+      /^"BM_/ {
+        task = $1 ~ /Cifar10Conv/ ? "cifar10_conv" : $1 ~ /alternating/ ? "mnist_alternating" : "mnist_simultaneous"
+        print r, task, "ours", $column["step_ms"]
+        print r, task, "sgemm_share", $column["%_of_sgemm_rate"]
+      }' >> "$results"
   for mode in alternating simultaneous; do
     "$python" benchmarks/pytorch_step.py --model=mnist --mode=$mode --iterations=50 |
       sed -n "s/.*median \([0-9.]*\) ms.*/$round mnist_$mode pytorch \1/p" >> "$results"
@@ -38,7 +43,7 @@ for round in 1 2 3; do
   rm -rf "$checkpoint.cache"
   XDG_CACHE_HOME="$checkpoint.cache" bazel-bin/tools/evaluate --checkpoint="$checkpoint/checkpoint.ckpt" --data_dir="$data_dir" \
     --kmeans_iterations=0 --output_dir="$checkpoint.eval" 2>&1 |
-    sed -n "s/^  training_set .*(\([0-9.]*\) s)$/$round parzen_row ours \1/p" | awk '{print $1, $2, $3, $4 * 1000}' >> "$results"
+    sed -n "s/^  training_set .*Parzen \([0-9.]*\) s.*/$round parzen_row ours \1/p" | awk '{print $1, $2, $3, $4 * 1000}' >> "$results"
   "$python" benchmarks/pytorch_parzen.py --data_dir="$data_dir" --repeats=1 |
     sed -n "s/.*threads: \([0-9.]*\) s$/$round parzen_row pytorch \1/p" | awk '{print $1, $2, $3, $4 * 1000}' >> "$results"
 done
@@ -50,8 +55,9 @@ times = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     _, task, who, ms = line.split()
     times[task, who].append(float(ms))
-print("task                 ours (median ms)  pytorch (median ms)  pytorch / ours")
+print("task                 ours (median ms)  pytorch (median ms)  pytorch / ours  ours, % of sgemm rate (median)")
 for task in ["mnist_alternating", "mnist_simultaneous", "cifar10_conv", "parzen_row"]:
     ours, theirs = statistics.median(times[task, "ours"]), statistics.median(times[task, "pytorch"])
-    print(f"{task:20s} {ours:16.1f}  {theirs:19.1f}  {theirs / ours:13.1f}x")
+    share = f"{statistics.median(times[task, 'sgemm_share']):.1f}" if times[task, "sgemm_share"] else "-"
+    print(f"{task:20s} {ours:16.1f}  {theirs:19.1f}  {theirs / ours:13.1f}x  {share:>30s}")
 PY

@@ -31,22 +31,27 @@ class FeatureFigures {
   static constexpr int kNeighbours = 3;           // k of precision and recall
   static constexpr int64_t kMsSsimPairs = 1000;   // pairs of images behind the MS-SSIM mean
 
-  // Runs `classifier` on the test split once. The classifier and `splits`
-  // must outlive this; the splits must have labelled training and test images
-  // of the classifier's input size.
-  FeatureFigures(Classifier& classifier, const data::Splits& splits);
+  // Runs `classifier` on the test split once, or, given a `cache_dir`, reads
+  // its outputs from there when an earlier call with the same classifier
+  // (`key` names it) and the same test images left them (and leaves them
+  // there otherwise). The classifier and `splits` must outlive this; the
+  // splits must have labelled training and test images of the classifier's
+  // input size.
+  FeatureFigures(Classifier& classifier, const std::string& key, const data::Splits& splits, const std::string& cache_dir = "");
 
   // The figures of images [n, image size], n >= 2 (more than kNeighbours).
   std::vector<NamedFigure> Score(const float* images, int64_t n);
 
-  // A Table 1 figure source scoring with this; `key` names the classifier.
-  RowFigureSource Source(const std::string& key);
+  // A Table 1 figure source scoring with this.
+  RowFigureSource Source();
 
  private:
+  std::string key_;
   Classifier& classifier_;
   data::ImageShape shape_;
   Classifier::Outputs test_;
   GaussianMoments test_moments_;
+  std::vector<float> test_radii_;  // the test images' balls of precision (KthNeighbourSquaredDistances)
   std::vector<double> data_shares_;
   double dynamic_range_;
 };

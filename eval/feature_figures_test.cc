@@ -5,10 +5,13 @@
 #include "eval/feature_figures.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "base/file_bytes.h"
 #include "data/load.h"
 #include "gan/experiment.h"
 #include "gtest/gtest.h"
@@ -37,7 +40,7 @@ TEST(FeatureFiguresTest, RealImagesRankFirstAndACollapsedSetIsCaught) {
   ASSERT_TRUE((*classifier)->Train(splits.train, [](int64_t, double) {}).ok());
   ASSERT_GT((*classifier)->Accuracy(splits.test), 0.7);
 
-  FeatureFigures figures(**classifier, splits);
+  FeatureFigures figures(**classifier, "small", splits);
   const std::map<std::string, double> real = AsMap(figures.Score(splits.valid.pixels.data(), 1000));
   std::vector<float> collapsed;
   for (int i = 0; i < 1000; ++i) collapsed.insert(collapsed.end(), splits.train.Row(7), splits.train.Row(8));
@@ -55,6 +58,25 @@ TEST(FeatureFiguresTest, RealImagesRankFirstAndACollapsedSetIsCaught) {
   EXPECT_GT(real.at("inception_score"), 3 * one.at("inception_score"));
   EXPECT_NEAR(one.at("ms_ssim"), 1.0, 1e-9);  // every pair is one image twice
   EXPECT_LT(real.at("ms_ssim"), 0.5);
+
+  // With a cache directory the test split's outputs are computed once and
+  // then read back: the same figures from the file; a file whose features
+  // were altered gives other figures (it is read, not recomputed); a
+  // truncated file is recomputed (and rewritten).
+  const std::string cache = std::string(getenv("TEST_TMPDIR")) + "/cache";
+  const auto figures_with_cache = [&] { return AsMap(FeatureFigures(**classifier, "small", splits, cache).Score(splits.valid.pixels.data(), 1000)); };
+  EXPECT_EQ(figures_with_cache(), real);  // computed, then written
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(cache)) files.push_back(entry.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(figures_with_cache(), real);  // read
+  std::string bytes = base::ReadFileBytes(files[0]).value();
+  for (size_t i = 3 * sizeof(int64_t); i < bytes.size() / 2; i += sizeof(float)) bytes[i + 3] ^= 0x01;  // features' exponents
+  ASSERT_TRUE(base::WriteFileAtomically(files[0], bytes).ok());
+  EXPECT_NE(figures_with_cache().at("frechet_distance"), real.at("frechet_distance"));
+  ASSERT_TRUE(base::WriteFileAtomically(files[0], bytes.substr(0, bytes.size() - 1)).ok());
+  EXPECT_EQ(figures_with_cache(), real);
+  EXPECT_EQ(base::ReadFileBytes(files[0])->size(), bytes.size());
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ Matrix SymmetricSqrt(const Matrix& m) {
   return solver.eigenvectors() * roots.asDiagonal() * solver.eigenvectors().transpose();
 }
 
-// For each row of points [n, dim], the squared distance to its k-th nearest
-// other row.
+}  // namespace
+
 std::vector<float> KthNeighbourSquaredDistances(const float* points, int64_t n, int64_t dim, int k) {
   std::vector<float> radii(n, 0.0f);
   k = static_cast<int>(std::min<int64_t>(k, n - 1));  // a set of n points has n - 1 neighbours
@@ -42,6 +42,8 @@ std::vector<float> KthNeighbourSquaredDistances(const float* points, int64_t n, 
   });
   return radii;
 }
+
+namespace {
 
 // The share of `points` that lie in some ball (centre, squared radius).
 double ShareInsideBalls(const float* centres, const std::vector<float>& squared_radii, int64_t n_centres,
@@ -177,7 +179,11 @@ double FrechetDistance(const GaussianMoments& a, const GaussianMoments& b) {
 
 PrecisionRecall KnnPrecisionRecall(const float* real, int64_t n_real, const float* generated, int64_t n_generated,
                                    int64_t dim, int k) {
-  const std::vector<float> real_radii = KthNeighbourSquaredDistances(real, n_real, dim, k);
+  return KnnPrecisionRecall(real, KthNeighbourSquaredDistances(real, n_real, dim, k), n_real, generated, n_generated, dim, k);
+}
+
+PrecisionRecall KnnPrecisionRecall(const float* real, const std::vector<float>& real_radii, int64_t n_real,
+                                   const float* generated, int64_t n_generated, int64_t dim, int k) {
   const std::vector<float> generated_radii = KthNeighbourSquaredDistances(generated, n_generated, dim, k);
   return {ShareInsideBalls(real, real_radii, n_real, generated, n_generated, dim),
           ShareInsideBalls(generated, generated_radii, n_generated, real, n_real, dim)};

@@ -48,6 +48,15 @@ struct PrecisionRecall {
 };
 PrecisionRecall KnnPrecisionRecall(const float* real, int64_t n_real, const float* generated, int64_t n_generated,
                                    int64_t dim, int k);
+// The same with the real points' balls given: real_radii from
+// KthNeighbourSquaredDistances(real, n_real, dim, k), computed once for a set
+// scored against many.
+PrecisionRecall KnnPrecisionRecall(const float* real, const std::vector<float>& real_radii, int64_t n_real,
+                                   const float* generated, int64_t n_generated, int64_t dim, int k);
+
+// For each row of points [n, dim], the squared distance to its k-th nearest
+// other row (k is at most n - 1).
+std::vector<float> KthNeighbourSquaredDistances(const float* points, int64_t n, int64_t dim, int k);
 
 // exp(mean_i KL(p(y|x_i) || p(y))), p(y) the mean of the rows of
 // probabilities [n, classes]: 1 when every row is the same, `classes` when

@@ -39,7 +39,8 @@ struct Table1Row {
   std::string name;         // model, training_set, held_out, kmeans
   std::string description;  // what the centres are
   ParzenReport report;
-  double seconds = 0;
+  double seconds = 0;         // to score the row (a cached row: to read it)
+  double parzen_seconds = 0;  // of those, the Parzen protocol's (a cached row: 0)
   std::vector<NamedFigure> figures;  // empty unless a RowFigureSource scored the row
 };
 
@@ -93,7 +94,7 @@ std::string FormatTable1(const std::vector<Table1Row>& rows);
 
 // The rows as a JSON array, one row an object on its own line: name,
 // description, sigma, test_mean, test_std_error, valid_means (one per sigma of
-// the grid), seconds, then each of its figures by name.
+// the grid), seconds, parzen_seconds, then each of its figures by name.
 std::string Table1Json(const std::vector<Table1Row>& rows);
 
 }  // namespace gan::eval

@@ -42,7 +42,7 @@ double DirectLogLikelihood(const float* x, const std::vector<float>& centres, in
 }
 
 TEST(Table1Test, JsonHasEveryFieldOfEveryRowOneRowALine) {
-  Table1Row a{"model", "best.ckpt: \"quoted\"", {}, 1.5, {}}, b{"training_set", "the first 10000", {}, 0.25, {}};
+  Table1Row a{"model", "best.ckpt: \"quoted\"", {}, 1.5, 0.5, {}}, b{"training_set", "the first 10000", {}, 0.25, 0.125, {}};
   a.report.sigma = 0.2;
   a.report.test_mean = 218.5;
   a.report.test_std_error = 2.25;
@@ -58,6 +58,7 @@ TEST(Table1Test, JsonHasEveryFieldOfEveryRowOneRowALine) {
   EXPECT_EQ(rows[0]["test_std_error"], 2.25);
   EXPECT_EQ(rows[0]["valid_means"], nlohmann::json({-1.5, 3}));
   EXPECT_EQ(rows[0]["seconds"], 1.5);
+  EXPECT_EQ(rows[0]["parzen_seconds"], 0.5);
   EXPECT_EQ(rows[0]["frechet_distance"], 12.5);
   EXPECT_EQ(rows[0]["recall"], 0.75);
   EXPECT_EQ(rows[1]["name"], "training_set");
