@@ -1,5 +1,5 @@
-#ifndef DATA_FILE_BYTES_H_
-#define DATA_FILE_BYTES_H_
+#ifndef BASE_FILE_BYTES_H_
+#define BASE_FILE_BYTES_H_
 
 #include <string>
 #include <string_view>
@@ -31,4 +31,4 @@ absl::StatusOr<std::string> MaybeGunzip(std::string bytes, const std::string& so
 
 }  // namespace gan::base
 
-#endif  // DATA_FILE_BYTES_H_
+#endif  // BASE_FILE_BYTES_H_

@@ -1,5 +1,5 @@
-#ifndef DATA_FILE_DIGEST_H_
-#define DATA_FILE_DIGEST_H_
+#ifndef BASE_FILE_DIGEST_H_
+#define BASE_FILE_DIGEST_H_
 
 // Digests of a file's content (OpenSSL), lower-case hex: MD5 to check
 // downloads against their published sums, SHA-256 to name exactly which
@@ -16,4 +16,4 @@ absl::StatusOr<std::string> Sha256OfFile(const std::string& path);
 
 }  // namespace gan::base
 
-#endif  // DATA_FILE_DIGEST_H_
+#endif  // BASE_FILE_DIGEST_H_

@@ -1,5 +1,5 @@
-#ifndef GAN_RANDOM_H_
-#define GAN_RANDOM_H_
+#ifndef BASE_RANDOM_H_
+#define BASE_RANDOM_H_
 
 #include <array>
 #include <cstdint>
@@ -43,4 +43,4 @@ class Rng {
 
 }  // namespace gan
 
-#endif  // GAN_RANDOM_H_
+#endif  // BASE_RANDOM_H_

@@ -10,10 +10,10 @@ same machine. Not part of the product or its tests; it needs PyTorch
 mnist: experiments/mnist.pbtxt, the paper's MNIST model at batch 100, one
 Algorithm 1 iteration (--mode=alternating, k = 1: a D update on a real and a
 generated batch, then a G update on fresh noise) or the authors'
-simultaneous one, as gan/adversarial_step.h does them.
+simultaneous one, as gan/learners/adversarial_step.h does them.
 cifar10_conv: experiments/cifar10_conv.pbtxt, the authors' convolutional
 CIFAR-10 model, one simultaneous iteration at batch 128 as
-gan/adversarial_step.h does it: G's forward on one noise batch; one D forward
+gan/learners/adversarial_step.h does it: G's forward on one noise batch; one D forward
 (dropout in training mode) on the real and generated rows together; D's
 gradients from the D objective, G's from the non-saturating G objective
 through the same forward; SGD with momentum on both nets. The data are

@@ -13,7 +13,7 @@
 # bazel-bin: a rebuild replaces the file), the same one when the change is an
 # experiment setting: OLD_EXPERIMENT and NEW_EXPERIMENT name the experiment
 # files (default experiments/mnist.pbtxt for both). For example, SGD folded
-# into the products (gan/experiment.proto, fold_into_products):
+# into the products (gan/spec/experiment.proto, fold_into_products):
 #   sed 's/sgd {/sgd { fold_into_products: true/' experiments/mnist.pbtxt > /tmp/mnist_folded.pbtxt
 #   NEW_EXPERIMENT=/tmp/mnist_folded.pbtxt bash benchmarks/trajectory_check.sh train train
 # Set SEEDS (default "1 2 3") and EPOCHS (default 30); GAN_DATA_DIR must

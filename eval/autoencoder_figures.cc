@@ -7,9 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "gan/autoencoder_learner.h"
-#include "gan/loss.h"
-#include "gan/vae_objective.h"
+#include "gan/learners/autoencoder_learner.h"
+#include "gan/nets/build.h"
+#include "gan/nets/loss.h"
+#include "gan/nets/vae_objective.h"
 
 namespace gan::eval {
 namespace {

@@ -1,7 +1,7 @@
 #ifndef EVAL_AUTOENCODER_FIGURES_H_
 #define EVAL_AUTOENCODER_FIGURES_H_
 
-// What a trained autoencoder (gan/autoencoder_learner.h) makes of held-out
+// What a trained autoencoder (gan/learners/autoencoder_learner.h) makes of held-out
 // images: its objective on them, and a figure of its reconstructions.
 
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "data/dataset.h"
-#include "gan/trained_model.h"
+#include "gan/run/trained_model.h"
 
 namespace gan::eval {
 

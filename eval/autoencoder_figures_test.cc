@@ -10,8 +10,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "gan/experiment.h"
-#include "gan/loss.h"
+#include "gan/nets/build.h"
+#include "gan/spec/experiment.h"
+#include "gan/nets/loss.h"
 #include "gtest/gtest.h"
 
 namespace gan::eval {

@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "data/mnist.h"
-#include "gan/classifier.h"
-#include "gan/experiment.pb.h"
+#include "eval/classifier.h"
+#include "gan/spec/experiment.pb.h"
 
 namespace gan::eval {
 

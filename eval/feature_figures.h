@@ -22,7 +22,7 @@
 #include "data/mnist.h"
 #include "eval/sample_metrics.h"
 #include "eval/table1.h"
-#include "gan/classifier.h"
+#include "eval/classifier.h"
 
 namespace gan::eval {
 

@@ -13,7 +13,7 @@
 
 #include "base/file_bytes.h"
 #include "data/load.h"
-#include "gan/experiment.h"
+#include "gan/spec/experiment.h"
 #include "gtest/gtest.h"
 
 namespace gan::eval {

@@ -9,7 +9,7 @@
 
 namespace gan::eval {
 
-Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, Display display) {
+data::Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, data::Display display) {
   const int64_t dim = train.dim();
   std::vector<float> last_samples(rows * dim);
   for (int64_t r = 0; r < rows; ++r) {
@@ -26,7 +26,7 @@ Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns
   }
   float sample_scale = 0;
   for (int64_t i = 0; i < rows * columns * dim; ++i) sample_scale = std::max(sample_scale, std::fabs(samples[i]));
-  return MakeGrid(cells.data(), rows * (columns + 1), train.shape, columns + 1, display, sample_scale);
+  return data::MakeGrid(cells.data(), rows * (columns + 1), train.shape, columns + 1, display, sample_scale);
 }
 
 std::vector<float> InterpolateNoise(const float* endpoints, int64_t rows, int64_t steps, int64_t noise_dim) {

@@ -1,13 +1,13 @@
 #ifndef EVAL_FIGURES_H_
 #define EVAL_FIGURES_H_
 
-// The paper's sample figures, as images (write them with WritePng).
+// The paper's sample figures, as images (write them with data::WritePng).
 
 #include <cstdint>
 #include <vector>
 
 #include "data/dataset.h"
-#include "eval/image_grid.h"
+#include "data/image_grid.h"
 
 namespace gan::eval {
 
@@ -16,7 +16,7 @@ namespace gan::eval {
 // sample, so a reader can see the samples are not copies of training data.
 // With kSharedSymmetricScale the samples set the scale, as in the authors'
 // show_samples scripts; a neighbour beyond it is clipped.
-Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, Display display);
+data::Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, data::Display display);
 
 // Figure 3's inputs: for each of `rows` pairs of noise vectors (endpoints
 // [2 * rows, noise_dim]: start, end, start, end, ...), `steps` >= 2 points

@@ -25,7 +25,7 @@ TEST(NearestNeighbourFigureTest, LastColumnIsTheNearestTrainingExampleOfTheRowsL
     const std::vector<float> image = Flat(v);
     samples.insert(samples.end(), image.begin(), image.end());
   }
-  const Image figure = NearestNeighbourFigure(samples.data(), 2, 3, train, Display::kUnitRange);
+  const data::Image figure = NearestNeighbourFigure(samples.data(), 2, 3, train, data::Display::kUnitRange);
   // 4 cells of 2 pixels and 1-pixel borders: 4 * 2 + 5 = 13 wide, 2 * 2 + 3 = 7 high.
   ASSERT_EQ(figure.width, 13);
   ASSERT_EQ(figure.height, 7);
@@ -63,7 +63,7 @@ TEST(NearestNeighbourFigureTest, SamplesSetTheScaleOfContrastNormalisedFigures) 
     const std::vector<float> image = Flat(v);
     samples.insert(samples.end(), image.begin(), image.end());
   }
-  const Image figure = NearestNeighbourFigure(samples.data(), 1, 2, train, DisplayFor(55.0f));
+  const data::Image figure = NearestNeighbourFigure(samples.data(), 1, 2, train, data::DisplayFor(55.0f));
   auto pixel = [&](int64_t column) { return figure.pixels[1 * figure.width + 1 + column * 3]; };
   EXPECT_EQ(pixel(0), 0);    // -1 of scale 1: black
   EXPECT_EQ(pixel(1), 191);  // 0.5: round(255 * 0.75)

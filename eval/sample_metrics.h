@@ -2,7 +2,7 @@
 #define EVAL_SAMPLE_METRICS_H_
 
 // Figures of a set of samples beyond the Parzen window, each computed from a
-// classifier's view of the samples (gan/classifier.h: features and p(y|x))
+// classifier's view of the samples (eval/classifier.h: features and p(y|x))
 // or from the images themselves:
 //   - the Frechet distance between Gaussians fitted to two feature sets
 //     (Heusel et al. 2017, with this project's classifier in place of

@@ -20,8 +20,9 @@
 
 #include "export/onnx_export.h"
 #include "export/onnxruntime_runner.h"
-#include "gan/experiment.h"
-#include "gan/noise.h"
+#include "gan/nets/build.h"
+#include "gan/spec/experiment.h"
+#include "gan/spec/noise.h"
 
 namespace gan::exporter {
 namespace {

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/file_bytes.h"
-#include "gan/experiment.h"
-#include "gan/noise.h"
+#include "gan/spec/experiment.h"
+#include "gan/spec/noise.h"
 #include "onnx/checker.h"
 #include "onnx/shape_inference/implementation.h"
 

@@ -18,7 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "data/dataset.h"
-#include "gan/trained_model.h"
+#include "gan/run/trained_model.h"
 #include "onnx/onnx_pb.h"
 
 namespace gan::exporter {

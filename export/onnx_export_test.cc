@@ -11,8 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "gan/experiment.h"
-#include "gan/noise.h"
+#include "gan/nets/build.h"
+#include "gan/spec/experiment.h"
+#include "gan/spec/noise.h"
 #include "gtest/gtest.h"
 
 namespace gan::exporter {

@@ -18,7 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "gan/experiment.pb.h"
+#include "gan/spec/experiment.pb.h"
 
 namespace gan::exporter {
 

@@ -10,9 +10,10 @@
 #include <vector>
 
 #include "export/onnx_export.h"
-#include "gan/experiment.h"
-#include "gan/noise.h"
-#include "gan/trained_model.h"
+#include "gan/nets/build.h"
+#include "gan/spec/experiment.h"
+#include "gan/spec/noise.h"
+#include "gan/run/trained_model.h"
 #include "gtest/gtest.h"
 
 namespace gan::exporter {

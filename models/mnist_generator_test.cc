@@ -13,8 +13,8 @@
 #include "eval/table1.h"
 #include "export/onnx_export.h"
 #include "export/onnxruntime_runner.h"
-#include "gan/noise.h"
-#include "gan/trained_model.h"
+#include "gan/spec/noise.h"
+#include "gan/run/trained_model.h"
 #include "gtest/gtest.h"
 #include "onnx/onnx_pb.h"
 

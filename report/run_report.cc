@@ -14,7 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "base/file_bytes.h"
-#include "gan/experiment.h"
+#include "gan/spec/experiment.h"
 #include "report/page_assets.h"
 
 namespace gan::report {

@@ -5,7 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "data/load.h"
-#include "gan/trained_model.h"
+#include "gan/run/trained_model.h"
 
 namespace gan::tools {
 

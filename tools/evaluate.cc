@@ -44,12 +44,12 @@
 #include "eval/data_classifier.h"
 #include "eval/feature_figures.h"
 #include "eval/figures.h"
-#include "eval/image_grid.h"
+#include "data/image_grid.h"
 #include "eval/table1.h"
-#include "gan/classifier.h"
-#include "gan/experiment.h"
-#include "gan/noise.h"
-#include "gan/trained_model.h"
+#include "eval/classifier.h"
+#include "gan/spec/experiment.h"
+#include "gan/spec/noise.h"
+#include "gan/run/trained_model.h"
 #include "tools/checkpoint_flag.h"
 #include "tools/fail.h"
 #include "tools/user_path.h"
@@ -90,13 +90,13 @@ constexpr char kProgram[] = "evaluate";
 // The classifier behind the feature figures and the key that names it in the
 // reference rows' cache; null when the data set has no classifier experiment.
 struct FigureClassifier {
-  std::unique_ptr<gan::Classifier> classifier;
+  std::unique_ptr<gan::eval::Classifier> classifier;
   std::string key;
 };
 absl::StatusOr<FigureClassifier> FindFigureClassifier(const std::string& dataset, const gan::data::Splits& splits,
                                                       const std::string& argv0) {
   if (const std::string path = gan::tools::UserPath(absl::GetFlag(FLAGS_classifier)); !path.empty()) {
-    absl::StatusOr<std::unique_ptr<gan::Classifier>> loaded = gan::Classifier::Load(path);
+    absl::StatusOr<std::unique_ptr<gan::eval::Classifier>> loaded = gan::eval::Classifier::Load(path);
     if (!loaded.ok()) return loaded.status();
     absl::StatusOr<std::string> digest = gan::base::Sha256OfFile(path);
     if (!digest.ok()) return digest.status();
@@ -119,7 +119,7 @@ absl::StatusOr<FigureClassifier> FindFigureClassifier(const std::string& dataset
     return FigureClassifier{};
   }
   const std::string cache_dir = gan::eval::ClassifierCacheDir();
-  absl::StatusOr<std::unique_ptr<gan::Classifier>> classifier = gan::eval::FindOrTrainClassifier(*experiment, splits, cache_dir, stderr);
+  absl::StatusOr<std::unique_ptr<gan::eval::Classifier>> classifier = gan::eval::FindOrTrainClassifier(*experiment, splits, cache_dir, stderr);
   if (!classifier.ok()) return classifier.status();
   const std::string path = gan::eval::ClassifierCachePath(*experiment, gan::eval::ClassifierTrainingRows(*experiment, splits), cache_dir);
   return FigureClassifier{*std::move(classifier), path.substr(path.rfind('/') + 1)};
@@ -233,8 +233,8 @@ absl::Status WriteAutoencoderFigures(gan::TrainedModel& model, const gan::data::
   constexpr int64_t kGroups = 5;
   absl::StatusOr<std::vector<float>> rows = gan::eval::ReconstructionRows(model, held_out, kGroups, seed, &rows_per_group);
   if (!rows.ok()) return rows.status();
-  return gan::eval::WritePng(gan::eval::MakeGrid(rows->data(), kGroups * rows_per_group * 10, held_out.shape, 10,
-                                                 gan::eval::DisplayFor(model.experiment.data().gcn_scale())),
+  return gan::data::WritePng(gan::data::MakeGrid(rows->data(), kGroups * rows_per_group * 10, held_out.shape, 10,
+                                                 gan::data::DisplayFor(model.experiment.data().gcn_scale())),
                              output_dir + "/reconstructions.png");
 }
 
@@ -361,10 +361,10 @@ int main(int argc, char** argv) {
     if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, argv[0]); !s.ok()) return gan::tools::Fail(kProgram, s);
   }
 
-  const gan::eval::Display display = gan::eval::DisplayFor(experiment.data().gcn_scale());
+  const gan::data::Display display = gan::data::DisplayFor(experiment.data().gcn_scale());
   // Figure 2: 10 rows of 6 samples and the nearest training example of each row's last.
   constexpr int64_t kRows = 10, kColumns = 6, kSteps = 11;
-  if (absl::Status s = gan::eval::WritePng(gan::eval::NearestNeighbourFigure(samples.data(), kRows, kColumns, train, display), output_dir + "/figure2.png");
+  if (absl::Status s = gan::data::WritePng(gan::eval::NearestNeighbourFigure(samples.data(), kRows, kColumns, train, display), output_dir + "/figure2.png");
       !s.ok()) {
     return gan::tools::Fail(kProgram, s);
   }
@@ -373,7 +373,7 @@ int main(int argc, char** argv) {
   const std::vector<float> line = gan::eval::InterpolateNoise(endpoints.data(), kRows, kSteps, experiment.noise_dim());
   absl::StatusOr<std::vector<float>> decoded = scored->generate(line.data(), kRows * kSteps);
   if (!decoded.ok()) return gan::tools::Fail(kProgram, decoded.status());
-  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(decoded->data(), kRows * kSteps, train.shape, kSteps, display), output_dir + "/figure3.png");
+  if (absl::Status s = gan::data::WritePng(gan::data::MakeGrid(decoded->data(), kRows * kSteps, train.shape, kSteps, display), output_dir + "/figure3.png");
       !s.ok()) {
     return gan::tools::Fail(kProgram, s);
   }

@@ -15,7 +15,7 @@
 #include "absl/flags/parse.h"
 #include "base/file_digest.h"
 #include "export/onnx_export.h"
-#include "gan/trained_model.h"
+#include "gan/run/trained_model.h"
 #include "tools/checkpoint_flag.h"
 #include "tools/fail.h"
 #include "tools/user_path.h"

@@ -14,9 +14,9 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "base/file_bytes.h"
-#include "eval/image_grid.h"
-#include "gan/noise.h"
-#include "gan/trained_model.h"
+#include "data/image_grid.h"
+#include "gan/spec/noise.h"
+#include "gan/run/trained_model.h"
 #include "tools/checkpoint_flag.h"
 #include "tools/fail.h"
 #include "tools/user_path.h"
@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   const std::vector<float> z = gan::DrawNoise(model.experiment, rng, count);
   const std::vector<float> samples = model.generator->Infer(z.data(), count);
-  if (absl::Status s = gan::eval::WritePng(gan::eval::MakeGrid(samples.data(), count, shape, columns,
-                                                                          gan::eval::DisplayFor(model.experiment.data().gcn_scale())), output + ".png"); !s.ok()) {
+  if (absl::Status s = gan::data::WritePng(gan::data::MakeGrid(samples.data(), count, shape, columns,
+                                                                          gan::data::DisplayFor(model.experiment.data().gcn_scale())), output + ".png"); !s.ok()) {
     return gan::tools::Fail(kProgram, s);
   }
   const std::string_view bytes(reinterpret_cast<const char*>(samples.data()), samples.size() * sizeof(float));

@@ -14,7 +14,7 @@
 #include "base/file_bytes.h"
 #include "data/load.h"
 #include "eval/data_classifier.h"
-#include "gan/experiment.h"
+#include "gan/spec/experiment.h"
 #include "tools/fail.h"
 #include "tools/user_path.h"
 
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(experiment->data().dataset(), UserPath(absl::GetFlag(FLAGS_data_dir)),
                                                                    experiment->data().tfd_fold(), experiment->data().gcn_scale());
   if (!splits.ok()) return gan::tools::Fail(kProgram, splits.status());
-  absl::StatusOr<std::unique_ptr<gan::Classifier>> classifier = gan::eval::TrainClassifier(*experiment, *splits, stderr);
+  absl::StatusOr<std::unique_ptr<gan::eval::Classifier>> classifier = gan::eval::TrainClassifier(*experiment, *splits, stderr);
   if (!classifier.ok()) return gan::tools::Fail(kProgram, classifier.status());
 
   const std::string cache_dir = gan::eval::ClassifierCacheDir();

@@ -35,7 +35,7 @@ evaluated=$(grep -o 'model  *sigma [0-9.]*  test [-0-9.]*' "$TEST_TMPDIR/evaluat
 awk -v a="$reported" -v b="$evaluated" 'BEGIN { d = a - b; exit !(b != "" && d < 0.006 && d > -0.006) }' ||
   fail "metrics say Parzen $reported, evaluate says '$evaluated'"
 # The same for G's moving average (after 20 updates its samples score as G's
-# to the printed digits; gan/trainer_test.cc checks the parameters differ).
+# to the printed digits; gan/run/trainer_test.cc checks the parameters differ).
 reported_ema=$(sed -n 2p "$out/metrics.jsonl" | grep -o '"ema_parzen_test": [-0-9.]*' | cut -d' ' -f2)
 tools/evaluate --checkpoint="$out/checkpoint.ckpt" --ema --output_dir="$TEST_TMPDIR/evaluate_ema" --reference_rows=false --feature_figures=false \
   2> "$TEST_TMPDIR/evaluate_ema.log" || fail "evaluate --ema failed: $(cat "$TEST_TMPDIR/evaluate_ema.log")"

@@ -1,0 +1,35 @@
+#include "gan/learners/learner.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace gan {
+
+void AddParameterRecords(CheckpointSchema& schema, const std::string& prefix, Mlp& net) {
+  for (const ParameterRef& p : net.Parameters()) schema.Floats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
+}
+
+void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Optimizer& optimizer) {
+  const std::vector<std::vector<float>*> tensors = optimizer.StateTensors();
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    schema.Floats(absl::StrCat(prefix, ".optimizer.", i), tensors[i]->data(), static_cast<int64_t>(tensors[i]->size()));
+  }
+  const std::vector<double*> scalars = optimizer.StateScalars();
+  schema.Doubles(
+      absl::StrCat(prefix, ".optimizer.scalars"),
+      [scalars] {
+        std::vector<double> values;
+        for (double* s : scalars) values.push_back(*s);
+        return values;
+      },
+      [scalars](const std::vector<double>& values) -> absl::Status {
+        if (values.size() != scalars.size()) {
+          return absl::DataLossError(absl::StrCat("optimizer state does not match: the checkpoint holds ", values.size(),
+                                                  " scalars, this build's optimizer ", scalars.size(),
+                                                  " (written by another version of the optimizer? resume it with that build)"));
+        }
+        for (size_t i = 0; i < scalars.size(); ++i) *scalars[i] = values[i];
+        return absl::OkStatus();
+      });
+}
+
+}  // namespace gan

@@ -1,0 +1,61 @@
+// Every experiment file in experiments/ parses, validates, and describes nets
+// whose shapes fit its data set: G maps noise to an image of the data's size,
+// D maps that image to one logit (an autoencoder's encoder maps it to the code).
+#include <map>
+#include <string>
+
+#include "gan/nets/build.h"
+#include "gan/spec/experiment.h"
+#include "gan/nets/mlp.h"
+#include "gtest/gtest.h"
+
+namespace gan {
+namespace {
+
+TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
+  const std::map<std::string, int64_t> data_dims = {
+      {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
+  for (const char* name : {"quickstart", "mnist", "mnist_authors_decay", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
+                           "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae"}) {
+    absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_EQ(e->name(), name);
+    EXPECT_TRUE(ValidateExperiment(*e).ok()) << name << ": " << ValidateExperiment(*e);
+    ASSERT_TRUE(data_dims.count(e->data().dataset())) << name << ": unknown data set " << e->data().dataset();
+    const int64_t data_dim = data_dims.at(e->data().dataset());
+    const absl::StatusOr<Shape> generated = OutputShape(e->generator(), Shape::Flat(e->noise_dim()));
+    ASSERT_TRUE(generated.ok()) << name << ": " << generated.status();
+    EXPECT_EQ(generated->size(), data_dim) << name;
+    if (e->has_autoencoder()) {
+      // The encoder maps an image to the code (a VAE: its mean and log-variance).
+      const int64_t code = e->autoencoder().kind() == proto::Autoencoder::VARIATIONAL ? 2 * e->noise_dim() : e->noise_dim();
+      EXPECT_EQ(OutputShape(e->autoencoder().encoder(), *generated).value(), Shape::Flat(code)) << name;
+      EXPECT_TRUE(e->autoencoder().optimizer().has_sgd() || e->autoencoder().optimizer().has_adam()) << name;
+      continue;
+    }
+    EXPECT_EQ(OutputShape(e->discriminator(), *generated).value(), Shape::Flat(1)) << name;
+    EXPECT_TRUE(e->generator_optimizer().has_sgd() || e->generator_optimizer().has_adam()) << name;
+    EXPECT_TRUE(e->discriminator_optimizer().has_sgd() || e->discriminator_optimizer().has_adam()) << name;
+  }
+  EXPECT_EQ(LoadExperiment("no_such", {"experiments"}).status().code(), absl::StatusCode::kNotFound);
+}
+
+// The uninterrupted decay is the Table 1 recipe but for its schedule: the
+// same nets, noise, step and optimisers.
+TEST(ExperimentsTest, AuthorsDecayIsTheRecipeButItsSchedule) {
+  proto::Experiment recipe = LoadExperiment("mnist", {"experiments"}).value();
+  proto::Experiment decay = LoadExperiment("mnist_authors_decay", {"experiments"}).value();
+  EXPECT_TRUE(decay.phases().empty());
+  EXPECT_EQ(decay.epochs(), 5760);
+  for (proto::Experiment* e : {&recipe, &decay}) {
+    e->clear_name();
+    e->clear_seed();
+    e->clear_epochs();
+    e->clear_phases();
+    e->clear_generator_ema_decay();
+  }
+  EXPECT_EQ(recipe.DebugString(), decay.DebugString());
+}
+
+}  // namespace
+}  // namespace gan

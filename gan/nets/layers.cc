@@ -1,0 +1,484 @@
+#include "gan/nets/layers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <unordered_map>
+#include <utility>
+
+#include "gan/nets/pass_contract.h"
+
+namespace gan {
+
+CpuContext& Cpu() {
+  static CpuContext* context = [] {
+    dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    return new CpuContext{engine, dnnl::stream(engine)};
+  }();
+  return *context;
+}
+
+namespace {
+
+using dt = dnnl::memory::data_type;
+using Args = std::unordered_map<int, dnnl::memory>;
+
+// A row-major [rows, cols] matrix, or its transpose viewed in place.
+dnnl::memory::desc Matrix(int64_t rows, int64_t cols) {
+  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{cols, 1});
+}
+dnnl::memory::desc TransposedMatrix(int64_t rows, int64_t cols) {
+  // The [rows, cols] view of a row-major [cols, rows] matrix.
+  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{1, rows});
+}
+
+dnnl::memory Bind(const dnnl::memory::desc& desc, float* data) { return dnnl::memory(desc, Cpu().engine, data); }
+
+dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
+                        const dnnl::memory::desc* bias, const dnnl::memory::desc& dst,
+                        const dnnl::primitive_attr& attr = dnnl::primitive_attr()) {
+  dnnl::matmul::desc desc = bias ? dnnl::matmul::desc(src, weights, *bias, dst) : dnnl::matmul::desc(src, weights, dst);
+  return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, Cpu().engine));
+}
+
+// Where a product writes a parameter's gradient g: out = alpha * g + beta *
+// out, into the gradient (1, 0) or, where its fold is set, its velocity; then
+// the folded update moves the parameter (FoldedMomentum).
+struct GradientDestination {
+  float* out;
+  FoldedUpdate update;
+  bool folded;
+};
+GradientDestination DestinationOf(const FoldedMomentum& fold, float* grad) {
+  if (fold.velocity == nullptr) return {grad, {1.0f, 0.0f, 0.0f, false}, false};
+  return {fold.velocity, fold.update(), true};
+}
+
+// value += scale * velocity (after velocity *= scale if renormalize), over n values.
+void MoveByVelocity(const FoldedUpdate& u, float* value, float* velocity, int64_t n) {
+  const float scale = u.scale;
+  if (u.renormalize) {
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) {
+      velocity[i] *= scale;
+      value[i] += velocity[i];
+    }
+  } else {
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) value[i] += scale * velocity[i];
+  }
+}
+
+// z = act(x W + b) and its backward, for one batch size:
+//   forward           z[N, out]  = act(x[N, in] W[in, out] + b)
+//   backward data     dx[N, in]  = dz[N, out] W^T[out, in]
+//   backward weights  dW[in, out] = x^T[in, N] dz[N, out];  db = sum over rows of dz
+// The plain weight gradient reads x^T from a copy transposed by a reorder,
+// not from a transposed view of x: oneDNN 2.6's matmul is slower on the view
+// (for x^T[1200, 100] dz[100, 1200], median 1.9 ms against 1.5 ms on the
+// copy), the reorder costs under 0.1 ms, and the product is bit for bit the
+// same. Where SGD's update is folded in (FoldedMomentum), the product is one
+// dnnl_sgemm call on x as it lies, whose alpha and beta carry the velocity
+// update; the plain gradient keeps the product the recorded runs were
+// trained with, so that their bits do not move with the fold's arrival.
+class AffinePass {
+ public:
+  // Backward may start at row 0 and at each of tail_first_rows.
+  AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation,
+             const std::vector<int64_t>& tail_first_rows)
+      : p_(p), batch_(batch), x_(x), dx_(dx), dz_(dz) {
+    const dnnl::memory::desc x_md = Matrix(batch, p.in), z_md = Matrix(batch, p.out);
+    const dnnl::memory::desc w_md = Matrix(p.in, p.out), b_md = Matrix(1, p.out);
+
+    dnnl::post_ops post_ops;
+    if (activation == Activation::kRelu) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    if (activation == Activation::kSigmoid) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(post_ops);
+    forward_ = MakeMatmul(x_md, w_md, &b_md, z_md, attr);
+    forward_args_ = {{DNNL_ARG_SRC, Bind(x_md, x)},
+                     {DNNL_ARG_WEIGHTS, Bind(w_md, p.weights.data())},
+                     {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
+                     {DNNL_ARG_DST, Bind(z_md, z)}};
+
+    for (int64_t first_row : BackwardFirstRows("AffinePass", batch, tail_first_rows)) {
+      if (dx != nullptr) backward_data_.emplace(first_row, MakeBackwardData(first_row));
+      backward_weights_.emplace(first_row, MakeBackwardWeights(first_row));
+    }
+  }
+
+  void Forward() { forward_.execute(Cpu().stream, forward_args_); }
+
+  // Rows [first_row, batch) of the backward; reads those rows of dz (the
+  // gradient wrt the pre-activation output).
+  void Backward(int64_t first_row, bool input_grad, bool param_grads) {
+    if (input_grad) {
+      auto& [matmul, args] = MadeForRow("AffinePass", backward_data_, first_row);
+      matmul.execute(Cpu().stream, args);
+    }
+    if (param_grads) {
+      BackwardWeights& w = MadeForRow("AffinePass", backward_weights_, first_row);
+      const int64_t in = p_.in, out = p_.out, rows = batch_ - first_row;
+      const GradientDestination dw = DestinationOf(p_.weights_fold, p_.weights_grad.data());
+      if (!dw.folded) {
+        w.transpose_x.execute(Cpu().stream, w.x, w.xt);
+        w.matmul.execute(Cpu().stream, w.args);
+      } else {
+        dnnl_sgemm('T', 'N', in, out, rows, dw.update.alpha, x_ + first_row * in, in, dz_ + first_row * out, out,
+                   dw.update.beta, dw.out, out);
+        MoveByVelocity(dw.update, p_.weights.data(), dw.out, in * out);
+      }
+      // db[o] sums column o of dz over the rows in row order; the threads
+      // split the columns, so the sums do not depend on the thread count.
+      const GradientDestination db = DestinationOf(p_.bias_fold, p_.bias_grad.data());
+      const float alpha = db.update.alpha, beta = db.update.beta;
+      const float* dz = dz_;
+      constexpr int64_t kBlock = 64;  // columns per task: 256 bytes of each row of dz
+#pragma omp parallel for
+      for (int64_t first = 0; first < out; first += kBlock) {
+        const int64_t last = std::min(out, first + kBlock);
+        float sums[kBlock] = {};
+        for (int64_t n = first_row; n < batch_; ++n) {
+          const float* row = dz + n * out;
+#pragma omp simd
+          for (int64_t o = first; o < last; ++o) sums[o - first] += row[o];
+        }
+        for (int64_t o = first; o < last; ++o) db.out[o] = alpha * sums[o - first] + (beta == 0.0f ? 0.0f : beta * db.out[o]);
+      }
+      if (db.folded) MoveByVelocity(db.update, p_.bias.data(), db.out, out);
+    }
+    Cpu().stream.wait();
+  }
+
+ private:
+  // The plain weight gradient of rows [first_row, batch): x^T read from a
+  // copy transposed by a reorder (see the class comment). The memories stay
+  // bound to x_transposed when the struct moves: a moved vector keeps its buffer.
+  struct BackwardWeights {
+    std::vector<float> x_transposed;  // [in, rows]
+    dnnl::memory x, xt;               // x[first_row:, :] and the same matrix in x_transposed
+    dnnl::reorder transpose_x;
+    dnnl::matmul matmul;
+    Args args;
+  };
+
+  // Each row of a product is computed the same whatever the number of rows,
+  // so the products over rows [first_row, batch) give these rows the bits a
+  // pass of batch - first_row rows gives them.
+  std::pair<dnnl::matmul, Args> MakeBackwardData(int64_t first_row) {
+    const int64_t rows = batch_ - first_row;
+    const dnnl::memory::desc dz_md = Matrix(rows, p_.out), wt_md = TransposedMatrix(p_.out, p_.in),
+                             dx_md = Matrix(rows, p_.in);
+    Args args = {{DNNL_ARG_SRC, Bind(dz_md, dz_ + first_row * p_.out)},
+                 {DNNL_ARG_WEIGHTS, Bind(wt_md, p_.weights.data())},
+                 {DNNL_ARG_DST, Bind(dx_md, dx_ + first_row * p_.in)}};
+    return {MakeMatmul(dz_md, wt_md, nullptr, dx_md), std::move(args)};
+  }
+
+  BackwardWeights MakeBackwardWeights(int64_t first_row) {
+    const int64_t rows = batch_ - first_row;
+    BackwardWeights w;
+    w.x_transposed.resize(rows * p_.in);
+    w.x = Bind(Matrix(rows, p_.in), x_ + first_row * p_.in);
+    // The reorder writes the same logical [rows, in] matrix with swapped strides.
+    w.xt = Bind(TransposedMatrix(rows, p_.in), w.x_transposed.data());
+    w.transpose_x = dnnl::reorder(w.x, w.xt);
+    const dnnl::memory::desc xt_md = Matrix(p_.in, rows), dz_md = Matrix(rows, p_.out), dw_md = Matrix(p_.in, p_.out);
+    w.matmul = MakeMatmul(xt_md, dz_md, nullptr, dw_md);
+    w.args = {{DNNL_ARG_SRC, Bind(xt_md, w.x_transposed.data())},
+              {DNNL_ARG_WEIGHTS, Bind(dz_md, dz_ + first_row * p_.out)},
+              {DNNL_ARG_DST, Bind(dw_md, p_.weights_grad.data())}};
+    return w;
+  }
+
+  AffineParameters& p_;
+  int64_t batch_;
+  float* x_;
+  float* dx_;
+  float* dz_;
+  dnnl::matmul forward_;
+  Args forward_args_;
+  // By first row.
+  std::map<int64_t, std::pair<dnnl::matmul, Args>> backward_data_;
+  std::map<int64_t, BackwardWeights> backward_weights_;
+};
+
+// A layer whose parameters are one AffinePass: its backward first turns dy
+// into dz, the gradient at the affine output, then runs the affine backward.
+class AffineLayerPass : public LayerPass {
+ public:
+  void Backward(int64_t first_row, bool input_grad, bool param_grads) final {
+    GradientAtAffineOutput(first_row);
+    affine().Backward(first_row, input_grad, param_grads);
+  }
+
+ protected:
+  // dz from dy for rows [first_row, batch).
+  virtual void GradientAtAffineOutput(int64_t first_row) = 0;
+  virtual AffinePass& affine() = 0;
+};
+
+class LinearPass : public AffineLayerPass {
+ public:
+  LinearPass(Linear& layer, const LayerBuffers& b)
+      : b_(b), out_(layer.output_dim()), size_(b.batch * out_), activation_(layer.activation()),
+        affine_(layer.params(), b.batch, b.x, b.y, b.dx, b.dy, layer.activation(), b.tail_first_rows) {}
+
+  void Forward(bool) override { affine_.Forward(); }
+
+ private:
+  // dy <- dz, the gradient before the activation, computed from its output y
+  // (in place: dy is the affine pass's dz).
+  void GradientAtAffineOutput(int64_t first_row) override {
+    float* dy = b_.dy;
+    const float* y = b_.y;
+    const int64_t begin = first_row * out_;
+    if (activation_ == Activation::kRelu) {
+#pragma omp parallel for simd
+      for (int64_t i = begin; i < size_; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    } else if (activation_ == Activation::kSigmoid) {
+#pragma omp parallel for simd
+      for (int64_t i = begin; i < size_; ++i) dy[i] *= y[i] * (1.0f - y[i]);
+    }
+  }
+  AffinePass& affine() override { return affine_; }
+
+  LayerBuffers b_;
+  int64_t out_, size_;
+  Activation activation_;
+  AffinePass affine_;
+};
+
+class MaxoutPass : public AffineLayerPass {
+ public:
+  MaxoutPass(Maxout& layer, const LayerBuffers& b)
+      : b_(b), units_(layer.output_dim()), pieces_(layer.pieces()),
+        z_(b.batch * units_ * pieces_), dz_(z_.size()), argmax_(b.batch * units_),
+        affine_(layer.params(), b.batch, b.x, z_.data(), b.dx, dz_.data(), Activation::kIdentity, b.tail_first_rows) {}
+
+  void Forward(bool) override {
+    affine_.Forward();
+    Cpu().stream.wait();
+    const int64_t count = b_.batch * units_;
+#pragma omp parallel for
+    for (int64_t i = 0; i < count; ++i) {
+      const float* group = z_.data() + i * pieces_;
+      int64_t best = 0;
+      for (int64_t p = 1; p < pieces_; ++p) best = group[p] > group[best] ? p : best;
+      argmax_[i] = static_cast<int32_t>(best);
+      b_.y[i] = group[best];
+    }
+  }
+
+ private:
+  // dz <- dy at each unit's winning piece, 0 at the others.
+  void GradientAtAffineOutput(int64_t first_row) override {
+    const int64_t count = b_.batch * units_;
+#pragma omp parallel for
+    for (int64_t i = first_row * units_; i < count; ++i) {
+      float* group = dz_.data() + i * pieces_;
+      for (int64_t p = 0; p < pieces_; ++p) group[p] = 0.0f;
+      group[argmax_[i]] = b_.dy[i];
+    }
+  }
+  AffinePass& affine() override { return affine_; }
+
+  LayerBuffers b_;
+  int64_t units_, pieces_;
+  std::vector<float> z_, dz_;     // [batch, units * pieces]
+  std::vector<int32_t> argmax_;   // [batch, units]
+  AffinePass affine_;
+};
+
+class DropoutPass : public LayerPass {
+ public:
+  DropoutPass(Dropout& layer, const LayerBuffers& b)
+      : layer_(layer), b_(b), size_(b.batch * layer.input_dim()), mask_(size_) {}
+
+  void Forward(bool training) override {
+    trained_ = training;
+    if (!training) {
+      std::copy(b_.x, b_.x + size_, b_.y);
+      return;
+    }
+    DrawDropoutMask(layer_.rng(), layer_.keep_prob(), mask_.data(), size_, b_.x, b_.y);
+  }
+
+  void Backward(int64_t first_row, bool input_grad, bool) override {
+    if (!input_grad) return;
+    const int64_t begin = first_row * layer_.input_dim();
+    if (!trained_) {
+      std::copy(b_.dy + begin, b_.dy + size_, b_.dx + begin);
+      return;
+    }
+    const float* dy = b_.dy;
+    const float* mask = mask_.data();
+    float* dx = b_.dx;
+#pragma omp parallel for simd
+    for (int64_t i = begin; i < size_; ++i) dx[i] = dy[i] * mask[i];
+  }
+
+ private:
+  Dropout& layer_;
+  LayerBuffers b_;
+  int64_t size_;
+  std::vector<float> mask_;  // [batch, dim]: 0 or 1 / keep_prob
+  bool trained_ = false;
+};
+
+}  // namespace
+
+void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n, const float* x, float* y) {
+  // The mask is drawn in a fixed number of chunks, each from its own stream
+  // seeded by `rng`, so the chunks can be drawn in parallel and the mask does
+  // not depend on the number of threads. Each 64-bit draw decides two
+  // elements: keep when its 32-bit half falls below keep_prob * 2^32.
+  constexpr int64_t kChunks = 8;
+  uint64_t seeds[kChunks];
+  for (uint64_t& seed : seeds) seed = rng.NextU64();
+  const uint64_t threshold = static_cast<uint64_t>(static_cast<double>(keep_prob) * 4294967296.0);
+  const float scale = 1.0f / keep_prob;
+  const int64_t chunk = (n + kChunks - 1) / kChunks;
+#pragma omp parallel for
+  for (int64_t c = 0; c < kChunks; ++c) {
+    Rng stream(seeds[c]);
+    const int64_t end = std::min(n, (c + 1) * chunk);
+    for (int64_t i = c * chunk; i < end; i += 2) {
+      const uint64_t bits = stream.NextU64();
+      mask[i] = (bits & 0xffffffffu) < threshold ? scale : 0.0f;
+      if (i + 1 < end) mask[i + 1] = (bits >> 32) < threshold ? scale : 0.0f;
+    }
+    if (x == nullptr) continue;
+    // While the chunk's mask is in cache.
+#pragma omp simd
+    for (int64_t i = c * chunk; i < end; ++i) y[i] = x[i] * mask[i];
+  }
+}
+
+AffineParameters::AffineParameters(int64_t in, int64_t out)
+    : in(in), out(out), weights(in * out), weights_grad(in * out), bias(out), bias_grad(out) {}
+
+void AffineParameters::Initialize(float irange, float bias_value, Rng& rng) {
+  rng.FillUniform(weights.data(), static_cast<int64_t>(weights.size()), -irange, irange);
+  std::fill(bias.begin(), bias.end(), bias_value);
+}
+
+void AffineParameters::ClipColumnNorms() {
+  if (max_column_norm <= 0) return;
+  std::vector<double> norms(out, 0.0);
+  for (int64_t i = 0; i < in; ++i) {
+    const float* row = weights.data() + i * out;
+    for (int64_t o = 0; o < out; ++o) norms[o] += double{row[o]} * row[o];
+  }
+  for (int64_t i = 0; i < in; ++i) {
+    float* row = weights.data() + i * out;
+    for (int64_t o = 0; o < out; ++o) {
+      const double norm = std::sqrt(norms[o]);
+      if (norm > max_column_norm) row[o] = static_cast<float>(row[o] * (max_column_norm / norm));
+    }
+  }
+}
+
+Linear::Linear(const Shape& input, int64_t units, Activation activation)
+    : input_(input), params_(input.size(), units), activation_(activation) {}
+
+std::vector<ParameterRef> AffineParameters::Refs(const std::string& kind) {
+  return {{kind + ".weights", weights.data(), weights_grad.data(), in * out, &weights_fold},
+          {kind + ".bias", bias.data(), bias_grad.data(), out, &bias_fold}};
+}
+
+std::vector<ParameterRef> Linear::Parameters() { return params_.Refs("linear"); }
+
+std::unique_ptr<LayerPass> Linear::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<LinearPass>(*this, buffers);
+}
+
+Maxout::Maxout(const Shape& input, int64_t units, int64_t pieces)
+    : input_(input), params_(input.size(), units * pieces), units_(units), pieces_(pieces) {}
+
+std::vector<ParameterRef> Maxout::Parameters() { return params_.Refs("maxout"); }
+
+std::unique_ptr<LayerPass> Maxout::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<MaxoutPass>(*this, buffers);
+}
+
+Dropout::Dropout(const Shape& shape, float keep_prob, uint64_t seed) : shape_(shape), keep_prob_(keep_prob), rng_(seed) {}
+
+std::unique_ptr<LayerPass> Dropout::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<DropoutPass>(*this, buffers);
+}
+
+namespace {
+
+// z[n, o] = sum_i x[n, i] W[i, o] + b[o], in double.
+std::vector<double> ReferenceAffine(const std::vector<double>& x, int64_t batch, int64_t in, int64_t out,
+                                    const std::vector<double>& w, const std::vector<double>& b) {
+  std::vector<double> z(batch * out);
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t o = 0; o < out; ++o) {
+      double sum = b[o];
+      for (int64_t i = 0; i < in; ++i) sum += x[n * in + i] * w[i * out + o];
+      z[n * out + o] = sum;
+    }
+  }
+  return z;
+}
+
+// y = x W + b as a Gemm with W [in, out] and b [out] as constants, on x's
+// flat features (an image input is flattened first).
+std::string AddAffine(InferenceGraph& graph, std::string x, const Shape& input, const AffineParameters& p, const std::string& prefix) {
+  if (input.is_image()) x = graph.AddNode("Flatten", {x}, prefix + ".flat", {{"axis", {1}, false}});
+  const std::string w = graph.AddFloats(prefix + ".weight", {p.in, p.out}, p.weights.data());
+  const std::string b = graph.AddFloats(prefix + ".bias", {p.out}, p.bias.data());
+  return graph.AddNode("Gemm", {x, w, b}, prefix + ".affine");
+}
+
+}  // namespace
+
+std::vector<double> Linear::ReferenceForward(const std::vector<double>& x, int64_t batch,
+                                             const std::vector<std::vector<double>>& params, bool, std::vector<Rng>&) const {
+  std::vector<double> y = ReferenceAffine(x, batch, params_.in, params_.out, params[0], params[1]);
+  for (double& v : y) {
+    if (activation_ == Activation::kRelu) v = std::max(v, 0.0);
+    if (activation_ == Activation::kSigmoid) v = 1.0 / (1.0 + std::exp(-v));
+  }
+  return y;
+}
+
+std::string Linear::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
+  const std::string y = AddAffine(graph, x, input_, params_, prefix);
+  if (activation_ == Activation::kRelu) return graph.AddNode("Relu", {y}, prefix + ".relu");
+  if (activation_ == Activation::kSigmoid) return graph.AddNode("Sigmoid", {y}, prefix + ".sigmoid");
+  return y;
+}
+
+std::vector<double> Maxout::ReferenceForward(const std::vector<double>& x, int64_t batch,
+                                             const std::vector<std::vector<double>>& params, bool, std::vector<Rng>&) const {
+  const std::vector<double> z = ReferenceAffine(x, batch, params_.in, params_.out, params[0], params[1]);
+  std::vector<double> y(batch * units_);
+  for (int64_t i = 0; i < batch * units_; ++i) y[i] = *std::max_element(z.begin() + i * pieces_, z.begin() + (i + 1) * pieces_);
+  return y;
+}
+
+std::string Maxout::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
+  const std::string z = AddAffine(graph, x, input_, params_, prefix);
+  // Columns u * pieces + p hold unit u's pieces: [batch, units, pieces], then the max over pieces.
+  const std::string shape = graph.AddInt64s(prefix + ".shape", {-1, units_, pieces_});
+  const std::string pieces = graph.AddNode("Reshape", {z, shape}, prefix + ".pieces");
+  return graph.AddNode("ReduceMax", {pieces}, prefix + ".maxout", {{"axes", {2}, true}, {"keepdims", {0}, false}});
+}
+
+std::vector<double> Dropout::ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>&,
+                                              bool training, std::vector<Rng>& replay) const {
+  if (!training) return x;
+  const int64_t n = batch * shape_.size();
+  std::vector<float> mask(n);
+  DrawDropoutMask(replay[0], keep_prob_, mask.data(), n);
+  std::vector<double> y = x;
+  for (int64_t i = 0; i < n; ++i) y[i] *= mask[i];
+  return y;
+}
+
+}  // namespace gan

@@ -1,0 +1,239 @@
+#ifndef GAN_NETS_LAYERS_H_
+#define GAN_NETS_LAYERS_H_
+
+// The layers of the paper's nets: Linear (with a fused ReLU or sigmoid), Maxout
+// and Dropout here, and the convolutional ones in gan/conv_layers.h. Matrix
+// products run as oneDNN matmul primitives on the CPU.
+//
+// A Layer owns its parameters and their gradients. For each batch size it is
+// used at, Bind() builds a LayerPass: the primitives and memory objects for that
+// shape, made once, bound to buffers the caller (an MlpPass) owns. The training
+// loop then only executes; it allocates nothing and makes no primitive.
+//
+// All matrices are row-major: activations [batch, features] (an example of
+// any Shape is its features in row-major order), weights [inputs, outputs].
+//
+// Layers know nothing of the experiment schema: gan/nets/build.h makes them
+// from it (and says how to add a kind).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/random.h"
+#include "gan/nets/inference_graph.h"
+#include "gan/nets/shape.h"
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace gan {
+
+// The CPU engine and the stream every primitive runs on.
+struct CpuContext {
+  dnnl::engine engine;
+  dnnl::stream stream;
+};
+CpuContext& Cpu();
+
+enum class Activation { kIdentity, kRelu, kSigmoid };
+
+// SGD with momentum (gan/nets/optimizer.h, SgdMomentum) folded into the layer's
+// backward: the product that computes a parameter's gradient g writes the
+// parameter's velocity instead,
+//   velocity = alpha * g + beta * velocity     (beta is 0 or 1: other values
+//                                               cost the product a pass of its own)
+// and the layer then moves the parameter at once, while the velocity is
+// still in cache: value += scale * velocity, after velocity *= scale where
+// `renormalize` is set. The factors are the optimiser's for its next update.
+// While a fold is set the parameter's `grad` is never written; the layer's
+// backward with parameter gradients is the update.
+struct FoldedUpdate {
+  float alpha, beta, scale;
+  bool renormalize;
+};
+struct FoldedMomentum {
+  float* velocity = nullptr;
+  std::function<FoldedUpdate()> update;
+};
+
+// A parameter tensor and its gradient (same size), owned by a layer.
+struct ParameterRef {
+  std::string name;  // e.g. "maxout.weights"
+  float* value;
+  float* grad;
+  int64_t size;
+  // Where the layer's backward can fold SGD's velocity update into the
+  // gradient's product, the layer's fold for this tensor; else null.
+  FoldedMomentum* fold = nullptr;
+};
+
+// The buffers one layer reads and writes at one batch size.
+struct LayerBuffers {
+  int64_t batch = 0;
+  float* x = nullptr;   // [batch, in]  input
+  float* y = nullptr;   // [batch, out] output
+  float* dx = nullptr;  // [batch, in]  gradient of the objective wrt x
+  float* dy = nullptr;  // [batch, out] gradient of the objective wrt y
+  // The first rows, besides 0, that Backward will be called with: their
+  // primitives are made with the pass.
+  std::vector<int64_t> tail_first_rows;
+};
+
+class LayerPass {
+ public:
+  virtual ~LayerPass() = default;
+  // Reads x, writes y. `training` switches dropout on.
+  virtual void Forward(bool training) = 0;
+  // Backward over rows [first_row, batch) alone, as if they were a batch of
+  // their own: reads those rows of dy (and may overwrite them) and what
+  // Forward left; writes those rows of dx if input_grad, and sets the layer's
+  // parameter gradients from those rows if param_grads. Other rows are left
+  // as they were. first_row > 0 serves the steps that put several batches
+  // through one forward (gan/learners/adversarial_step.h); it must be one of the
+  // buffers' tail_first_rows.
+  virtual void Backward(int64_t first_row, bool input_grad, bool param_grads) = 0;
+};
+
+// Everything that differs between layer kinds is behind this interface, so
+// that a new kind is one class here (and its case in PlanLayer, MakeLayer and
+// the experiment schema); the pure virtual methods make each kind answer
+// every question.
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  // One example's input and output (gan/nets/shape.h).
+  virtual Shape input_shape() const = 0;
+  virtual Shape output_shape() const = 0;
+  int64_t input_dim() const { return input_shape().size(); }
+  int64_t output_dim() const { return output_shape().size(); }
+  virtual std::vector<ParameterRef> Parameters() { return {}; }
+  // Enforces constraints on the parameters after an update (column norms).
+  virtual void ApplyConstraints() {}
+  // The buffers must outlive the returned pass.
+  virtual std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) = 0;
+
+  // Matrix-product FLOPs of a forward pass per row (2 * in * out for an affine
+  // map); backward data and backward weights cost the same again each.
+  virtual double ForwardFlopsPerRow() const = 0;
+  // The random streams the layer's passes draw from: a checkpoint saves and
+  // restores them, so a resumed run draws what an uninterrupted one would.
+  virtual std::vector<Rng*> RandomStreams() = 0;
+  // A double-precision reference of Forward, with naive loops, for the
+  // gradient checks (gan/nets/gradient_check.h): x [batch, in] -> [batch, out] with
+  // `params` in Parameters() order. In training a stochastic layer draws what
+  // its Forward drew from `replay`, copies of its RandomStreams() taken before
+  // that Forward.
+  virtual std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch,
+                                               const std::vector<std::vector<double>>& params, bool training,
+                                               std::vector<Rng>& replay) const = 0;
+  // Appends the layer's inference computation on value `x` to `graph`, naming
+  // what it adds with `prefix`; returns the name of its output value.
+  virtual std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const = 0;
+};
+
+// Weights W [in, out] and bias b [out] of an affine map, with their gradients.
+struct AffineParameters {
+  AffineParameters(int64_t in, int64_t out);
+  // W uniform in [-irange, irange] from rng; b constant.
+  void Initialize(float irange, float bias, Rng& rng);
+  // If max_column_norm > 0, rescales each column of W (one output) whose L2
+  // norm exceeds it to exactly that norm.
+  void ClipColumnNorms();
+
+  // The tensors as Parameters() lists them, named "<kind>.weights" and "<kind>.bias".
+  std::vector<ParameterRef> Refs(const std::string& kind);
+
+  int64_t in, out;
+  std::vector<float> weights, weights_grad;  // [in, out]
+  std::vector<float> bias, bias_grad;        // [out]
+  FoldedMomentum weights_fold, bias_fold;
+  float max_column_norm = 0;
+};
+
+// y = activation(x W + b) on x as flat features; the activation is a post-op
+// of the matmul.
+class Linear : public Layer {
+ public:
+  Linear(const Shape& input, int64_t units, Activation activation);
+
+  Shape input_shape() const override { return input_; }
+  Shape output_shape() const override { return Shape::Flat(params_.out); }
+  std::vector<ParameterRef> Parameters() override;
+  void ApplyConstraints() override { params_.ClipColumnNorms(); }
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 2.0 * params_.in * params_.out; }
+  std::vector<Rng*> RandomStreams() override { return {}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const override;
+
+  Activation activation() const { return activation_; }
+  AffineParameters& params() { return params_; }
+
+ private:
+  Shape input_;
+  AffineParameters params_;
+  Activation activation_;
+};
+
+// y[n, u] = max over p < pieces of z[n, u * pieces + p], where z = x W + b,
+// x as flat features, and W is [in, units * pieces]. The gradient flows to the
+// piece that won.
+class Maxout : public Layer {
+ public:
+  Maxout(const Shape& input, int64_t units, int64_t pieces);
+
+  Shape input_shape() const override { return input_; }
+  Shape output_shape() const override { return Shape::Flat(units_); }
+  std::vector<ParameterRef> Parameters() override;
+  void ApplyConstraints() override { params_.ClipColumnNorms(); }
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 2.0 * params_.in * params_.out; }
+  std::vector<Rng*> RandomStreams() override { return {}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const override;
+
+  int64_t pieces() const { return pieces_; }
+  AffineParameters& params() { return params_; }
+
+ private:
+  Shape input_;
+  AffineParameters params_;
+  int64_t units_, pieces_;
+};
+
+// Draws an inverted-dropout mask: each mask[i] is 1 / keep_prob with
+// probability keep_prob, else 0. Given x, also writes y = x * mask (all [n]).
+void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n, const float* x = nullptr, float* y = nullptr);
+
+// Inverted dropout: while training, y = x * mask / keep_prob with mask ~
+// Bernoulli(keep_prob) drawn anew on every Forward; at inference y = x. The
+// output has the input's shape.
+class Dropout : public Layer {
+ public:
+  Dropout(const Shape& shape, float keep_prob, uint64_t seed);
+
+  Shape input_shape() const override { return shape_; }
+  Shape output_shape() const override { return shape_; }
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 0; }
+  std::vector<Rng*> RandomStreams() override { return {&rng_}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  // The identity at inference: adds nothing.
+  std::string AddToInferenceGraph(InferenceGraph&, const std::string& x, const std::string&) const override { return x; }
+
+  float keep_prob() const { return keep_prob_; }
+  Rng& rng() { return rng_; }
+
+ private:
+  Shape shape_;
+  float keep_prob_;
+  Rng rng_;  // shared by all batch sizes, so the mask stream is one sequence
+};
+
+}  // namespace gan
+
+#endif  // GAN_NETS_LAYERS_H_

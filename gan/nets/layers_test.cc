@@ -1,0 +1,246 @@
+// Each layer against a naive double-precision reference: forward outputs, and
+// gradients against central finite differences (gan/nets/gradient_check.h).
+//
+// Error bound: our outputs and gradients are computed in float, with sums of at
+// most ~40 terms of magnitude <= ~1 per entry over at most two layers; the
+// rounding error of such a sum is below 40 * 2^-24 ~ 2.4e-6 relative, so 1e-5
+// (forward) and 1e-4 (gradient) leave a margin of 4-40x while any wrong index,
+// missing term or wrong derivative gives errors of order 1e-2 or more. The
+// finite differences themselves (double, step 1e-6) are accurate to ~1e-8.
+#include "gan/nets/layers.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "gan/nets/build.h"
+#include "gan/nets/gradient_check.h"
+#include "gan/nets/mlp.h"
+#include "gtest/gtest.h"
+
+namespace gan {
+namespace {
+
+constexpr double kForwardTolerance = 1e-5;
+constexpr double kGradientTolerance = 1e-4;
+
+std::unique_ptr<Mlp> OneLayer(std::unique_ptr<Layer> layer) {
+  const Shape in = layer->input_shape();
+  std::vector<std::unique_ptr<Layer>> layers;
+  layers.push_back(std::move(layer));
+  return std::make_unique<Mlp>(in, std::move(layers));
+}
+
+std::unique_ptr<Mlp> RandomLinear(int64_t in, int64_t out, Activation activation, uint64_t seed) {
+  auto layer = std::make_unique<Linear>(Shape::Flat(in), out, activation);
+  Rng rng(seed);
+  layer->params().Initialize(1.0f, 0.0f, rng);
+  rng.FillUniform(layer->params().bias.data(), out, -0.5f, 0.5f);
+  return OneLayer(std::move(layer));
+}
+
+void ExpectForwardMatchesReference(Mlp& mlp, int64_t batch, bool training, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> x(batch * mlp.input_dim());
+  rng.FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
+  const std::unique_ptr<MlpPass> pass = mlp.MakePass(batch);
+  const std::vector<Rng> streams = ForwardKeepingStreams(*pass, x, training);
+  const std::vector<double> expected =
+      ReferenceForward(mlp, ParametersAsDouble(mlp), std::vector<double>(x.begin(), x.end()), batch, training, streams);
+  const float* y = pass->output();
+  for (size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_NEAR(y[i], expected[i], kForwardTolerance * std::max(1.0, std::abs(expected[i]))) << "output " << i;
+  }
+}
+
+void ExpectGradientsMatch(Mlp& mlp, int64_t batch, bool training, uint64_t seed) {
+  const GradientCheckReport report = CheckGradients(mlp, batch, training, seed);
+  EXPECT_GT(report.checked, 0);
+  EXPECT_GT(report.max_abs_gradient, 1e-3) << "all gradients are zero: the check would prove nothing";
+  EXPECT_LT(report.max_error, kGradientTolerance);
+}
+
+class LinearTest : public ::testing::TestWithParam<Activation> {};
+
+TEST_P(LinearTest, ForwardMatchesReference) {
+  auto mlp = RandomLinear(37, 11, GetParam(), 1);
+  ExpectForwardMatchesReference(*mlp, 5, true, 2);
+}
+
+TEST_P(LinearTest, GradientsMatchFiniteDifferences) {
+  auto mlp = RandomLinear(13, 9, GetParam(), 3);
+  ExpectGradientsMatch(*mlp, 4, true, 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Activations, LinearTest,
+                         ::testing::Values(Activation::kIdentity, Activation::kRelu, Activation::kSigmoid));
+
+TEST(LinearTest, ReluZeroesNegativesAndSigmoidIsInUnitInterval) {
+  for (Activation activation : {Activation::kRelu, Activation::kSigmoid}) {
+    auto mlp = RandomLinear(20, 30, activation, 5);
+    std::vector<float> x(8 * 20);
+    Rng(6).FillUniform(x.data(), static_cast<int64_t>(x.size()), -3.0f, 3.0f);
+    auto pass = mlp->MakePass(8);
+    ForwardKeepingStreams(*pass, x, true);
+    int zeros = 0;
+    for (int i = 0; i < 8 * 30; ++i) {
+      const float y = pass->output()[i];
+      EXPECT_GE(y, 0.0f);
+      if (activation == Activation::kSigmoid) {
+        EXPECT_LE(y, 1.0f);
+      }
+      zeros += y == 0.0f;
+    }
+    if (activation == Activation::kRelu) {
+      EXPECT_GT(zeros, 0);
+    }
+  }
+}
+
+TEST(AffineParametersTest, ClipColumnNormsRescalesOnlyLongColumns) {
+  AffineParameters p(2, 3);
+  p.weights = {3, 0.1f, 1, 4, 0.1f, -1};  // column norms 5, ~0.141, ~1.414
+  p.max_column_norm = 2.0f;
+  p.ClipColumnNorms();
+  EXPECT_FLOAT_EQ(p.weights[0], 1.2f);
+  EXPECT_FLOAT_EQ(p.weights[3], 1.6f);
+  EXPECT_FLOAT_EQ(p.weights[1], 0.1f);
+  EXPECT_FLOAT_EQ(p.weights[5], -1.0f);
+  p.max_column_norm = 0;  // off
+  p.weights[0] = 100;
+  p.ClipColumnNorms();
+  EXPECT_EQ(p.weights[0], 100);
+}
+
+std::unique_ptr<Mlp> RandomMaxout(int64_t in, int64_t units, int64_t pieces, uint64_t seed) {
+  auto layer = std::make_unique<Maxout>(Shape::Flat(in), units, pieces);
+  Rng rng(seed);
+  layer->params().Initialize(1.0f, 0.0f, rng);
+  rng.FillUniform(layer->params().bias.data(), units * pieces, -0.5f, 0.5f);
+  return OneLayer(std::move(layer));
+}
+
+TEST(MaxoutTest, ForwardMatchesReference) {
+  auto mlp = RandomMaxout(29, 7, 5, 7);
+  ExpectForwardMatchesReference(*mlp, 6, true, 8);
+}
+
+TEST(MaxoutTest, GradientsMatchFiniteDifferences) {
+  auto mlp = RandomMaxout(11, 6, 3, 9);
+  ExpectGradientsMatch(*mlp, 5, true, 10);
+}
+
+TEST(MaxoutTest, GradientFlowsOnlyToTheWinningPiece) {
+  // One input, weights chosen so that piece 2 of each unit always wins for x > 0.
+  auto layer = std::make_unique<Maxout>(Shape::Flat(1), 2, 3);
+  layer->params().weights = {0.1f, 0.2f, 0.9f, 0.3f, 0.1f, 0.8f};
+  auto mlp = OneLayer(std::move(layer));
+  auto pass = mlp->MakePass(1);
+  pass->input()[0] = 2.0f;
+  pass->Forward(true);
+  EXPECT_FLOAT_EQ(pass->output()[0], 1.8f);
+  EXPECT_FLOAT_EQ(pass->output()[1], 1.6f);
+  pass->output_grad()[0] = 1.0f;
+  pass->output_grad()[1] = -1.0f;
+  pass->Backward(true, true);
+  const std::vector<ParameterRef> params = mlp->Parameters();
+  const std::vector<float> expected_dw = {0, 0, 2.0f, 0, 0, -2.0f};
+  for (int i = 0; i < 6; ++i) EXPECT_FLOAT_EQ(params[0].grad[i], expected_dw[i]) << i;
+  EXPECT_FLOAT_EQ(pass->input_grad()[0], 0.9f - 0.8f);
+}
+
+std::unique_ptr<Mlp> DropoutOnly(int64_t dim, float keep, uint64_t seed) {
+  return OneLayer(std::make_unique<Dropout>(Shape::Flat(dim), keep, seed));
+}
+
+TEST(DropoutTest, KeepRateWithinStatisticalBoundsAndMeanPreserved) {
+  for (float keep : {0.5f, 0.8f}) {
+    constexpr int64_t kBatch = 200, kDim = 1000, kN = kBatch * kDim;
+    auto mlp = DropoutOnly(kDim, keep, 11);
+    std::vector<float> x(kN, 1.0f);
+    auto pass = mlp->MakePass(kBatch);
+    ForwardKeepingStreams(*pass, x, true);
+    int64_t kept = 0;
+    double sum = 0;
+    for (int64_t i = 0; i < kN; ++i) {
+      const float y = pass->output()[i];
+      ASSERT_TRUE(y == 0.0f || y == 1.0f / keep) << y;
+      kept += y != 0.0f;
+      sum += y;
+    }
+    // Binomial(kN, keep): 5 standard deviations (false failure < 1e-6).
+    const double sd = std::sqrt(kN * keep * (1 - keep));
+    EXPECT_NEAR(kept, kN * keep, 5 * sd) << "keep " << keep;
+    // The mean of y is kept / (kN * keep), so the same bound over kN * keep.
+    EXPECT_NEAR(sum / kN, 1.0, 5 * sd / (kN * keep)) << "keep " << keep;
+  }
+}
+
+TEST(DropoutTest, SameSeedSameMaskNewMaskEachForward) {
+  std::vector<float> x(4 * 64, 1.0f);
+  auto a = DropoutOnly(64, 0.5f, 12), b = DropoutOnly(64, 0.5f, 12), c = DropoutOnly(64, 0.5f, 13);
+  // x = 1, so each output is its mask value.
+  auto masked = [&](Mlp& mlp) {
+    const std::unique_ptr<MlpPass> pass = mlp.MakePass(4);
+    ForwardKeepingStreams(*pass, x, true);
+    return std::vector<float>(pass->output(), pass->output() + x.size());
+  };
+  const std::vector<float> first = masked(*a);
+  EXPECT_EQ(first, masked(*b));
+  EXPECT_NE(first, masked(*c));
+  EXPECT_NE(first, masked(*a));
+}
+
+TEST(DropoutTest, IdentityAtInference) {
+  auto mlp = DropoutOnly(16, 0.5f, 14);
+  std::vector<float> x(3 * 16);
+  Rng(15).FillUniform(x.data(), 48, -1.0f, 1.0f);
+  auto pass = mlp->MakePass(3);
+  ForwardKeepingStreams(*pass, x, false);
+  EXPECT_EQ(std::vector<float>(pass->output(), pass->output() + 48), x);
+}
+
+TEST(DropoutTest, GradientsMatchFiniteDifferences) {
+  auto mlp = DropoutOnly(10, 0.5f, 16);
+  ExpectGradientsMatch(*mlp, 3, true, 17);
+}
+
+// Shapes: a layer with weights reads any input as its flat features (an
+// image's values in row-major order) and outputs flat units; dropout keeps
+// its input's shape. PlanLayer says so without building anything.
+TEST(LayerShapeTest, ImageInputsAreReadAsTheirFlatFeatures) {
+  const Shape image = Shape::Image(2, 3, 4);
+  proto::Layer linear, maxout, dropout;
+  linear.mutable_linear()->set_units(5);
+  maxout.mutable_maxout()->set_units(5);
+  maxout.mutable_maxout()->set_pieces(3);
+  dropout.mutable_dropout()->set_keep_prob(0.5f);
+  EXPECT_EQ(PlanLayer(linear, image)->output, Shape::Flat(5));
+  EXPECT_EQ(PlanLayer(linear, image)->weights, "24 x 5");
+  EXPECT_EQ(PlanLayer(maxout, image)->weights, "24 x 15");
+  EXPECT_EQ(PlanLayer(dropout, image)->output, image);
+  EXPECT_EQ(PlanLayer(dropout, image)->weight_values, 0);
+
+  Rng rng(20);
+  auto on_image = MakeLayer(linear, image, rng, nullptr).value();
+  EXPECT_EQ(on_image->input_shape(), image);
+  EXPECT_EQ(on_image->input_dim(), 24);
+  EXPECT_EQ(on_image->output_shape(), Shape::Flat(5));
+  EXPECT_EQ(MakeLayer(dropout, image, rng, nullptr).value()->output_shape(), image);
+}
+
+TEST(LayerShapeTest, PlanErrorsNameTheKindAndField) {
+  proto::Layer none, bad_units, bad_irange;
+  bad_units.mutable_maxout()->set_units(4);
+  bad_irange.mutable_linear()->set_units(4);
+  bad_irange.mutable_linear()->set_weight_irange(-1);
+  EXPECT_NE(PlanLayer(none, Shape::Flat(3)).status().message().find("has no kind"), std::string::npos);
+  EXPECT_NE(PlanLayer(bad_units, Shape::Flat(3)).status().message().find("(maxout): units and pieces must be positive"), std::string::npos);
+  EXPECT_NE(PlanLayer(bad_irange, Shape::Flat(3)).status().message().find("(linear): weight_irange must be finite and >= 0"),
+            std::string::npos);
+  Rng rng(21);
+  EXPECT_FALSE(MakeLayer(bad_irange, Shape::Flat(3), rng, nullptr).ok());
+}
+
+}  // namespace
+}  // namespace gan

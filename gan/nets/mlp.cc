@@ -1,0 +1,121 @@
+#include "gan/nets/mlp.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace gan {
+
+Mlp::Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers)
+    : input_shape_(input), layers_(std::move(layers)), first_parameter_layer_(static_cast<int64_t>(layers_.size())) {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (!layers_[i]->Parameters().empty()) {
+      first_parameter_layer_ = static_cast<int64_t>(i);
+      break;
+    }
+  }
+}
+
+void Mlp::CopyParametersFrom(Mlp& from) {
+  const std::vector<ParameterRef> source = from.Parameters(), target = Parameters();
+  for (size_t t = 0; t < source.size(); ++t) std::copy(source[t].value, source[t].value + source[t].size, target[t].value);
+}
+
+std::vector<ParameterRef> Mlp::Parameters() {
+  std::vector<ParameterRef> all;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    for (ParameterRef p : layers_[i]->Parameters()) {
+      p.name = absl::StrCat("layer", i, ".", p.name);
+      all.push_back(p);
+    }
+  }
+  return all;
+}
+
+std::unique_ptr<MlpPass> Mlp::MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows) {
+  return std::make_unique<MlpPass>(*this, batch, tail_first_rows);
+}
+
+std::vector<float> Mlp::Infer(const float* input, int64_t rows) { return Inference(*this, rows).Run(input); }
+
+MlpPass::MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows) : net_(net), batch_(batch) {
+  activations_.emplace_back(batch * net.input_dim());
+  gradients_.emplace_back(batch * net.input_dim());
+  for (const auto& layer : net.layers()) {
+    activations_.emplace_back(batch * layer->output_dim());
+    gradients_.emplace_back(batch * layer->output_dim());
+  }
+  for (size_t i = 0; i < net.layers().size(); ++i) {
+    LayerBuffers buffers;
+    buffers.batch = batch;
+    buffers.x = activations_[i].data();
+    buffers.y = activations_[i + 1].data();
+    buffers.dx = gradients_[i].data();
+    buffers.dy = gradients_[i + 1].data();
+    buffers.tail_first_rows = tail_first_rows;
+    layers_.push_back(net.layers()[i]->Bind(buffers));
+  }
+}
+
+void MlpPass::Forward(bool training) {
+  for (auto& layer : layers_) layer->Forward(training);
+}
+
+void MlpPass::BackwardRows(int64_t first_row, bool input_grad, bool param_grads) {
+  // Layer i needs its input gradient only if something below it uses it: the
+  // caller, or a layer with parameters whose gradients are wanted.
+  for (size_t i = layers_.size(); i-- > 0;) {
+    const bool below_has_parameters = static_cast<int64_t>(i) > net_.first_parameter_layer_;
+    layers_[i]->Backward(first_row, input_grad || (param_grads && below_has_parameters), param_grads);
+  }
+}
+
+Inference::Inference(Mlp& net, int64_t rows) : net_(net), rows_(std::max<int64_t>(rows, 0)) {
+  if (rows_ == 0) return;
+  full_ = net.MakePass(std::min(kBatch, rows));
+  if (const int64_t last = rows % kBatch; rows > kBatch && last != 0) last_ = net.MakePass(last);
+}
+
+std::vector<float> Inference::Run(const float* input) {
+  const int64_t out = net_.output_dim();
+  std::vector<float> outputs(rows_ * out);
+  ForEachBatch(input, [&](int64_t first, const MlpPass& pass) {
+    std::copy(pass.output(), pass.output() + pass.batch() * out, outputs.begin() + first * out);
+  });
+  return outputs;
+}
+
+void Inference::ForEachBatch(const float* input, const std::function<void(int64_t first, const MlpPass& pass)>& visit) {
+  const int64_t in = net_.input_dim();
+  for (int64_t first = 0; first < rows_; first += full_->batch()) {
+    MlpPass& pass = first + full_->batch() <= rows_ ? *full_ : *last_;
+    std::copy(input + first * in, input + (first + pass.batch()) * in, pass.input());
+    pass.Forward(/*training=*/false);
+    visit(first, pass);
+  }
+}
+
+std::vector<Rng*> Mlp::RandomStreams() {
+  std::vector<Rng*> streams;
+  for (auto& layer : layers_) {
+    for (Rng* stream : layer->RandomStreams()) streams.push_back(stream);
+  }
+  return streams;
+}
+
+double Mlp::ForwardFlopsPerRow() const {
+  double flops = 0;
+  for (const auto& layer : layers_) flops += layer->ForwardFlopsPerRow();
+  return flops;
+}
+
+double Mlp::FirstLayerForwardFlopsPerRow() const {
+  for (const auto& layer : layers_) {
+    if (layer->ForwardFlopsPerRow() > 0) return layer->ForwardFlopsPerRow();
+  }
+  return 0;
+}
+
+}  // namespace gan

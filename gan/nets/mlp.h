@@ -1,0 +1,128 @@
+#ifndef GAN_NETS_MLP_H_
+#define GAN_NETS_MLP_H_
+
+// A multilayer perceptron: a stack of layers, and the passes that run it. A
+// pass (MlpPass) holds the buffers and primitives of one batch size and is
+// held by its user, made before its loop: the training step holds its passes,
+// inference (Inference) its own, so nothing is allocated or made in a loop.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "gan/nets/layers.h"
+
+namespace gan {
+
+class MlpPass;
+
+class Mlp {
+ public:
+  Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers);
+
+  // One example's input and output (gan/nets/shape.h), and their sizes.
+  const Shape& input_shape() const { return input_shape_; }
+  Shape output_shape() const { return layers_.empty() ? input_shape_ : layers_.back()->output_shape(); }
+  int64_t input_dim() const { return input_shape_.size(); }
+  int64_t output_dim() const { return output_shape().size(); }
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  // Every parameter tensor, first layer first.
+  std::vector<ParameterRef> Parameters();
+  // Sets every parameter tensor to `from`'s, a net of the same
+  // configuration (the same tensors in the same order; its activations may differ).
+  void CopyParametersFrom(Mlp& from);
+  // Every layer's random streams, first layer first (Layer::RandomStreams).
+  std::vector<Rng*> RandomStreams();
+  // Matrix-product FLOPs of a forward pass per row, and those of the first
+  // layer that has any (whose input gradient a net's step may skip).
+  double ForwardFlopsPerRow() const;
+  double FirstLayerForwardFlopsPerRow() const;
+  // Each layer's constraints (e.g. column norms), to call after an update.
+  void ApplyConstraints() {
+    for (auto& layer : layers_) layer->ApplyConstraints();
+  }
+
+  // A pass at `batch` rows (see MlpPass), whose BackwardRows may start at row
+  // 0 and at each of `tail_first_rows`. It runs this net's parameters: the
+  // net must outlive it. oneDNN and allocation failures throw (dnnl::error,
+  // std::bad_alloc); the code that builds a run turns them into a Status.
+  std::unique_ptr<MlpPass> MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows = {});
+
+  // Inference-mode outputs [rows, out] of input [rows, in], by a one-off
+  // Inference (below); code that infers repeatedly holds its Inference.
+  std::vector<float> Infer(const float* input, int64_t rows);
+
+ private:
+  Shape input_shape_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  int64_t first_parameter_layer_;  // index of the first layer with parameters
+  friend class MlpPass;
+};
+
+// The buffers of every layer's input and output and their gradients at one
+// batch size, with each layer's LayerPass bound to them.
+class MlpPass {
+ public:
+  MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows);
+
+  Mlp& net() { return net_; }
+  int64_t batch() const { return batch_; }
+  // Fill input() before Forward, output_grad() before Backward.
+  float* input() { return activations_.front().data(); }                  // [batch, in]
+  const float* output() const { return activations_.back().data(); }      // [batch, out]
+  float* output_grad() { return gradients_.back().data(); }               // [batch, out]
+  const float* input_grad() const { return gradients_.front().data(); }   // [batch, in]
+  // The input of layer `layer` as the last Forward left it, [batch, that
+  // layer's input size] (a classifier's features are its last layer's input).
+  const float* layer_input(size_t layer) const { return activations_[layer].data(); }
+
+  void Forward(bool training);
+  // From output_grad() back: writes input_grad() if input_grad, the parameter
+  // gradients if param_grads. Either can be skipped: the generator step needs
+  // the discriminator's input gradient only. Overwrites the gradients of the
+  // hidden layers (and output_grad()), keeps what Forward computed, so one
+  // Forward may be followed by several Backwards.
+  void Backward(bool input_grad, bool param_grads) { BackwardRows(0, input_grad, param_grads); }
+  // Backward over rows [first_row, batch) alone, as if they were a batch of
+  // their own (the values a pass of batch - first_row rows would give): reads
+  // those rows of output_grad(), writes those rows of input_grad() if
+  // input_grad and the parameter gradients of those rows if param_grads, and
+  // leaves the other rows' gradients as they were. first_row is 0 or one of
+  // the pass's tail_first_rows.
+  void BackwardRows(int64_t first_row, bool input_grad, bool param_grads);
+
+ private:
+  Mlp& net_;
+  int64_t batch_;
+  std::vector<std::vector<float>> activations_;  // [layers + 1][batch * dim]
+  std::vector<std::vector<float>> gradients_;    // same shapes
+  std::vector<std::unique_ptr<LayerPass>> layers_;
+};
+
+// Inference-mode outputs of a net for a fixed number of rows, in batches of at
+// most kBatch rows: its passes (at most two batch sizes) are made here, once.
+class Inference {
+ public:
+  static constexpr int64_t kBatch = 500;
+  // Throws as Mlp::MakePass does. The net must outlive this.
+  Inference(Mlp& net, int64_t rows);
+
+  int64_t rows() const { return rows_; }
+  // The outputs [rows, out] of input [rows, in].
+  std::vector<float> Run(const float* input);
+  // Runs input [rows, in] batch by batch, calling visit(first row, pass)
+  // after each batch's forward, for callers that read more of a pass than
+  // its output (e.g. MlpPass::layer_input).
+  void ForEachBatch(const float* input, const std::function<void(int64_t first, const MlpPass& pass)>& visit);
+
+ private:
+  Mlp& net_;
+  int64_t rows_;
+  std::unique_ptr<MlpPass> full_;  // min(kBatch, rows) rows; null when rows is 0
+  std::unique_ptr<MlpPass> last_;  // the last batch's rows when fewer than full_'s, else null
+};
+
+}  // namespace gan
+
+#endif  // GAN_NETS_MLP_H_

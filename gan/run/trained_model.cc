@@ -1,0 +1,105 @@
+#include "gan/run/trained_model.h"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "base/checkpoint.h"
+#include "gan/nets/build.h"
+#include "gan/spec/experiment.h"
+#include "gan/spec/noise.h"
+
+namespace gan {
+
+absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path) {
+  absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(checkpoint_path);
+  if (!reader.ok()) return reader.status();
+  absl::StatusOr<std::string> text = reader->ReadString("experiment");
+  if (!text.ok()) return text.status();
+  absl::StatusOr<proto::Experiment> experiment = ParseExperiment(*text, checkpoint_path + " (its experiment)");
+  if (!experiment.ok()) return experiment.status();
+  const bool autoencoder = experiment->has_autoencoder();
+  if (absl::Status noise = ValidateNoise(experiment->noise()); !noise.ok() && (!autoencoder || experiment->has_noise())) {
+    return absl::DataLossError(absl::StrCat(checkpoint_path, " (its experiment): ", noise.message()));
+  }
+  absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
+  if (!step.ok()) return step.status();
+  if (step->size() != 1) return absl::DataLossError(absl::StrCat(checkpoint_path, ": malformed 'step'"));
+
+  TrainedModel model;
+  model.experiment = *std::move(experiment);
+  model.step = static_cast<int64_t>((*step)[0]);
+  // The data's shape is the generator's output; its per-pixel mean only
+  // initialises a bias the checkpoint then overwrites.
+  const proto::Mlp& g_config = model.experiment.generator();
+  const Shape noise = Shape::Flat(model.experiment.noise_dim());
+  absl::StatusOr<Shape> data_shape = OutputShape(g_config, noise);
+  if (!data_shape.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", data_shape.status().message()));
+  const std::vector<float> placeholder_mean(data_shape->size(), 0.5f);
+  absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(g_config, noise, 0, &placeholder_mean);
+  if (!g.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", g.status().message()));
+  model.generator = *std::move(g);
+  if (autoencoder) {
+    absl::StatusOr<std::unique_ptr<Mlp>> encoder = BuildMlp(model.experiment.autoencoder().encoder(), *data_shape, 0);
+    if (!encoder.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": autoencoder.encoder: ", encoder.status().message()));
+    model.encoder = *std::move(encoder);
+  } else {
+    absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), *data_shape, 0);
+    if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
+    model.discriminator = *std::move(d);
+  }
+  if (model.experiment.generator_ema_decay() > 0) {
+    absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, noise, 0, &placeholder_mean);
+    if (!ema.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", ema.status().message()));
+    model.generator_ema = *std::move(ema);
+    for (const ParameterRef& p : model.generator_ema->Parameters()) {
+      if (absl::Status s = reader->ReadFloats(absl::StrCat("g_ema.", p.name), p.value, p.size); !s.ok()) return s;
+    }
+  }
+  for (auto [prefix, mlp] : {std::pair{"g", model.generator.get()}, std::pair{"d", model.discriminator.get()},
+                              std::pair{"encoder", model.encoder.get()}}) {
+    if (mlp == nullptr) continue;
+    for (const ParameterRef& p : mlp->Parameters()) {
+      if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
+    }
+  }
+  return model;
+}
+
+absl::Status CheckGeneratesFromNoise(const TrainedModel& model) {
+  if (!model.experiment.has_autoencoder() || model.experiment.autoencoder().kind() == proto::Autoencoder::VARIATIONAL) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "experiment '", model.experiment.name(), "' is a ",
+      model.experiment.autoencoder().kind() == proto::Autoencoder::DENOISING ? "denoising" : "plain",
+      " autoencoder: its decoder is not a generator, it has no prior to draw codes from (a variational one has)"));
+}
+
+absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator) {
+  absl::StatusOr<TrainedModel> model = LoadTrainedModel(checkpoint_path);
+  if (!model.ok()) return model.status();
+  if (model->discriminator == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": an autoencoder's checkpoint has no discriminator to start from"));
+  }
+  for (auto [name, from, to] : {std::tuple{"generator", model->generator.get(), &generator},
+                                std::tuple{"discriminator", model->discriminator.get(), &discriminator}}) {
+    const std::vector<ParameterRef> source = from->Parameters(), target = to->Parameters();
+    if (source.size() != target.size()) {
+      return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": its ", name, " has ", source.size(),
+                                                        " parameter tensors, this experiment's has ", target.size()));
+    }
+    for (size_t t = 0; t < source.size(); ++t) {
+      if (source[t].name != target[t].name || source[t].size != target[t].size) {
+        return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": its ", name, " tensor ", source[t].name, " (",
+                                                          source[t].size, " values) does not match this experiment's ",
+                                                          target[t].name, " (", target[t].size, " values)"));
+      }
+      std::copy(source[t].value, source[t].value + source[t].size, target[t].value);
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gan

@@ -1,0 +1,45 @@
+#ifndef GAN_RUN_TRAINED_MODEL_H_
+#define GAN_RUN_TRAINED_MODEL_H_
+
+// A trained G and D (or an autoencoder's decoder and encoder) read back from a Trainer's checkpoint, for the programs
+// that use a model rather than train it (evaluate, sample, export).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gan/spec/experiment.pb.h"
+#include "gan/nets/mlp.h"
+#include "base/random.h"
+
+namespace gan {
+
+struct TrainedModel {
+  proto::Experiment experiment;  // as the checkpoint holds it (epochs cleared)
+  // An autoencoder's checkpoint (experiment.autoencoder set) holds its
+  // decoder as the generator and its encoder; it has no discriminator.
+  std::unique_ptr<Mlp> generator, discriminator, encoder;
+  std::unique_ptr<Mlp> generator_ema;  // G's moving average, if the run kept one; else null
+  int64_t step = 0;              // updates made when the checkpoint was written
+};
+
+// Reads `checkpoint_path` (see Trainer::SaveCheckpoint). Errors name the file:
+// missing, corrupt, or not holding the parameters its experiment describes.
+absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path);
+
+// OK when the model's generator makes samples from its experiment's noise: a
+// GAN's G, or a variational autoencoder's decoder (the noise is its prior).
+// A plain or denoising autoencoder's decoder has no distribution of codes to
+// draw from: FailedPrecondition, saying so.
+absl::Status CheckGeneratesFromNoise(const TrainedModel& model);
+
+// Copies the parameters of the checkpoint's G and D into `generator` and
+// `discriminator`, which must have the same layers and shapes; errors name the
+// checkpoint and the first tensor that differs.
+absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator);
+
+}  // namespace gan
+
+#endif  // GAN_RUN_TRAINED_MODEL_H_

@@ -1,0 +1,405 @@
+#include "gan/run/trainer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <new>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/file_bytes.h"
+#include "data/image_grid.h"
+#include "gan/learners/autoencoder_learner.h"
+#include "base/checkpoint.h"
+#include "gan/spec/experiment.h"
+#include "gan/learners/gan_learner.h"
+#include "gan/spec/noise.h"
+#include "gan/spec/seed_streams.h"
+#include "google/protobuf/text_format.h"
+
+namespace gan {
+namespace {
+
+// The learner the experiment describes.
+absl::StatusOr<std::unique_ptr<Learner>> MakeLearner(const proto::Experiment& experiment, const data::Dataset& train,
+                                                     std::function<const float*()> next_batch) {
+  if (experiment.has_autoencoder()) {
+    absl::StatusOr<std::unique_ptr<AutoencoderLearner>> autoencoder = AutoencoderLearner::Create(experiment, train, std::move(next_batch));
+    if (!autoencoder.ok()) return autoencoder.status();
+    return std::unique_ptr<Learner>(*std::move(autoencoder));
+  }
+  absl::StatusOr<std::unique_ptr<GanLearner>> gan = GanLearner::Create(experiment, train, std::move(next_batch));
+  if (!gan.ok()) return gan.status();
+  return std::unique_ptr<Learner>(*std::move(gan));
+}
+
+std::string FormatSeconds(double seconds) {
+  const int64_t s = static_cast<int64_t>(seconds);
+  return s >= 3600 ? absl::StrFormat("%dh%02dm", s / 3600, s / 60 % 60) : absl::StrFormat("%dm%02ds", s / 60, s % 60);
+}
+
+}  // namespace
+
+std::string ExperimentKey(const proto::Experiment& experiment) {
+  proto::Experiment key = experiment;
+  key.clear_epochs();
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(key, &text);
+  return text;
+}
+
+Trainer::Trainer(const proto::Experiment& experiment, const data::Dataset& train, TrainerOptions options)
+    : experiment_(experiment), train_(train), options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const proto::Experiment& experiment,
+                                                         const data::Dataset& train, TrainerOptions options) {
+  std::unique_ptr<Trainer> trainer(new Trainer(experiment, train, std::move(options)));
+  if (absl::Status built = trainer->Build(); !built.ok()) return built;
+  return trainer;
+}
+
+absl::Status Trainer::Build() {
+  const proto::Experiment& e = experiment_;
+  if (absl::Status valid = ValidateExperiment(e); !valid.ok()) return valid;
+  if (train_.rows() < e.batch_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the training set has ", train_.rows(), " examples, fewer than one batch of ", e.batch_size()));
+  }
+  total_epochs_ = e.epochs();
+  for (const proto::Phase& phase : e.phases()) total_epochs_ += phase.epochs();
+  batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), StreamSeed(e.seed(), SeedStream::kBatches));
+  absl::StatusOr<std::unique_ptr<Learner>> learner = MakeLearner(e, train_, [this] { return batcher_->Next(); });
+  if (!learner.ok()) return learner.status();
+  learner_ = *std::move(learner);
+  figure_names_ = learner_->StepFigureNames();
+  steps_per_epoch_ = learner_->StepsPerEpoch(batcher_->batches_per_epoch());
+  if (e.has_noise()) {
+    fixed_noise_.resize(kSampleGridImages * e.noise_dim());
+    Rng sample_rng(SampleGridSeed(e.seed()));
+    FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
+  }
+  if (reporting()) {
+    if (options_.report_samples <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat("report_samples must be positive, not ", options_.report_samples));
+    }
+    Rng report_rng(kEvaluationNoiseSeed);
+    report_noise_ = DrawNoise(e, report_rng, options_.report_samples);
+    try {
+      report_inference_ = std::make_unique<Inference>(*learner_->Generator(), options_.report_samples);
+      if (learner_->GeneratorEma() != nullptr) {
+        report_ema_inference_ = std::make_unique<Inference>(*learner_->GeneratorEma(), options_.report_samples);
+      }
+    } catch (const dnnl::error& error) {
+      return absl::InternalError(absl::StrCat("oneDNN could not make the report's primitives: ", error.what()));
+    } catch (const std::bad_alloc&) {
+      return absl::ResourceExhaustedError(absl::StrCat("not enough memory for the report's ", options_.report_samples, " samples"));
+    }
+  }
+  if (absl::Status made = base::MakeDirs(options_.output_dir); !made.ok()) return made;
+  if (options_.sample_every_epochs > 0) {
+    if (absl::Status made = base::MakeDirs(options_.output_dir + "/samples"); !made.ok()) return made;
+  }
+  return absl::OkStatus();
+}
+
+Mlp* Trainer::net(const std::string& name) {
+  for (const auto& [prefix, mlp] : learner_->TrainedNets()) {
+    if (prefix == name) return mlp;
+  }
+  return nullptr;
+}
+
+double Trainer::last_figure(const std::string& name) const {
+  for (size_t i = 0; i < figure_names_.size() && i < last_figures_.size(); ++i) {
+    if (figure_names_[i] == name) return last_figures_[i];
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+CheckpointSchema Trainer::HeaderSchema() {
+  CheckpointSchema schema;
+  schema.String(
+      "experiment", [this] { return ExperimentKey(experiment_); },
+      [this](const std::string& key) -> absl::Status {
+        if (key == ExperimentKey(experiment_)) return absl::OkStatus();
+        return absl::FailedPreconditionError(
+            absl::StrCat("was written by a different experiment (only `epochs` may change on resume). Its experiment:\n", key));
+      });
+  schema.U64s(
+      "step", [this] { return std::vector<uint64_t>{static_cast<uint64_t>(step_)}; },
+      [this](const std::vector<uint64_t>& step) -> absl::Status {
+        if (step.size() != 1) return absl::DataLossError("malformed 'step'");
+        step_ = static_cast<int64_t>(step[0]);
+        last_checkpoint_step_ = step_;
+        return absl::OkStatus();
+      });
+  learner_->AddHeaderRecords(schema, step_, steps_per_epoch_);
+  return schema;
+}
+
+CheckpointSchema Trainer::StateSchema() {
+  CheckpointSchema schema;
+  schema.Doubles(
+      "best", [this] { return std::vector<double>{best_selection_, static_cast<double>(best_epoch_)}; },
+      [this](const std::vector<double>& best) -> absl::Status {
+        if (best.size() != 2) return absl::DataLossError("malformed 'best'");
+        best_selection_ = best[0];
+        best_epoch_ = static_cast<int64_t>(best[1]);
+        return absl::OkStatus();
+      });
+  learner_->AddStateRecords(schema);
+  const std::vector<Rng*> rngs = learner_->RandomStreams();
+  schema.U64s(
+      "rngs",
+      [rngs] {
+        std::vector<uint64_t> words;
+        for (Rng* rng : rngs) words.insert(words.end(), rng->state().begin(), rng->state().end());
+        return words;
+      },
+      [rngs](const std::vector<uint64_t>& words) -> absl::Status {
+        if (words.size() != 4 * rngs.size()) return absl::DataLossError("random generator state does not match");
+        for (size_t i = 0; i < rngs.size(); ++i) rngs[i]->set_state({words[4 * i], words[4 * i + 1], words[4 * i + 2], words[4 * i + 3]});
+        return absl::OkStatus();
+      });
+  // The batcher's generator, epoch and position, then its order; loading sets
+  // the state once both are read.
+  auto loading = std::make_shared<data::Batcher::State>();
+  schema.U64s(
+      "batcher",
+      [this] {
+        const data::Batcher::State state = batcher_->state();
+        std::vector<uint64_t> words(state.rng.begin(), state.rng.end());
+        words.push_back(state.epoch);
+        words.push_back(state.position);
+        return words;
+      },
+      [loading](const std::vector<uint64_t>& words) -> absl::Status {
+        if (words.size() != 6) return absl::DataLossError("batch order does not match the training set");
+        loading->rng = {words[0], words[1], words[2], words[3]};
+        loading->epoch = static_cast<int64_t>(words[4]);
+        loading->position = static_cast<int64_t>(words[5]);
+        return absl::OkStatus();
+      });
+  schema.U64s(
+      "batcher.order",
+      [this] {
+        const data::Batcher::State state = batcher_->state();
+        return std::vector<uint64_t>(state.order.begin(), state.order.end());
+      },
+      [this, loading](const std::vector<uint64_t>& order) -> absl::Status {
+        if (static_cast<int64_t>(order.size()) != train_.rows()) return absl::DataLossError("batch order does not match the training set");
+        loading->order.clear();
+        for (uint64_t row : order) {
+          if (row >= static_cast<uint64_t>(train_.rows())) return absl::DataLossError("batch order out of range");
+          loading->order.push_back(static_cast<int64_t>(row));
+        }
+        batcher_->set_state(*loading);
+        return absl::OkStatus();
+      });
+  return schema;
+}
+
+absl::Status Trainer::SaveCheckpoint(const std::string& path) {
+  CheckpointWriter writer;
+  HeaderSchema().Save(writer);
+  StateSchema().Save(writer);
+  return writer.Write(path);
+}
+
+absl::Status Trainer::LoadCheckpoint(const std::string& path) {
+  absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  // The header enters the checkpoint's phase, whose optimisers the state's records then name.
+  if (absl::Status s = HeaderSchema().Load(*reader); !s.ok()) return s;
+  return StateSchema().Load(*reader);
+}
+
+bool Trainer::ParametersFinite() {
+  for (const auto& [prefix, mlp] : learner_->TrainedNets()) {
+    for (const ParameterRef& p : mlp->Parameters()) {
+      for (int64_t i = 0; i < p.size; ++i) {
+        if (!std::isfinite(p.value[i])) return false;
+      }
+    }
+  }
+  return true;
+}
+
+absl::Status Trainer::WriteSamples(int64_t epoch) {
+  const std::vector<float> images = learner_->SampleGridImages(fixed_noise_.empty() ? nullptr : fixed_noise_.data());
+  const data::Image grid =
+      data::MakeGrid(images.data(), kSampleGridImages, train_.shape, 10, data::DisplayFor(experiment_.data().gcn_scale()));
+  return data::WritePng(grid, absl::StrFormat("%s/samples/epoch_%04d.png", options_.output_dir, epoch));
+}
+
+absl::Status Trainer::Run() {
+  if (absl::Status opened = OpenRun(); !opened.ok()) return opened;
+  const absl::Status result = Train();
+  std::fclose(metrics_);
+  metrics_ = nullptr;
+  return result;
+}
+
+absl::Status Trainer::OpenRun() {
+  if (options_.resume) {
+    if (absl::Status loaded = LoadCheckpoint(checkpoint_path()); !loaded.ok()) return loaded;
+    std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint_path().c_str(), static_cast<long long>(step_));
+  }
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(experiment_, &text);
+  if (absl::Status s = base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text); !s.ok()) return s;
+  metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
+  if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
+  learner_->BeforeTraining(step_);
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::Train() {
+  const int64_t total_steps = total_epochs() * steps_per_epoch_;
+  const int64_t first_step = step_;
+  const auto start = std::chrono::steady_clock::now();
+  started_at_ = static_cast<int64_t>(std::time(nullptr));
+  auto last_progress = start;
+  // The ETA is measured from the end of this process's first epoch, which
+  // carries one-off costs (first touches of every buffer); reports are
+  // counted in as they come.
+  int64_t eta_from_step = -1;
+  auto eta_from = start;
+  epoch_sums_.assign(figure_names_.size(), 0.0);
+  epoch_summed_ = 0;
+  while (step_ < total_steps) {
+    const int64_t epoch = step_ / steps_per_epoch_ + 1;  // counting from 1
+    if (step_ % steps_per_epoch_ == 0) {
+      if (absl::Status begun = learner_->BeginEpoch(epoch); !begun.ok()) return begun;
+    }
+    last_figures_ = learner_->Step();
+    ++step_;
+    bool finite = true;
+    for (size_t i = 0; i < last_figures_.size(); ++i) {
+      epoch_sums_[i] += last_figures_[i];
+      finite = finite && std::isfinite(last_figures_[i]);
+    }
+    ++epoch_summed_;
+    if (!finite || (step_ % 100 == 0 && !ParametersFinite())) return NonFiniteError();
+
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    const double steps_per_second = (step_ - first_step) / std::max(elapsed, 1e-9);
+    const double eta_seconds = eta_from_step < 0 || step_ == eta_from_step
+                                   ? -1
+                                   : (total_steps - step_) * std::chrono::duration<double>(now - eta_from).count() /
+                                         static_cast<double>(step_ - eta_from_step);
+    if (options_.interactive && std::chrono::duration<double>(now - last_progress).count() > 0.5) {
+      last_progress = now;
+      ShowProgress(epoch, steps_per_second, eta_seconds);
+    }
+    if (step_ % steps_per_epoch_ == 0) {
+      if (absl::Status finished = FinishEpoch(epoch, elapsed, steps_per_second, eta_seconds); !finished.ok()) return finished;
+      if (eta_from_step < 0) {
+        eta_from_step = step_;
+        eta_from = std::chrono::steady_clock::now();
+      }
+    }
+    const bool stop_requested = options_.stop != nullptr && options_.stop->load();
+    const bool epoch_limit = options_.stop_after_epoch > 0 && step_ >= options_.stop_after_epoch * steps_per_epoch_;
+    if (stop_requested || epoch_limit || (options_.max_steps > 0 && step_ - first_step >= options_.max_steps)) {
+      const absl::Status saved = last_checkpoint_step_ == step_ ? absl::OkStatus() : SaveCheckpointIfFinite();
+      if (stop_requested) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint_path().c_str());
+      return saved;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Trainer::ShowProgress(int64_t epoch, double steps_per_second, double eta_seconds) const {
+  const int64_t total_steps = total_epochs() * steps_per_epoch_;
+  std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  %s  %.0f ex/s  ETA %s   ", static_cast<long long>(epoch),
+               static_cast<long long>(total_epochs()), static_cast<long long>(step_), static_cast<long long>(total_steps),
+               learner_->DescribeFigures(last_figures_).c_str(), steps_per_second * experiment_.batch_size(),
+               eta_seconds < 0 ? "after this epoch" : FormatSeconds(eta_seconds).c_str());
+}
+
+absl::StatusOr<EpochReport> Trainer::Report() {
+  const int64_t rows = options_.report_samples;
+  // A learner may bring its generator up to date before it is run.
+  learner_->Generator();
+  absl::StatusOr<EpochReport> made = options_.report(report_inference_->Run(report_noise_.data()).data(), rows, "");
+  if (made.ok() && report_ema_inference_ != nullptr) {
+    absl::StatusOr<EpochReport> ema = options_.report(report_ema_inference_->Run(report_noise_.data()).data(), rows, "ema_");
+    if (!ema.ok()) return ema.status();
+    made->json_members += ", " + ema->json_members;
+    made->text += "; moving average: " + ema->text;
+  }
+  return made;
+}
+
+absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds) {
+  EpochReport report;
+  if (reporting() && (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
+    absl::StatusOr<EpochReport> made = Report();
+    if (!made.ok()) {
+      // Keep the epoch's training, then stop with the reason.
+      if (absl::Status saved = SaveCheckpointIfFinite(); !saved.ok()) return saved;
+      return absl::Status(made.status().code(), absl::StrCat("epoch ", epoch, " report: ", made.status().message()));
+    }
+    report = *std::move(made);
+  }
+  const bool new_best = std::isfinite(report.selection) && report.selection > best_selection_;
+  if (new_best) {
+    best_selection_ = report.selection;
+    best_epoch_ = epoch;
+  }
+
+  std::vector<double> means(epoch_sums_.size());
+  for (size_t i = 0; i < means.size(); ++i) means[i] = epoch_sums_[i] / static_cast<double>(epoch_summed_);
+  const std::string line = absl::StrFormat(
+      "{\"epoch\": %d, \"step\": %d, %s, \"started_at\": %d, \"seconds\": %.3f, \"examples_per_second\": %.1f%s%s, "
+      "\"best_epoch\": %d}",
+      epoch, step_, learner_->EpochJsonMembers(means), started_at_, elapsed_seconds,
+      steps_per_second * experiment_.batch_size(), report.json_members.empty() ? "" : ", ", report.json_members, best_epoch_);
+  std::fprintf(metrics_, "%s\n", line.c_str());
+  std::fflush(metrics_);
+  if (options_.interactive) std::fprintf(stderr, "\n");
+  const std::string eta = epoch == total_epochs() || eta_seconds < 0 ? "" : ", ETA " + FormatSeconds(eta_seconds);
+  std::fprintf(stderr, "epoch %lld: %s, %.0f examples/s%s%s%s%s\n", static_cast<long long>(epoch),
+               learner_->DescribeFigures(means).c_str(), steps_per_second * experiment_.batch_size(), eta.c_str(),
+               report.text.empty() ? "" : "; ", report.text.c_str(), new_best ? " (best so far: best.ckpt)" : "");
+  epoch_sums_.assign(figure_names_.size(), 0.0);
+  epoch_summed_ = 0;
+
+  if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {
+    if (absl::Status s = WriteSamples(epoch); !s.ok()) return s;
+  }
+  // best.ckpt first: a run interrupted between the two writes redoes this
+  // epoch (bit-identically) and finds the same best again.
+  if (!ParametersFinite()) return NonFiniteError();
+  if (new_best) {
+    if (absl::Status s = SaveCheckpoint(best_checkpoint_path()); !s.ok()) return s;
+  }
+  if (absl::Status s = SaveCheckpointIfFinite(); !s.ok()) return s;
+  if (options_.after_epoch) options_.after_epoch(epoch);
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::SaveCheckpointIfFinite() {
+  // Never overwrite a good checkpoint with a broken model.
+  if (!ParametersFinite()) return NonFiniteError();
+  if (absl::Status s = SaveCheckpoint(checkpoint_path()); !s.ok()) return s;
+  last_checkpoint_step_ = step_;
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::NonFiniteError() const {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "step ", step_, ": a figure or parameter became NaN or infinite (",
+      last_figures_.empty() ? std::string("no step taken") : learner_->DescribeFigures(last_figures_), "); stopped. ",
+      last_checkpoint_step_ >= 0 ? absl::StrCat("The last good checkpoint is ", checkpoint_path(), " (step ", last_checkpoint_step_, ").")
+                                 : std::string("No checkpoint was written.")));
+}
+
+}  // namespace gan

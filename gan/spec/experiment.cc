@@ -1,0 +1,167 @@
+#include "gan/spec/experiment.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "base/file_bytes.h"
+#include "gan/spec/noise.h"
+#include "google/protobuf/text_format.h"
+
+namespace gan {
+namespace {
+
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (error.empty()) error = absl::StrCat("line ", line + 1, " column ", column + 1, ": ", message);
+  }
+  std::string error;
+};
+
+// Parses text-format `text` as a `Message`; `source` and `what` name it in errors.
+template <typename Message>
+absl::StatusOr<Message> ParseText(const std::string& text, const std::string& source, const char* what) {
+  google::protobuf::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  Message message;
+  if (!parser.ParseFromString(text, &message)) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": not a valid ", what, ": ", errors.error));
+  }
+  return message;
+}
+
+// The file `name_or_path` names: itself, or NAME.pbtxt in one of `dirs`.
+absl::StatusOr<std::string> FindExperimentFile(const std::string& name_or_path, const std::vector<std::string>& dirs,
+                                               const char* what) {
+  std::vector<std::string> tried;
+  std::vector<std::string> candidates = {name_or_path};
+  for (const std::string& dir : dirs) candidates.push_back(dir + "/" + name_or_path + ".pbtxt");
+  for (const std::string& path : candidates) {
+    if (std::ifstream(path).good()) return path;
+    tried.push_back(path);
+  }
+  return absl::NotFoundError(absl::StrCat(what, " '", name_or_path, "' not found; tried: ", absl::StrJoin(tried, ", ")));
+}
+
+}  // namespace
+
+absl::StatusOr<proto::Experiment> ParseExperiment(const std::string& text, const std::string& source) {
+  return ParseText<proto::Experiment>(text, source, "experiment");
+}
+
+absl::StatusOr<proto::Experiment> LoadExperimentFile(const std::string& path) {
+  absl::StatusOr<std::string> text = base::ReadFileBytes(path);
+  if (!text.ok()) return text.status();
+  return ParseExperiment(*text, path);
+}
+
+absl::StatusOr<proto::Experiment> LoadExperiment(const std::string& name_or_path, const std::vector<std::string>& dirs) {
+  absl::StatusOr<std::string> path = FindExperimentFile(name_or_path, dirs, "experiment");
+  if (!path.ok()) return path.status();
+  return LoadExperimentFile(*path);
+}
+
+absl::StatusOr<proto::ClassifierExperiment> ParseClassifierExperiment(const std::string& text, const std::string& source) {
+  return ParseText<proto::ClassifierExperiment>(text, source, "classifier experiment");
+}
+
+absl::StatusOr<proto::ClassifierExperiment> LoadClassifierExperiment(const std::string& name_or_path,
+                                                                     const std::vector<std::string>& dirs) {
+  absl::StatusOr<std::string> path = FindExperimentFile(name_or_path, dirs, "classifier experiment");
+  if (!path.ok()) return path.status();
+  absl::StatusOr<std::string> text = base::ReadFileBytes(*path);
+  if (!text.ok()) return text.status();
+  return ParseClassifierExperiment(*text, *path);
+}
+
+absl::Status ValidateClassifierExperiment(const proto::ClassifierExperiment& e) {
+  if (e.classes() < 2) return absl::InvalidArgumentError(absl::StrCat("classifier experiment: classes must be at least 2, not ", e.classes()));
+  if (e.batch_size() <= 0) return absl::InvalidArgumentError("classifier experiment: batch_size must be positive");
+  if (e.epochs() <= 0) return absl::InvalidArgumentError("classifier experiment: epochs must be positive");
+  if (e.data().dataset().empty()) return absl::InvalidArgumentError("classifier experiment: data.dataset is not set");
+  if (e.net().layers_size() == 0) return absl::InvalidArgumentError("classifier experiment: net has no layers");
+  const proto::Layer& last = e.net().layers(e.net().layers_size() - 1);
+  if (!last.has_linear() || last.linear().units() != e.classes() || last.linear().activation() != proto::IDENTITY) {
+    return absl::InvalidArgumentError(absl::StrCat("classifier experiment: the net's last layer must be linear with ", e.classes(),
+                                                   " units (one per class) and activation IDENTITY (logits)"));
+  }
+  if (!e.has_optimizer()) return absl::InvalidArgumentError("classifier experiment: optimizer is not set");
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The fields of an autoencoder experiment (Experiment.autoencoder), beside those every experiment has.
+absl::Status ValidateAutoencoder(const proto::Experiment& e) {
+  const proto::Autoencoder& a = e.autoencoder();
+  auto error = [](const std::string& what) { return absl::InvalidArgumentError(absl::StrCat("experiment: autoencoder", what)); };
+  if (e.discriminator().layers_size() > 0) return error(" is set, so there is no discriminator: remove `discriminator`");
+  if (e.phases_size() > 0 || e.generator_ema_decay() > 0 || !e.init_from().empty() || e.has_generator_optimizer() ||
+      e.has_discriminator_optimizer()) {
+    return error(" is set: phases, generator_ema_decay, init_from and the GAN's two optimisers do not apply (use autoencoder.optimizer)");
+  }
+  if (a.encoder().layers_size() == 0) return error(".encoder has no layers");
+  if (e.generator().layers_size() == 0) return error(" is set, but `generator` (its decoder) has no layers");
+  if (!a.has_optimizer()) return error(".optimizer is not set");
+  const bool variational = a.kind() == proto::Autoencoder::VARIATIONAL;
+  if (variational) {
+    // The prior the KL term is taken against is N(0, I), so the samples must be drawn from it.
+    if (!e.noise().has_normal() || e.noise().normal().mean() != 0 || e.noise().normal().stddev() != 1) {
+      return absl::InvalidArgumentError("experiment: a variational autoencoder's `noise` is its prior: it must be normal { mean: 0 stddev: 1 }");
+    }
+    if (a.reconstruction() != proto::Autoencoder::BINARY_CROSS_ENTROPY) {
+      return error(".reconstruction: a variational autoencoder's decoder is Bernoulli (BINARY_CROSS_ENTROPY)");
+    }
+  } else if (e.has_noise()) {
+    if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) return noise;
+  }
+  if (a.samples_per_example() < 0 || (!variational && a.samples_per_example() > 1)) {
+    return error(absl::StrCat(".samples_per_example must be >= 0, and more than 1 only in a variational autoencoder, not ",
+                              a.samples_per_example()));
+  }
+  const proto::Corruption& c = a.corruption();
+  if (a.kind() == proto::Autoencoder::DENOISING) {
+    if (c.kind_case() == proto::Corruption::KIND_NOT_SET) return error(".corruption is not set (a denoising autoencoder needs one)");
+    if (c.has_masking_probability() && !(c.masking_probability() > 0 && c.masking_probability() < 1)) {
+      return error(absl::StrCat(".corruption.masking_probability must be in (0, 1), not ", c.masking_probability()));
+    }
+    if (c.has_gaussian_stddev() && !(c.gaussian_stddev() > 0 && std::isfinite(c.gaussian_stddev()))) {
+      return error(absl::StrCat(".corruption.gaussian_stddev must be positive, not ", c.gaussian_stddev()));
+    }
+  } else if (c.kind_case() != proto::Corruption::KIND_NOT_SET) {
+    return error(".corruption is set, but only a DENOISING autoencoder corrupts its inputs");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateExperiment(const proto::Experiment& e) {
+  if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
+  if (e.has_autoencoder()) {
+    if (absl::Status valid = ValidateAutoencoder(e); !valid.ok()) return valid;
+  } else if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) {
+    return noise;
+  }
+  if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
+  if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
+  if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");
+  if (e.data().dataset().empty()) return absl::InvalidArgumentError("experiment: data.dataset is not set");
+  if (!(e.generator_ema_decay() >= 0 && e.generator_ema_decay() < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat("experiment: generator_ema_decay must be in [0, 1), not ", e.generator_ema_decay()));
+  }
+  for (int p = 0; p < e.phases_size(); ++p) {
+    if (e.phases(p).epochs() <= 0) return absl::InvalidArgumentError(absl::StrCat("experiment: phases[", p, "].epochs must be positive"));
+  }
+  return absl::OkStatus();
+}
+
+const char* UpdateModeName(proto::UpdateMode mode) {
+  return mode == proto::SIMULTANEOUS ? "simultaneous" : "alternating";
+}
+
+}  // namespace gan

@@ -1,0 +1,40 @@
+#ifndef GAN_SPEC_NOISE_H_
+#define GAN_SPEC_NOISE_H_
+
+// The generator's noise z ~ p_z, as an experiment names it (proto::Noise):
+// every component drawn independently, from a normal distribution with its mean
+// and standard deviation, or uniformly on [low, high]. The one place noise is
+// drawn, for training, sampling, evaluation and figures alike.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gan/spec/experiment.pb.h"
+#include "base/random.h"
+
+namespace gan {
+
+// OK when `noise` names a distribution with finite parameters (stddev > 0,
+// low < high); otherwise an error naming the field.
+absl::Status ValidateNoise(const proto::Noise& noise);
+
+// Fills z[0, n) with draws from a valid `noise`.
+void FillNoise(const proto::Noise& noise, Rng& rng, float* z, int64_t n);
+
+// The seed of the noise whose samples measure a generator (//tools:evaluate's
+// default, the trainer's reports), so both give the same figure.
+inline constexpr uint64_t kEvaluationNoiseSeed = 1;
+
+// `count` noise vectors [count, experiment.noise_dim()].
+std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
+
+// For people and metadata: "uniform" or "normal", and its parameters, e.g.
+// "uniform on [-1.7320508075688772, 1.7320508075688772]".
+std::string NoiseKind(const proto::Noise& noise);
+std::string DescribeNoise(const proto::Noise& noise);
+
+}  // namespace gan
+
+#endif  // GAN_SPEC_NOISE_H_
