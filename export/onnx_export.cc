@@ -99,7 +99,7 @@ onnx::ModelProto NewModel(const TrainedModel& model, const data::ImageShape& sha
                                     "' (Goodfellow et al. 2014, Generative Adversarial Nets)"));
   proto.add_opset_import()->set_version(kOpsetVersion);
   const proto::Experiment& e = model.experiment;
-  const std::pair<std::string, std::string> properties[] = {
+  std::vector<std::pair<std::string, std::string>> properties = {
       {"experiment", e.name()},
       {"network", network},
       {"update_mode", UpdateModeName(e.update_mode())},
@@ -107,17 +107,14 @@ onnx::ModelProto NewModel(const TrainedModel& model, const data::ImageShape& sha
       {"image_channels", absl::StrCat(shape.channels)},
       {"image_height", absl::StrCat(shape.height)},
       {"image_width", absl::StrCat(shape.width)},
-      {"noise_distribution", NoiseKind(e.noise())},
-      {"noise_description", DescribeNoise(e.noise())},
-      {e.noise().has_uniform() ? "noise_low" : "noise_mean",
-       absl::StrFormat("%.17g", e.noise().has_uniform() ? e.noise().uniform().low() : e.noise().normal().mean())},
-      {e.noise().has_uniform() ? "noise_high" : "noise_stddev",
-       absl::StrFormat("%.17g", e.noise().has_uniform() ? e.noise().uniform().high() : e.noise().normal().stddev())},
+  };
+  for (auto& noise_entry : NoiseMetadata(e.noise())) properties.push_back(std::move(noise_entry));
+  properties.insert(properties.end(), {
       {"noise_dim", absl::StrCat(e.noise_dim())},
       {"dataset", e.data().dataset()},
       {"gcn_scale", absl::StrFormat("%.17g", e.data().gcn_scale())},
       {"training_step", absl::StrCat(model.step)},
-  };
+  });
   for (const auto& [key, value] : properties) {
     onnx::StringStringEntryProto* entry = proto.add_metadata_props();
     entry->set_key(key);

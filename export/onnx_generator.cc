@@ -7,11 +7,11 @@
 #include <set>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/file_bytes.h"
 #include "export/onnx_export.h"
+#include "gan/spec/noise.h"
 #include "onnx/onnx_pb.h"
 
 namespace gan::exporter {
@@ -238,15 +238,6 @@ absl::StatusOr<Tensor> ConvTranspose(const onnx::NodeProto& node, const Tensor& 
   return y;
 }
 
-absl::StatusOr<double> MetadataNumber(const std::map<std::string, std::string>& metadata, const std::string& key) {
-  const auto it = metadata.find(key);
-  double value;
-  if (it == metadata.end() || !absl::SimpleAtod(it->second, &value)) {
-    return absl::InvalidArgumentError(absl::StrCat("metadata '", key, "' is missing or not a number"));
-  }
-  return value;
-}
-
 }  // namespace
 
 struct OnnxGenerator::Graph {
@@ -299,25 +290,8 @@ absl::StatusOr<std::unique_ptr<OnnxGenerator>> OnnxGenerator::Load(const std::st
 }
 
 absl::StatusOr<proto::Noise> OnnxGenerator::NoiseFromMetadata() const {
-  const auto kind = metadata_.find("noise_distribution");
-  if (kind == metadata_.end()) return absl::NotFoundError(absl::StrCat(path_, ": its metadata names no noise (noise_distribution)"));
-  proto::Noise noise;
-  auto fail = [&](const absl::Status& s) { return absl::InvalidArgumentError(absl::StrCat(path_, ": ", s.message())); };
-  if (kind->second == "uniform") {
-    absl::StatusOr<double> low = MetadataNumber(metadata_, "noise_low"), high = MetadataNumber(metadata_, "noise_high");
-    if (!low.ok()) return fail(low.status());
-    if (!high.ok()) return fail(high.status());
-    noise.mutable_uniform()->set_low(*low);
-    noise.mutable_uniform()->set_high(*high);
-  } else if (kind->second == "normal") {
-    absl::StatusOr<double> mean = MetadataNumber(metadata_, "noise_mean"), stddev = MetadataNumber(metadata_, "noise_stddev");
-    if (!mean.ok()) return fail(mean.status());
-    if (!stddev.ok()) return fail(stddev.status());
-    noise.mutable_normal()->set_mean(static_cast<float>(*mean));
-    noise.mutable_normal()->set_stddev(static_cast<float>(*stddev));
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(path_, ": metadata noise_distribution is '", kind->second, "', not uniform or normal"));
-  }
+  absl::StatusOr<proto::Noise> noise = gan::NoiseFromMetadata(metadata_);
+  if (!noise.ok()) return absl::Status(noise.status().code(), absl::StrCat(path_, ": ", noise.status().message()));
   return noise;
 }
 

@@ -46,8 +46,9 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
   ASSERT_EQ(metadata["noise_distribution"], "uniform");
   proto::Experiment noise;
   noise.set_noise_dim(static_cast<int>(Number(metadata, "noise_dim")));
-  noise.mutable_noise()->mutable_uniform()->set_low(Number(metadata, "noise_low"));
-  noise.mutable_noise()->mutable_uniform()->set_high(Number(metadata, "noise_high"));
+  absl::StatusOr<proto::Noise> read = NoiseFromMetadata(metadata);
+  ASSERT_TRUE(read.ok()) << read.status();
+  *noise.mutable_noise() = *read;
   EXPECT_NEAR(noise.noise().uniform().high(), std::sqrt(3.0), 1e-15);
   ASSERT_TRUE(ValidateNoise(noise.noise()).ok());
 

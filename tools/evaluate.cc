@@ -37,7 +37,6 @@
 #include "base/file_bytes.h"
 #include "data/load.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "base/file_digest.h"
 #include "export/onnx_generator.h"
 #include "eval/autoencoder_figures.h"
@@ -139,22 +138,8 @@ struct ScoredGenerator {
 
 // "uniform:LOW,HIGH" or "normal:MEAN,STDDEV".
 absl::StatusOr<gan::proto::Noise> ParseNoiseFlag(const std::string& text) {
-  const std::vector<std::string> kind_values = absl::StrSplit(text, ':');
-  const std::vector<std::string> values = kind_values.size() == 2 ? absl::StrSplit(kind_values[1], ',') : std::vector<std::string>{};
-  double a, b;
-  if (values.size() != 2 || !absl::SimpleAtod(values[0], &a) || !absl::SimpleAtod(values[1], &b) ||
-      (kind_values[0] != "uniform" && kind_values[0] != "normal")) {
-    return absl::InvalidArgumentError(absl::StrCat("--noise must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not '", text, "'"));
-  }
-  gan::proto::Noise noise;
-  if (kind_values[0] == "uniform") {
-    noise.mutable_uniform()->set_low(a);
-    noise.mutable_uniform()->set_high(b);
-  } else {
-    noise.mutable_normal()->set_mean(static_cast<float>(a));
-    noise.mutable_normal()->set_stddev(static_cast<float>(b));
-  }
-  if (absl::Status valid = gan::ValidateNoise(noise); !valid.ok()) return absl::InvalidArgumentError(absl::StrCat("--noise: ", valid.message()));
+  absl::StatusOr<gan::proto::Noise> noise = gan::ParseNoiseText(text);
+  if (!noise.ok()) return absl::InvalidArgumentError(absl::StrCat("--noise: ", noise.status().message()));
   return noise;
 }
 

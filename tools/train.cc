@@ -210,14 +210,6 @@ int main(int argc, char** argv) {
                experiment.has_autoencoder()
                    ? absl::StrCat("an autoencoder (", gan::proto::Autoencoder::Kind_Name(experiment.autoencoder().kind()), ")").c_str()
                    : absl::StrCat("update mode ", gan::UpdateModeName(experiment.update_mode())).c_str());
-  if (!resume && !experiment.init_from().empty()) {
-    // A resumed run's checkpoint already holds what this stage has learnt.
-    if (absl::Status s = gan::InitializeFromCheckpoint(experiment.init_from(), (*trainer)->generator(), *(*trainer)->net("d"));
-        !s.ok()) {
-      return gan::tools::Fail(kProgram, s);
-    }
-    std::fprintf(stderr, "G and D start from %s\n", experiment.init_from().c_str());
-  }
   // One process writes a run directory at a time (two would interleave their
   // epochs). The lock goes with the process, however it ends.
   const std::string lock_path = output_dir + "/.train.lock";

@@ -210,22 +210,17 @@ std::string AutoencoderLearner::EpochJsonMembers(const std::vector<double>& figu
   return members;
 }
 
-Mlp& AutoencoderLearner::ImageDecoder() {
-  if (generator_ == nullptr) return *decoder_;
-  generator_->CopyParametersFrom(*decoder_);
-  return *generator_;
+void AutoencoderLearner::SyncGenerator() {
+  if (generator_ != nullptr) generator_->CopyParametersFrom(*decoder_);
 }
 
-Mlp* AutoencoderLearner::Generator() { return variational() ? &ImageDecoder() : nullptr; }
-
 std::vector<float> AutoencoderLearner::SampleGridImages(const float* fixed_noise) {
+  SyncGenerator();
   if (variational()) {
-    ImageDecoder();
     return grid_generator_->Run(fixed_noise);
   }
   // Rows of 10 inputs, each above a row of their reconstructions.
   std::vector<float> code = grid_encoder_->Run(grid_inputs_.data());
-  ImageDecoder();
   const std::vector<float> reconstructions = grid_decoder_->Run(code.data());
   std::vector<float> grid(kSampleGridImages * dim_);
   for (int64_t pair = 0; pair < kGridPairs / 10; ++pair) {
@@ -237,8 +232,8 @@ std::vector<float> AutoencoderLearner::SampleGridImages(const float* fixed_noise
 }
 
 void AutoencoderLearner::AddStateRecords(CheckpointSchema& schema) {
-  AddParameterRecords(schema, "encoder", *encoder_);
-  AddParameterRecords(schema, "g", *decoder_);
+  AddParameterRecords(schema, kEncoderRecords, *encoder_);
+  AddParameterRecords(schema, kGeneratorRecords, *decoder_);
   AddOptimizerRecords(schema, "ae", *optimizer_);
 }
 

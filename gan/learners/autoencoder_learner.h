@@ -61,9 +61,11 @@ class AutoencoderLearner : public Learner {
   absl::Status BeginEpoch(int64_t epoch) override;
   std::vector<double> Step() override;
   std::string EpochJsonMembers(const std::vector<double>& figures) const override;
-  std::vector<std::pair<std::string, Mlp*>> TrainedNets() override { return {{"encoder", encoder_.get()}, {"g", decoder_.get()}}; }
+  std::vector<std::pair<std::string, Mlp*>> TrainedNets() override { return {{kEncoderRecords, encoder_.get()}, {kGeneratorRecords, decoder_.get()}}; }
   // A variational autoencoder's decoder as a generator of the prior's codes; null for the others.
-  Mlp* Generator() override;
+  Mlp* Generator() override { return variational() ? &ImageDecoder() : nullptr; }
+  // Copies the decoder's parameters into the generator, when that is another net.
+  void SyncGenerator() override;
   std::vector<float> SampleGridImages(const float* fixed_noise) override;
   void AddStateRecords(CheckpointSchema& schema) override;
   std::vector<Rng*> RandomStreams() override;
@@ -80,9 +82,10 @@ class AutoencoderLearner : public Learner {
   absl::Status Build(const data::Dataset& train, std::function<const float*()> next_batch);
   bool variational() const { return config_.kind() == proto::Autoencoder::VARIATIONAL; }
   bool bernoulli() const { return config_.reconstruction() == proto::Autoencoder::BINARY_CROSS_ENTROPY; }
-  // The decoder that outputs images: the generator brought up to date with
-  // the decoder's parameters, or the decoder itself when it outputs images.
-  Mlp& ImageDecoder();
+  // The decoder that outputs images: the decoder itself when it outputs
+  // images, else the generator (with a sigmoid on its logits), as of the last
+  // SyncGenerator().
+  Mlp& ImageDecoder() { return generator_ != nullptr ? *generator_ : *decoder_; }
 
   proto::Experiment experiment_;
   proto::Autoencoder config_;

@@ -192,11 +192,11 @@ void GanLearner::AddHeaderRecords(CheckpointSchema& schema, const int64_t& step,
 }
 
 void GanLearner::AddStateRecords(CheckpointSchema& schema) {
-  AddParameterRecords(schema, "g", *g_);
-  if (g_ema_ != nullptr) AddParameterRecords(schema, "g_ema", *g_ema_);
-  AddOptimizerRecords(schema, "g", *g_opt_);
-  AddParameterRecords(schema, "d", *d_);
-  AddOptimizerRecords(schema, "d", *d_opt_);
+  AddParameterRecords(schema, kGeneratorRecords, *g_);
+  if (g_ema_ != nullptr) AddParameterRecords(schema, kGeneratorEmaRecords, *g_ema_);
+  AddOptimizerRecords(schema, kGeneratorRecords, *g_opt_);
+  AddParameterRecords(schema, kDiscriminatorRecords, *d_);
+  AddOptimizerRecords(schema, kDiscriminatorRecords, *d_opt_);
 }
 
 std::vector<Rng*> GanLearner::RandomStreams() {

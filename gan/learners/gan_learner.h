@@ -42,7 +42,7 @@ class GanLearner : public Learner {
   void BeforeTraining(int64_t step) override;
   std::vector<double> Step() override;
   std::string EpochJsonMembers(const std::vector<double>& figures) const override;
-  std::vector<std::pair<std::string, Mlp*>> TrainedNets() override { return {{"g", g_.get()}, {"d", d_.get()}}; }
+  std::vector<std::pair<std::string, Mlp*>> TrainedNets() override { return {{kGeneratorRecords, g_.get()}, {kDiscriminatorRecords, d_.get()}}; }
   Mlp* Generator() override { return g_.get(); }
   Mlp* GeneratorEma() override { return g_ema_.get(); }
   std::vector<float> SampleGridImages(const float* fixed_noise) override;

@@ -32,4 +32,23 @@ void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Op
       });
 }
 
+absl::Status ReadParameterRecords(const CheckpointReader& reader, const std::string& prefix, Mlp& net) {
+  for (const ParameterRef& p : net.Parameters()) {
+    if (absl::Status s = reader.ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InitializeTrainedNets(Learner& learner, const std::string& checkpoint_path) {
+  absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(checkpoint_path);
+  if (!reader.ok()) return reader.status();
+  for (const auto& [prefix, net] : learner.TrainedNets()) {
+    if (absl::Status s = ReadParameterRecords(*reader, prefix, *net); !s.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(checkpoint_path, ": its net '", prefix, "' is not this experiment's: ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace gan

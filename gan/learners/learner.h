@@ -50,13 +50,16 @@ class Learner {
   virtual std::string EpochJsonMembers(const std::vector<double>& figures) const = 0;
 
   // The nets whose parameters are trained, each with its checkpoint prefix
-  // (e.g. "g", "d"): checked for non-finite values, and set by --init_from.
+  // (kGeneratorRecords, ...): checked for non-finite values, and set by
+  // InitializeTrainedNets (an experiment's init_from).
   virtual std::vector<std::pair<std::string, Mlp*>> TrainedNets() = 0;
-  // The generator as of the last update (a learner that trains it in another
-  // form brings it up to date first), or null if the model has none; and its
-  // moving average, or null.
+  // The generator, or null if the model has none; and its moving average, or
+  // null. A learner that trains its generator in another form (an
+  // autoencoder's decoder) holds it as of the last SyncGenerator().
   virtual Mlp* Generator() = 0;
   virtual Mlp* GeneratorEma() { return nullptr; }
+  // Brings Generator() up to date with the trained nets, before it is run.
+  virtual void SyncGenerator() {}
   // The images of an epoch's sample grid [kSampleGridImages, data_dim];
   // `fixed_noise` [kSampleGridImages, noise_dim] is the same at every epoch (null if the model draws no noise).
   virtual std::vector<float> SampleGridImages(const float* fixed_noise) = 0;
@@ -70,10 +73,27 @@ class Learner {
   virtual std::vector<Rng*> RandomStreams() = 0;
 };
 
+// The prefixes of the nets' records in a checkpoint: the one list that the
+// learners, which write them, and gan/run/trained_model.cc, which reads a
+// trained model back, share.
+inline constexpr char kGeneratorRecords[] = "g";  // G, or an autoencoder's decoder
+inline constexpr char kGeneratorEmaRecords[] = "g_ema";
+inline constexpr char kDiscriminatorRecords[] = "d";
+inline constexpr char kEncoderRecords[] = "encoder";
+
 // Records of a net's parameters ("<prefix>.<tensor>") and of an optimiser's
 // state ("<prefix>.optimizer.<i>", "<prefix>.optimizer.scalars").
 void AddParameterRecords(CheckpointSchema& schema, const std::string& prefix, Mlp& net);
 void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Optimizer& optimizer);
+// Reads the records AddParameterRecords writes into `net`; errors name the
+// checkpoint and the record that is missing or of another size.
+absl::Status ReadParameterRecords(const CheckpointReader& reader, const std::string& prefix, Mlp& net);
+
+// Sets every net of learner.TrainedNets() to the parameters the checkpoint at
+// `checkpoint_path` holds for it (an experiment's init_from: a later stage
+// starting from an earlier one). Errors name the checkpoint and the net that
+// it lacks or whose tensors differ.
+absl::Status InitializeTrainedNets(Learner& learner, const std::string& checkpoint_path);
 
 }  // namespace gan
 

@@ -270,6 +270,7 @@ TEST(AutoencoderLearnerTest, ResumesBitIdenticallyAndItsDecoderLoadsAsAGenerator
   Rng rng(9);
   rng.FillNormal(z.data(), static_cast<int64_t>(z.size()));
   const std::vector<float> loaded = model->generator->Infer(z.data(), 7);
+  straight->learner().SyncGenerator();
   const std::vector<float> trained = straight->learner().Generator()->Infer(z.data(), 7);
   EXPECT_EQ(loaded, trained);
   for (float p : loaded) ASSERT_TRUE(p >= 0.0f && p <= 1.0f) << p;

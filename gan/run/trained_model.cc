@@ -1,11 +1,10 @@
 #include "gan/run/trained_model.h"
 
-#include <algorithm>
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/checkpoint.h"
+#include "gan/learners/learner.h"
 #include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
 #include "gan/spec/noise.h"
@@ -53,16 +52,13 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
     absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, noise, 0, &placeholder_mean);
     if (!ema.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", ema.status().message()));
     model.generator_ema = *std::move(ema);
-    for (const ParameterRef& p : model.generator_ema->Parameters()) {
-      if (absl::Status s = reader->ReadFloats(absl::StrCat("g_ema.", p.name), p.value, p.size); !s.ok()) return s;
-    }
+    if (absl::Status s = ReadParameterRecords(*reader, kGeneratorEmaRecords, *model.generator_ema); !s.ok()) return s;
   }
-  for (auto [prefix, mlp] : {std::pair{"g", model.generator.get()}, std::pair{"d", model.discriminator.get()},
-                              std::pair{"encoder", model.encoder.get()}}) {
+  for (auto [prefix, mlp] : {std::pair{kGeneratorRecords, model.generator.get()},
+                              std::pair{kDiscriminatorRecords, model.discriminator.get()},
+                              std::pair{kEncoderRecords, model.encoder.get()}}) {
     if (mlp == nullptr) continue;
-    for (const ParameterRef& p : mlp->Parameters()) {
-      if (absl::Status s = reader->ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
-    }
+    if (absl::Status s = ReadParameterRecords(*reader, prefix, *mlp); !s.ok()) return s;
   }
   return model;
 }
@@ -75,31 +71,6 @@ absl::Status CheckGeneratesFromNoise(const TrainedModel& model) {
       "experiment '", model.experiment.name(), "' is a ",
       model.experiment.autoencoder().kind() == proto::Autoencoder::DENOISING ? "denoising" : "plain",
       " autoencoder: its decoder is not a generator, it has no prior to draw codes from (a variational one has)"));
-}
-
-absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator) {
-  absl::StatusOr<TrainedModel> model = LoadTrainedModel(checkpoint_path);
-  if (!model.ok()) return model.status();
-  if (model->discriminator == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": an autoencoder's checkpoint has no discriminator to start from"));
-  }
-  for (auto [name, from, to] : {std::tuple{"generator", model->generator.get(), &generator},
-                                std::tuple{"discriminator", model->discriminator.get(), &discriminator}}) {
-    const std::vector<ParameterRef> source = from->Parameters(), target = to->Parameters();
-    if (source.size() != target.size()) {
-      return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": its ", name, " has ", source.size(),
-                                                        " parameter tensors, this experiment's has ", target.size()));
-    }
-    for (size_t t = 0; t < source.size(); ++t) {
-      if (source[t].name != target[t].name || source[t].size != target[t].size) {
-        return absl::FailedPreconditionError(absl::StrCat(checkpoint_path, ": its ", name, " tensor ", source[t].name, " (",
-                                                          source[t].size, " values) does not match this experiment's ",
-                                                          target[t].name, " (", target[t].size, " values)"));
-      }
-      std::copy(source[t].value, source[t].value + source[t].size, target[t].value);
-    }
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace gan

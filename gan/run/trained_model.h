@@ -35,11 +35,6 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
 // draw from: FailedPrecondition, saying so.
 absl::Status CheckGeneratesFromNoise(const TrainedModel& model);
 
-// Copies the parameters of the checkpoint's G and D into `generator` and
-// `discriminator`, which must have the same layers and shapes; errors name the
-// checkpoint and the first tensor that differs.
-absl::Status InitializeFromCheckpoint(const std::string& checkpoint_path, Mlp& generator, Mlp& discriminator);
-
 }  // namespace gan
 
 #endif  // GAN_RUN_TRAINED_MODEL_H_

@@ -249,6 +249,13 @@ absl::Status Trainer::OpenRun() {
   if (options_.resume) {
     if (absl::Status loaded = LoadCheckpoint(checkpoint_path()); !loaded.ok()) return loaded;
     std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint_path().c_str(), static_cast<long long>(step_));
+  } else if (!experiment_.init_from().empty()) {
+    // A later stage starts from an earlier one's nets (a resumed run's
+    // checkpoint already holds what this stage has learnt).
+    if (absl::Status s = InitializeTrainedNets(*learner_, experiment_.init_from()); !s.ok()) return s;
+    std::string nets;
+    for (const auto& [prefix, mlp] : learner_->TrainedNets()) absl::StrAppend(&nets, nets.empty() ? "" : ", ", prefix);
+    std::fprintf(stderr, "nets %s start from %s\n", nets.c_str(), experiment_.init_from().c_str());
   }
   std::string text;
   google::protobuf::TextFormat::PrintToString(experiment_, &text);
@@ -326,8 +333,7 @@ void Trainer::ShowProgress(int64_t epoch, double steps_per_second, double eta_se
 
 absl::StatusOr<EpochReport> Trainer::Report() {
   const int64_t rows = options_.report_samples;
-  // A learner may bring its generator up to date before it is run.
-  learner_->Generator();
+  learner_->SyncGenerator();
   absl::StatusOr<EpochReport> made = options_.report(report_inference_->Run(report_noise_.data()).data(), rows, "");
   if (made.ok() && report_ema_inference_ != nullptr) {
     absl::StatusOr<EpochReport> ema = options_.report(report_ema_inference_->Run(report_noise_.data()).data(), rows, "ema_");

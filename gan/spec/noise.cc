@@ -3,7 +3,9 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace gan {
 
@@ -53,6 +55,63 @@ std::string NoiseKind(const proto::Noise& noise) { return noise.has_uniform() ? 
 std::string DescribeNoise(const proto::Noise& noise) {
   if (noise.has_uniform()) return absl::StrFormat("uniform on [%.17g, %.17g]", noise.uniform().low(), noise.uniform().high());
   return absl::StrFormat("normal with mean %.9g and stddev %.9g", noise.normal().mean(), noise.normal().stddev());
+}
+
+absl::StatusOr<proto::Noise> ParseNoiseText(const std::string& text) {
+  const std::vector<std::string> kind_values = absl::StrSplit(text, ':');
+  const std::vector<std::string> values =
+      kind_values.size() == 2 ? absl::StrSplit(kind_values[1], ',') : std::vector<std::string>{};
+  double a, b;
+  if (values.size() != 2 || !absl::SimpleAtod(values[0], &a) || !absl::SimpleAtod(values[1], &b) ||
+      (kind_values[0] != "uniform" && kind_values[0] != "normal")) {
+    return absl::InvalidArgumentError(absl::StrCat("must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not '", text, "'"));
+  }
+  proto::Noise noise;
+  if (kind_values[0] == "uniform") {
+    noise.mutable_uniform()->set_low(a);
+    noise.mutable_uniform()->set_high(b);
+  } else {
+    noise.mutable_normal()->set_mean(static_cast<float>(a));
+    noise.mutable_normal()->set_stddev(static_cast<float>(b));
+  }
+  if (absl::Status valid = ValidateNoise(noise); !valid.ok()) return valid;
+  return noise;
+}
+
+std::vector<std::pair<std::string, std::string>> NoiseMetadata(const proto::Noise& noise) {
+  const bool uniform = noise.has_uniform();
+  return {
+      {"noise_distribution", NoiseKind(noise)},
+      {"noise_description", DescribeNoise(noise)},
+      {uniform ? "noise_low" : "noise_mean", absl::StrFormat("%.17g", uniform ? noise.uniform().low() : noise.normal().mean())},
+      {uniform ? "noise_high" : "noise_stddev", absl::StrFormat("%.17g", uniform ? noise.uniform().high() : noise.normal().stddev())},
+  };
+}
+
+absl::StatusOr<proto::Noise> NoiseFromMetadata(const std::map<std::string, std::string>& metadata) {
+  const auto kind = metadata.find("noise_distribution");
+  if (kind == metadata.end()) return absl::NotFoundError("its metadata names no noise (noise_distribution)");
+  if (kind->second != "uniform" && kind->second != "normal") {
+    return absl::InvalidArgumentError(absl::StrCat("metadata noise_distribution is '", kind->second, "', not uniform or normal"));
+  }
+  const bool uniform = kind->second == "uniform";
+  double values[2];
+  const char* keys[2] = {uniform ? "noise_low" : "noise_mean", uniform ? "noise_high" : "noise_stddev"};
+  for (int i = 0; i < 2; ++i) {
+    const auto it = metadata.find(keys[i]);
+    if (it == metadata.end() || !absl::SimpleAtod(it->second, &values[i])) {
+      return absl::InvalidArgumentError(absl::StrCat("metadata '", keys[i], "' is missing or not a number"));
+    }
+  }
+  proto::Noise noise;
+  if (uniform) {
+    noise.mutable_uniform()->set_low(values[0]);
+    noise.mutable_uniform()->set_high(values[1]);
+  } else {
+    noise.mutable_normal()->set_mean(static_cast<float>(values[0]));
+    noise.mutable_normal()->set_stddev(static_cast<float>(values[1]));
+  }
+  return noise;
 }
 
 }  // namespace gan

@@ -7,10 +7,13 @@
 // drawn, for training, sampling, evaluation and figures alike.
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "gan/spec/experiment.pb.h"
 #include "base/random.h"
 
@@ -30,10 +33,21 @@ inline constexpr uint64_t kEvaluationNoiseSeed = 1;
 // `count` noise vectors [count, experiment.noise_dim()].
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
 
-// For people and metadata: "uniform" or "normal", and its parameters, e.g.
+// The noise's text forms, all here:
+// For people: "uniform" or "normal", and with its parameters, e.g.
 // "uniform on [-1.7320508075688772, 1.7320508075688772]".
 std::string NoiseKind(const proto::Noise& noise);
 std::string DescribeNoise(const proto::Noise& noise);
+// As a flag's value: "uniform:LOW,HIGH" or "normal:MEAN,STDDEV". Errors say
+// what the text should be, or what is wrong with the distribution.
+absl::StatusOr<proto::Noise> ParseNoiseText(const std::string& text);
+// As an exported model's metadata: noise_distribution ("uniform" or
+// "normal"), noise_description (DescribeNoise), then noise_low and noise_high,
+// or noise_mean and noise_stddev, each at full precision.
+std::vector<std::pair<std::string, std::string>> NoiseMetadata(const proto::Noise& noise);
+// Reads NoiseMetadata's entries back; NotFound when there is no
+// noise_distribution, InvalidArgument naming the entry that is wrong.
+absl::StatusOr<proto::Noise> NoiseFromMetadata(const std::map<std::string, std::string>& metadata);
 
 }  // namespace gan
 
