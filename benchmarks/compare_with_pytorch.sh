@@ -14,8 +14,8 @@ cd "$(dirname "$0")/.."
 data_dir="${GAN_DATA_DIR:?set GAN_DATA_DIR to the directory holding mnist/}"
 python=/usr/bin/python3
 "$python" -c "import torch" 2> /dev/null || { echo "PyTorch is not installed for $python (apt-get install python3-torch)" >&2; exit 1; }
-bazel build -c opt //gan:adversarial_step_benchmark //tools:evaluate //tools:train >&2
-bench=bazel-bin/gan/adversarial_step_benchmark
+bazel build -c opt //gan/learners:adversarial_step_benchmark //tools:evaluate //tools:train >&2
+bench=bazel-bin/gan/learners/adversarial_step_benchmark
 checkpoint=$(mktemp -d)/mnist
 # A checkpoint to evaluate: one epoch of the paper's MNIST model (its row is
 # timed, not judged; the training-set row is the one PyTorch computes too).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The peer of //gan:adversarial_step_benchmark in PyTorch (CPU): one training
+"""The peer of //gan/learners:adversarial_step_benchmark in PyTorch (CPU): one training
 iteration of the same model, to compare this project's figures with on the
 same machine. Not part of the product or its tests; it needs PyTorch
 (Debian 12: apt-get install python3-torch, which is PyTorch 1.13.1).

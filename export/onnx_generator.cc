@@ -185,7 +185,9 @@ absl::StatusOr<Tensor> Reshape(const onnx::NodeProto& node, Tensor x, const Tens
 }
 
 // ConvTranspose, 2-D, one group, no dilation: X [N, C, H, W], W [C, M, kh, kw],
-// B [M]; each input pixel scatters its kernel into the output.
+// B [M]; each input pixel scatters its kernel into the output. Written from
+// the ONNX operator's definition, apart from the layer's own arithmetic
+// (gan/nets/conv_layers.cc), so that running an export here checks it.
 absl::StatusOr<Tensor> ConvTranspose(const onnx::NodeProto& node, const Tensor& x, const Tensor& w, const Tensor* b) {
   if (x.dims.size() != 4 || w.dims.size() != 4 || w.dims[0] != x.dims[1]) {
     return absl::InvalidArgumentError(absl::StrCat(Describe(node), ": needs X [N, C, H, W] and W [C, M, kh, kw], got ", DimsText(x.dims), " and ", DimsText(w.dims)));

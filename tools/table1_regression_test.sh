@@ -26,7 +26,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 [[ -n "${GAN_DATA_DIR:-}" ]] || fail "GAN_DATA_DIR must point at the data sets (MNIST); see README"
 
 run="$TEST_TMPDIR/mnist"
-tools/train --experiment=mnist --stop_after_epochs="$epochs" --sample_every_epochs=0 --output_dir="$run" 2> "$TEST_TMPDIR/train.log" \
+tools/train --experiment=mnist --stop_after_epochs="$epochs" --sample_every_epochs=0 --parzen_every_epochs="$epochs" --output_dir="$run" 2> "$TEST_TMPDIR/train.log" \
   || fail "training failed: $(tail -5 "$TEST_TMPDIR/train.log")"
 grep "^epoch $epochs:" "$TEST_TMPDIR/train.log" >&2 || fail "no epoch $epochs in the log: $(tail -5 "$TEST_TMPDIR/train.log")"
 [[ -s "$run/best.ckpt" ]] || fail "the run kept no best.ckpt"

@@ -7,7 +7,7 @@
 // On this shared virtual machine a whole process runs 10-30 % slower at times
 // (the same binary: 22-23 ms or 29-32 ms a step, steady within a process), so
 // compare medians over several invocations, not one run:
-//   bazel run //gan:adversarial_step_benchmark -- --benchmark_repetitions=5
+//   bazel run //gan/learners:adversarial_step_benchmark -- --benchmark_repetitions=5
 //       --benchmark_report_aggregates_only=true
 // BM_MnistIterationAgainstGemms gives the iteration's share of this machine's
 // GEMM rate from one process, alternating between the two.

@@ -436,6 +436,9 @@ double ConvTranspose::ForwardFlopsPerRow() const {
   return 2.0 * static_cast<double>(params_.weights.size()) * static_cast<double>(input_.dims()[1] * input_.dims()[2]);
 }
 
+// The transposed convolution's arithmetic once more, naively and in double
+// precision, apart from the oneDNN pass on purpose: the tests check the pass
+// against it.
 std::vector<double> ConvTranspose::ReferenceForward(const std::vector<double>& x, int64_t batch,
                                                     const std::vector<std::vector<double>>& params, bool, std::vector<Rng>&) const {
   const std::vector<double>& w = params[0];
