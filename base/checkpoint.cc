@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/file_bytes.h"
+#include "base/status_macros.h"
 
 namespace gan {
 namespace {
@@ -194,7 +195,7 @@ void CheckpointSchema::Save(CheckpointWriter& writer) const {
 
 absl::Status CheckpointSchema::Load(const CheckpointReader& reader) const {
   for (const Record& record : records_) {
-    if (absl::Status s = record.load(reader); !s.ok()) return s;
+    GAN_RETURN_IF_ERROR(record.load(reader));
   }
   return absl::OkStatus();
 }

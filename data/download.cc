@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "data/data_dir.h"
 #include "base/file_bytes.h"
 
@@ -27,7 +28,7 @@ size_t WriteToFile(char* data, size_t size, size_t count, void* file) {
 }  // namespace
 
 absl::Status DownloadFiles(const std::string& base_url, const std::vector<RemoteFile>& files, const std::string& dir) {
-  if (absl::Status made = base::MakeDirs(dir); !made.ok()) return made;
+  GAN_RETURN_IF_ERROR(base::MakeDirs(dir));
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return absl::InternalError("libcurl: curl_easy_init failed");
   for (const RemoteFile& file : files) {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "data/data_dir.h"
 #include "data/mat_file.h"
 
@@ -35,7 +36,7 @@ absl::StatusOr<TfdFold> LoadTfdFile(const std::string& path, int fold) {
   if (static_cast<int64_t>(labels.values.size()) != n) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": 'labs_ex' must hold ", n, " labels"));
   }
-  if (absl::Status s = CheckPixels(images.values, 255, path + ": 'images'"); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(CheckPixels(images.values, 255, path + ": 'images'"));
 
   TfdFold result;
   Dataset* by_code[4] = {&result.unlabeled, &result.train, &result.valid, &result.test};
@@ -78,7 +79,7 @@ absl::StatusOr<Dataset> LoadOlivettiFile(const std::string& path) {
   if (faces.dims.size() != 2 || faces.dims[0] != 64 * 64) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": 'faces' must be 4096 x N (one 64x64 image per column)"));
   }
-  if (absl::Status s = CheckPixels(faces.values, 255, path + ": 'faces'"); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(CheckPixels(faces.values, 255, path + ": 'faces'"));
   Dataset dataset;
   dataset.name = "faces";
   dataset.shape = {1, 64, 64};

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/file_bytes.h"
+#include "base/status_macros.h"
 
 namespace gan::data {
 namespace {
@@ -134,7 +135,7 @@ absl::Status CheckMat5Structure(const std::string& bytes) {
     }
     if (type == kMiMatrix) {
       const Mat5Reader element(data + start, length, big);
-      if (absl::Status s = CheckMatrixHeader(element, 0, length); !s.ok()) return s;
+      GAN_RETURN_IF_ERROR(CheckMatrixHeader(element, 0, length));
       offset = start + ((uint64_t{length} + 7) / 8) * 8;
     } else if (type == kMiCompressed) {
       // Inflate the first 4 KB: enough for the variable's header.
@@ -160,7 +161,7 @@ absl::Status CheckMat5Structure(const std::string& bytes) {
         return absl::DataLossError(absl::StrCat("compressed element at byte ", offset, " does not hold a plausible variable"));
       }
       const Mat5Reader matrix(head + inner_start, got - inner_start, big);
-      if (absl::Status s = CheckMatrixHeader(matrix, 0, inner_length); !s.ok()) return s;
+      GAN_RETURN_IF_ERROR(CheckMatrixHeader(matrix, 0, inner_length));
       offset = start + length;
     } else {
       return absl::DataLossError(absl::StrCat("element at byte ", offset, " has unexpected type ", type));

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
 #include "gan/nets/loss.h"
@@ -35,7 +36,7 @@ Classifier::Classifier(const proto::ClassifierExperiment& experiment, std::uniqu
 
 absl::StatusOr<std::unique_ptr<Classifier>> Classifier::Create(const proto::ClassifierExperiment& experiment,
                                                                const data::ImageShape& image) {
-  if (absl::Status valid = ValidateClassifierExperiment(experiment); !valid.ok()) return valid;
+  GAN_RETURN_IF_ERROR(ValidateClassifierExperiment(experiment));
   absl::StatusOr<std::unique_ptr<Mlp>> net = BuildMlp(experiment.net(), InputShape(image), experiment.seed());
   if (!net.ok()) return absl::InvalidArgumentError(absl::StrCat("classifier experiment: net: ", net.status().message()));
   return std::unique_ptr<Classifier>(new Classifier(experiment, *std::move(net)));
@@ -80,7 +81,7 @@ absl::StatusOr<std::unique_ptr<Classifier>> Classifier::Load(const std::string& 
   const data::ImageShape image{static_cast<int64_t>((*dims)[0]), static_cast<int64_t>((*dims)[1]), static_cast<int64_t>((*dims)[2])};
   absl::StatusOr<std::unique_ptr<Classifier>> classifier = Create(*experiment, image);
   if (!classifier.ok()) return absl::DataLossError(absl::StrCat(path, ": ", classifier.status().message()));
-  if (absl::Status s = (*classifier)->Schema().Load(*reader); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR((*classifier)->Schema().Load(*reader));
   return classifier;
 }
 

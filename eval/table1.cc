@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "base/status_macros.h"
 #include "data/data_dir.h"
 #include "base/content_hash.h"
 #include "base/file_bytes.h"
@@ -33,7 +34,7 @@ absl::Status CheckSplits(const data::Splits& splits, int64_t sigma_images) {
 absl::StatusOr<Table1Row> ScoreRow(const std::string& name, const std::string& description, const float* centres,
                                    int64_t n, const data::Splits& splits, int64_t sigma_images,
                                    const RowFigureSource* figures) {
-  if (absl::Status s = CheckSplits(splits, sigma_images); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(CheckSplits(splits, sigma_images));
   const auto start = std::chrono::steady_clock::now();
   const ParzenWindow window(centres, n, splits.train.dim());
   absl::StatusOr<ParzenReport> report =
@@ -175,7 +176,7 @@ absl::StatusOr<std::vector<Table1Row>> ReferenceRows(const data::Splits& splits,
 
 absl::StatusOr<MonitorFigures> MonitorGenerator(const float* samples, int64_t n, const data::Splits& splits,
                                                 int64_t sigma_images) {
-  if (absl::Status s = CheckSplits(splits, sigma_images); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(CheckSplits(splits, sigma_images));
   if (splits.valid.rows() < sigma_images + 2) {
     return absl::FailedPreconditionError(absl::StrCat("model selection needs more than ", sigma_images,
                                                       " validation images (", sigma_images, " choose sigma, the rest select); the data set has ",

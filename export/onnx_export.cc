@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/file_bytes.h"
+#include "base/status_macros.h"
 #include "gan/spec/experiment.h"
 #include "gan/spec/noise.h"
 #include "onnx/checker.h"
@@ -135,8 +136,8 @@ absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape
 }  // namespace
 
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape) {
-  if (absl::Status s = CheckShape(model, shape); !s.ok()) return s;
-  if (absl::Status s = CheckGeneratesFromNoise(model); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(CheckShape(model, shape));
+  GAN_RETURN_IF_ERROR(CheckGeneratesFromNoise(model));
   onnx::ModelProto proto = NewModel(model, shape, "generator");
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "z", model.generator->input_dim());
@@ -146,7 +147,7 @@ absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data
 }
 
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape) {
-  if (absl::Status s = CheckShape(model, shape); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(CheckShape(model, shape));
   if (model.discriminator == nullptr) return absl::FailedPreconditionError("the model has no discriminator (an autoencoder)");
   onnx::ModelProto proto = NewModel(model, shape, "discriminator");
   OnnxGraph graph(proto.mutable_graph());

@@ -35,6 +35,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "base/file_bytes.h"
+#include "base/status_macros.h"
 #include "data/load.h"
 #include "absl/strings/numbers.h"
 #include "base/file_digest.h"
@@ -136,13 +137,6 @@ struct ScoredGenerator {
   std::shared_ptr<gan::TrainedModel> model;  // the checkpoint's model; null for an ONNX file
 };
 
-// "uniform:LOW,HIGH" or "normal:MEAN,STDDEV".
-absl::StatusOr<gan::proto::Noise> ParseNoiseFlag(const std::string& text) {
-  absl::StatusOr<gan::proto::Noise> noise = gan::ParseNoiseText(text);
-  if (!noise.ok()) return absl::InvalidArgumentError(absl::StrCat("--noise: ", noise.status().message()));
-  return noise;
-}
-
 absl::StatusOr<ScoredGenerator> LoadOnnxGenerator(const std::string& path) {
   absl::StatusOr<std::unique_ptr<gan::exporter::OnnxGenerator>> loaded = gan::exporter::OnnxGenerator::Load(path);
   if (!loaded.ok()) return loaded.status();
@@ -164,7 +158,7 @@ absl::StatusOr<ScoredGenerator> LoadOnnxGenerator(const std::string& path) {
   }
   e.mutable_data()->set_gcn_scale(static_cast<float>(std::max(gcn_scale, 0.0)));
   if (const std::string flag = absl::GetFlag(FLAGS_noise); !flag.empty()) {
-    absl::StatusOr<gan::proto::Noise> noise = ParseNoiseFlag(flag);
+    absl::StatusOr<gan::proto::Noise> noise = gan::ParseNoiseText(flag, "--noise");
     if (!noise.ok()) return noise.status();
     *e.mutable_noise() = *noise;
   } else {
@@ -213,7 +207,7 @@ absl::Status WriteAutoencoderFigures(gan::TrainedModel& model, const gan::data::
   std::fprintf(stderr, "evaluate: %s images: %s\n", split, gan::eval::DescribeAutoencoderFigures(*figures).c_str());
   const std::string json = absl::StrCat("{\"experiment\": \"", model.experiment.name(), "\", \"step\": ", model.step, ", \"split\": \"",
                                         split, "\", \"figures\": ", gan::eval::AutoencoderFiguresJson(*figures), "}\n");
-  if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/autoencoder.json", json); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(output_dir + "/autoencoder.json", json));
   int64_t rows_per_group = 0;
   constexpr int64_t kGroups = 5;
   absl::StatusOr<std::vector<float>> rows = gan::eval::ReconstructionRows(model, held_out, kGroups, seed, &rows_per_group);

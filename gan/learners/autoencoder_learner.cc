@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "gan/nets/build.h"
 #include "gan/nets/loss.h"
 #include "gan/nets/vae_objective.h"
@@ -59,7 +60,7 @@ absl::StatusOr<std::unique_ptr<AutoencoderLearner>> AutoencoderLearner::Create(c
                                                                                const data::Dataset& train,
                                                                                std::function<const float*()> next_batch) {
   std::unique_ptr<AutoencoderLearner> learner(new AutoencoderLearner(experiment));
-  if (absl::Status built = learner->Build(train, std::move(next_batch)); !built.ok()) return built;
+  GAN_RETURN_IF_ERROR(learner->Build(train, std::move(next_batch)));
   return learner;
 }
 

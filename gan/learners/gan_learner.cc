@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
 #include "gan/spec/seed_streams.h"
@@ -18,7 +19,7 @@ absl::StatusOr<std::unique_ptr<GanLearner>> GanLearner::Create(const proto::Expe
                                                                const data::Dataset& train,
                                                                std::function<const float*()> next_data_batch) {
   std::unique_ptr<GanLearner> learner(new GanLearner(experiment));
-  if (absl::Status built = learner->Build(train, std::move(next_data_batch)); !built.ok()) return built;
+  GAN_RETURN_IF_ERROR(learner->Build(train, std::move(next_data_batch)));
   return learner;
 }
 
@@ -122,7 +123,7 @@ absl::Status GanLearner::EnterPhase(int phase) {
 
 absl::Status GanLearner::BeginEpoch(int64_t epoch) {
   if (const int phase = PhaseOfEpoch(epoch); phase != phase_) {
-    if (absl::Status entered = EnterPhase(phase); !entered.ok()) return entered;
+    GAN_RETURN_IF_ERROR(EnterPhase(phase));
     std::fprintf(stderr, "epoch %lld: phase %d of the schedule begins\n", static_cast<long long>(epoch), phase);
   }
   // Each optimiser's schedule counts epochs from the first of the phase that started it.

@@ -1,6 +1,7 @@
 #include "gan/learners/learner.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 
 namespace gan {
 
@@ -34,7 +35,7 @@ void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Op
 
 absl::Status ReadParameterRecords(const CheckpointReader& reader, const std::string& prefix, Mlp& net) {
   for (const ParameterRef& p : net.Parameters()) {
-    if (absl::Status s = reader.ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size); !s.ok()) return s;
+    GAN_RETURN_IF_ERROR(reader.ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size));
   }
   return absl::OkStatus();
 }

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "gan/nets/conv_layers.h"
 
 namespace gan {
@@ -60,7 +61,7 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
     case proto::Layer::kLinear: {
       const proto::LinearLayer& linear = spec.linear();
       if (linear.units() <= 0) return absl::InvalidArgumentError("(linear): units must be positive");
-      if (absl::Status s = CheckIrange("linear", linear.weight_irange()); !s.ok()) return s;
+      GAN_RETURN_IF_ERROR(CheckIrange("linear", linear.weight_irange()));
       LayerPlan plan = AffinePlan("linear", input, linear.units(), linear.units());
       plan.make = [linear, input](Rng& init_rng, const std::vector<float>* data_mean) {
         return MakeLinear(linear, input, init_rng, data_mean);
@@ -70,7 +71,7 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
     case proto::Layer::kMaxout: {
       const proto::MaxoutLayer& maxout = spec.maxout();
       if (maxout.units() <= 0 || maxout.pieces() <= 0) return absl::InvalidArgumentError("(maxout): units and pieces must be positive");
-      if (absl::Status s = CheckIrange("maxout", maxout.weight_irange()); !s.ok()) return s;
+      GAN_RETURN_IF_ERROR(CheckIrange("maxout", maxout.weight_irange()));
       LayerPlan plan = AffinePlan("maxout", input, int64_t{maxout.units()} * maxout.pieces(), maxout.units());
       plan.make = [maxout, input](Rng& init_rng, const std::vector<float>*) -> absl::StatusOr<std::unique_ptr<Layer>> {
         auto layer = std::make_unique<Maxout>(input, maxout.units(), maxout.pieces());
@@ -113,7 +114,7 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
       if (c.units() <= 0 || c.pieces() <= 0 || c.kernel() <= 0 || c.pool_shape() <= 0 || c.pool_stride() <= 0 || c.pad() < 0) {
         return absl::InvalidArgumentError("(conv_maxout): units, pieces, kernel, pool_shape and pool_stride must be positive, pad >= 0");
       }
-      if (absl::Status s = CheckIrange("conv_maxout", c.weight_irange()); !s.ok()) return s;
+      GAN_RETURN_IF_ERROR(CheckIrange("conv_maxout", c.weight_irange()));
       const int64_t height = ConvOutputSize(input.dims()[1], c.kernel(), c.pad()), width = ConvOutputSize(input.dims()[2], c.kernel(), c.pad());
       if (height < c.pool_shape() || width < c.pool_shape()) {
         return absl::InvalidArgumentError(absl::StrCat("(conv_maxout): the convolution's output (", height, " x ", width, " from ",
@@ -143,7 +144,7 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
       if (c.output_padding() < 0 || c.output_padding() > c.pad()) {
         return absl::InvalidArgumentError(absl::StrCat("(conv_transpose): output_padding must be in [0, pad = ", c.pad(), "], not ", c.output_padding()));
       }
-      if (absl::Status s = CheckIrange("conv_transpose", c.weight_irange()); !s.ok()) return s;
+      GAN_RETURN_IF_ERROR(CheckIrange("conv_transpose", c.weight_irange()));
       const int64_t height = ConvTransposeOutputSize(input.dims()[1], c.kernel(), c.stride(), c.pad(), c.output_padding());
       const int64_t width = ConvTransposeOutputSize(input.dims()[2], c.kernel(), c.stride(), c.pad(), c.output_padding());
       if (height <= 0 || width <= 0) {
@@ -262,7 +263,7 @@ absl::Status ValidateOptimizer(const proto::Optimizer& config) {
 
 absl::StatusOr<std::unique_ptr<Optimizer>> MakeOptimizer(const proto::Optimizer& config,
                                                          std::vector<ParameterRef> params) {
-  if (absl::Status valid = ValidateOptimizer(config); !valid.ok()) return valid;
+  GAN_RETURN_IF_ERROR(ValidateOptimizer(config));
   if (config.has_sgd()) return std::make_unique<SgdMomentum>(std::move(params), config.sgd());
   return std::make_unique<Adam>(std::move(params), config.adam());
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/checkpoint.h"
+#include "base/status_macros.h"
 #include "gan/learners/learner.h"
 #include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
@@ -52,13 +53,13 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
     absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, noise, 0, &placeholder_mean);
     if (!ema.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", ema.status().message()));
     model.generator_ema = *std::move(ema);
-    if (absl::Status s = ReadParameterRecords(*reader, kGeneratorEmaRecords, *model.generator_ema); !s.ok()) return s;
+    GAN_RETURN_IF_ERROR(ReadParameterRecords(*reader, kGeneratorEmaRecords, *model.generator_ema));
   }
   for (auto [prefix, mlp] : {std::pair{kGeneratorRecords, model.generator.get()},
                               std::pair{kDiscriminatorRecords, model.discriminator.get()},
                               std::pair{kEncoderRecords, model.encoder.get()}}) {
     if (mlp == nullptr) continue;
-    if (absl::Status s = ReadParameterRecords(*reader, prefix, *mlp); !s.ok()) return s;
+    GAN_RETURN_IF_ERROR(ReadParameterRecords(*reader, prefix, *mlp));
   }
   return model;
 }

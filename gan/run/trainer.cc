@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/file_bytes.h"
+#include "base/status_macros.h"
 #include "data/image_grid.h"
 #include "gan/learners/autoencoder_learner.h"
 #include "base/checkpoint.h"
@@ -60,13 +61,13 @@ Trainer::Trainer(const proto::Experiment& experiment, const data::Dataset& train
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const proto::Experiment& experiment,
                                                          const data::Dataset& train, TrainerOptions options) {
   std::unique_ptr<Trainer> trainer(new Trainer(experiment, train, std::move(options)));
-  if (absl::Status built = trainer->Build(); !built.ok()) return built;
+  GAN_RETURN_IF_ERROR(trainer->Build());
   return trainer;
 }
 
 absl::Status Trainer::Build() {
   const proto::Experiment& e = experiment_;
-  if (absl::Status valid = ValidateExperiment(e); !valid.ok()) return valid;
+  GAN_RETURN_IF_ERROR(ValidateExperiment(e));
   if (train_.rows() < e.batch_size()) {
     return absl::InvalidArgumentError(absl::StrCat("the training set has ", train_.rows(), " examples, fewer than one batch of ", e.batch_size()));
   }
@@ -100,9 +101,9 @@ absl::Status Trainer::Build() {
       return absl::ResourceExhaustedError(absl::StrCat("not enough memory for the report's ", options_.report_samples, " samples"));
     }
   }
-  if (absl::Status made = base::MakeDirs(options_.output_dir); !made.ok()) return made;
+  GAN_RETURN_IF_ERROR(base::MakeDirs(options_.output_dir));
   if (options_.sample_every_epochs > 0) {
-    if (absl::Status made = base::MakeDirs(options_.output_dir + "/samples"); !made.ok()) return made;
+    GAN_RETURN_IF_ERROR(base::MakeDirs(options_.output_dir + "/samples"));
   }
   return absl::OkStatus();
 }
@@ -215,7 +216,7 @@ absl::Status Trainer::LoadCheckpoint(const std::string& path) {
   absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(path);
   if (!reader.ok()) return reader.status();
   // The header enters the checkpoint's phase, whose optimisers the state's records then name.
-  if (absl::Status s = HeaderSchema().Load(*reader); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(HeaderSchema().Load(*reader));
   return StateSchema().Load(*reader);
 }
 
@@ -238,7 +239,7 @@ absl::Status Trainer::WriteSamples(int64_t epoch) {
 }
 
 absl::Status Trainer::Run() {
-  if (absl::Status opened = OpenRun(); !opened.ok()) return opened;
+  GAN_RETURN_IF_ERROR(OpenRun());
   const absl::Status result = Train();
   std::fclose(metrics_);
   metrics_ = nullptr;
@@ -247,19 +248,19 @@ absl::Status Trainer::Run() {
 
 absl::Status Trainer::OpenRun() {
   if (options_.resume) {
-    if (absl::Status loaded = LoadCheckpoint(checkpoint_path()); !loaded.ok()) return loaded;
+    GAN_RETURN_IF_ERROR(LoadCheckpoint(checkpoint_path()));
     std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint_path().c_str(), static_cast<long long>(step_));
   } else if (!experiment_.init_from().empty()) {
     // A later stage starts from an earlier one's nets (a resumed run's
     // checkpoint already holds what this stage has learnt).
-    if (absl::Status s = InitializeTrainedNets(*learner_, experiment_.init_from()); !s.ok()) return s;
+    GAN_RETURN_IF_ERROR(InitializeTrainedNets(*learner_, experiment_.init_from()));
     std::string nets;
     for (const auto& [prefix, mlp] : learner_->TrainedNets()) absl::StrAppend(&nets, nets.empty() ? "" : ", ", prefix);
     std::fprintf(stderr, "nets %s start from %s\n", nets.c_str(), experiment_.init_from().c_str());
   }
   std::string text;
   google::protobuf::TextFormat::PrintToString(experiment_, &text);
-  if (absl::Status s = base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text));
   metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
   if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
   learner_->BeforeTraining(step_);
@@ -282,7 +283,7 @@ absl::Status Trainer::Train() {
   while (step_ < total_steps) {
     const int64_t epoch = step_ / steps_per_epoch_ + 1;  // counting from 1
     if (step_ % steps_per_epoch_ == 0) {
-      if (absl::Status begun = learner_->BeginEpoch(epoch); !begun.ok()) return begun;
+      GAN_RETURN_IF_ERROR(learner_->BeginEpoch(epoch));
     }
     last_figures_ = learner_->Step();
     ++step_;
@@ -306,7 +307,7 @@ absl::Status Trainer::Train() {
       ShowProgress(epoch, steps_per_second, eta_seconds);
     }
     if (step_ % steps_per_epoch_ == 0) {
-      if (absl::Status finished = FinishEpoch(epoch, elapsed, steps_per_second, eta_seconds); !finished.ok()) return finished;
+      GAN_RETURN_IF_ERROR(FinishEpoch(epoch, elapsed, steps_per_second, eta_seconds));
       if (eta_from_step < 0) {
         eta_from_step = step_;
         eta_from = std::chrono::steady_clock::now();
@@ -350,7 +351,7 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
     absl::StatusOr<EpochReport> made = Report();
     if (!made.ok()) {
       // Keep the epoch's training, then stop with the reason.
-      if (absl::Status saved = SaveCheckpointIfFinite(); !saved.ok()) return saved;
+      GAN_RETURN_IF_ERROR(SaveCheckpointIfFinite());
       return absl::Status(made.status().code(), absl::StrCat("epoch ", epoch, " report: ", made.status().message()));
     }
     report = *std::move(made);
@@ -379,15 +380,15 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
   epoch_summed_ = 0;
 
   if (options_.sample_every_epochs > 0 && epoch % options_.sample_every_epochs == 0) {
-    if (absl::Status s = WriteSamples(epoch); !s.ok()) return s;
+    GAN_RETURN_IF_ERROR(WriteSamples(epoch));
   }
   // best.ckpt first: a run interrupted between the two writes redoes this
   // epoch (bit-identically) and finds the same best again.
   if (!ParametersFinite()) return NonFiniteError();
   if (new_best) {
-    if (absl::Status s = SaveCheckpoint(best_checkpoint_path()); !s.ok()) return s;
+    GAN_RETURN_IF_ERROR(SaveCheckpoint(best_checkpoint_path()));
   }
-  if (absl::Status s = SaveCheckpointIfFinite(); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(SaveCheckpointIfFinite());
   if (options_.after_epoch) options_.after_epoch(epoch);
   return absl::OkStatus();
 }
@@ -395,7 +396,7 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
 absl::Status Trainer::SaveCheckpointIfFinite() {
   // Never overwrite a good checkpoint with a broken model.
   if (!ParametersFinite()) return NonFiniteError();
-  if (absl::Status s = SaveCheckpoint(checkpoint_path()); !s.ok()) return s;
+  GAN_RETURN_IF_ERROR(SaveCheckpoint(checkpoint_path()));
   last_checkpoint_step_ = step_;
   return absl::OkStatus();
 }

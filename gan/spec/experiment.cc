@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "base/file_bytes.h"
 #include "gan/spec/noise.h"
@@ -117,7 +118,7 @@ absl::Status ValidateAutoencoder(const proto::Experiment& e) {
       return error(".reconstruction: a variational autoencoder's decoder is Bernoulli (BINARY_CROSS_ENTROPY)");
     }
   } else if (e.has_noise()) {
-    if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) return noise;
+    GAN_RETURN_IF_ERROR(ValidateNoise(e.noise()));
   }
   if (a.samples_per_example() < 0 || (!variational && a.samples_per_example() > 1)) {
     return error(absl::StrCat(".samples_per_example must be >= 0, and more than 1 only in a variational autoencoder, not ",
@@ -143,7 +144,7 @@ absl::Status ValidateAutoencoder(const proto::Experiment& e) {
 absl::Status ValidateExperiment(const proto::Experiment& e) {
   if (e.noise_dim() <= 0) return absl::InvalidArgumentError("experiment: noise_dim must be positive");
   if (e.has_autoencoder()) {
-    if (absl::Status valid = ValidateAutoencoder(e); !valid.ok()) return valid;
+    GAN_RETURN_IF_ERROR(ValidateAutoencoder(e));
   } else if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) {
     return noise;
   }

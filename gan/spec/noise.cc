@@ -57,14 +57,14 @@ std::string DescribeNoise(const proto::Noise& noise) {
   return absl::StrFormat("normal with mean %.9g and stddev %.9g", noise.normal().mean(), noise.normal().stddev());
 }
 
-absl::StatusOr<proto::Noise> ParseNoiseText(const std::string& text) {
+absl::StatusOr<proto::Noise> ParseNoiseText(const std::string& text, const std::string& source) {
   const std::vector<std::string> kind_values = absl::StrSplit(text, ':');
   const std::vector<std::string> values =
       kind_values.size() == 2 ? absl::StrSplit(kind_values[1], ',') : std::vector<std::string>{};
   double a, b;
   if (values.size() != 2 || !absl::SimpleAtod(values[0], &a) || !absl::SimpleAtod(values[1], &b) ||
       (kind_values[0] != "uniform" && kind_values[0] != "normal")) {
-    return absl::InvalidArgumentError(absl::StrCat("must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not '", text, "'"));
+    return absl::InvalidArgumentError(absl::StrCat(source, " must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not '", text, "'"));
   }
   proto::Noise noise;
   if (kind_values[0] == "uniform") {
@@ -74,7 +74,9 @@ absl::StatusOr<proto::Noise> ParseNoiseText(const std::string& text) {
     noise.mutable_normal()->set_mean(static_cast<float>(a));
     noise.mutable_normal()->set_stddev(static_cast<float>(b));
   }
-  if (absl::Status valid = ValidateNoise(noise); !valid.ok()) return valid;
+  if (absl::Status valid = ValidateNoise(noise); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", valid.message()));
+  }
   return noise;
 }
 

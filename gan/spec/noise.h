@@ -38,9 +38,10 @@ std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int6
 // "uniform on [-1.7320508075688772, 1.7320508075688772]".
 std::string NoiseKind(const proto::Noise& noise);
 std::string DescribeNoise(const proto::Noise& noise);
-// As a flag's value: "uniform:LOW,HIGH" or "normal:MEAN,STDDEV". Errors say
-// what the text should be, or what is wrong with the distribution.
-absl::StatusOr<proto::Noise> ParseNoiseText(const std::string& text);
+// As a flag's value: "uniform:LOW,HIGH" or "normal:MEAN,STDDEV". Errors start
+// with `source` (e.g. "--noise") and say what the text should be, or what is
+// wrong with the distribution.
+absl::StatusOr<proto::Noise> ParseNoiseText(const std::string& text, const std::string& source);
 // As an exported model's metadata: noise_distribution ("uniform" or
 // "normal"), noise_description (DescribeNoise), then noise_low and noise_high,
 // or noise_mean and noise_stddev, each at full precision.

@@ -1,6 +1,8 @@
 #include "gan/spec/noise.h"
 
 #include <cmath>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "gan/spec/experiment.h"
@@ -87,6 +89,47 @@ TEST(NoiseTest, Description) {
   EXPECT_EQ(DescribeNoise(Parse("uniform { low: -1.7320508075688772 high: 1.7320508075688772 }")),
             "uniform on [-1.7320508075688772, 1.7320508075688772]");
   EXPECT_EQ(NoiseKind(Parse("normal { mean: 0 stddev: 1 }")), "normal");
+}
+
+// Every text form reads back the distribution it was written from, to the bit.
+TEST(NoiseTest, TextFormsReadBackWhatTheyWrite) {
+  for (const char* text : {"uniform { low: -1.7320508075688772 high: 1.7320508075688772 }", "normal { mean: 0.25 stddev: 3 }"}) {
+    const proto::Noise noise = Parse(text);
+    std::map<std::string, std::string> metadata;
+    for (const auto& [key, value] : NoiseMetadata(noise)) metadata[key] = value;
+    EXPECT_EQ(metadata["noise_description"], DescribeNoise(noise));
+    absl::StatusOr<proto::Noise> read = NoiseFromMetadata(metadata);
+    ASSERT_TRUE(read.ok()) << read.status();
+    EXPECT_EQ(read->SerializeAsString(), noise.SerializeAsString()) << text;
+  }
+  absl::StatusOr<proto::Noise> flag = ParseNoiseText("uniform:-1.7320508075688772,1.7320508075688772", "--noise");
+  ASSERT_TRUE(flag.ok()) << flag.status();
+  EXPECT_EQ(flag->SerializeAsString(), Parse("uniform { low: -1.7320508075688772 high: 1.7320508075688772 }").SerializeAsString());
+  flag = ParseNoiseText("normal:0.25,3", "--noise");
+  ASSERT_TRUE(flag.ok()) << flag.status();
+  EXPECT_EQ(flag->SerializeAsString(), Parse("normal { mean: 0.25 stddev: 3 }").SerializeAsString());
+}
+
+TEST(NoiseTest, TextFormErrorsSayWhatIsWrong) {
+  const struct {
+    std::string text, message;
+  } bad[] = {
+      {"gaussian:0,1", "--noise must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not 'gaussian:0,1'"},
+      {"uniform:1", "--noise must be"},
+      {"uniform:a,b", "--noise must be"},
+      {"uniform:1,1", "--noise: experiment: noise.uniform"},
+      {"normal:0,-1", "--noise: experiment: noise.normal"},
+  };
+  for (const auto& [text, message] : bad) {
+    const absl::StatusOr<proto::Noise> noise = ParseNoiseText(text, "--noise");
+    ASSERT_FALSE(noise.ok()) << text;
+    EXPECT_NE(noise.status().message().find(message), std::string::npos) << text << ": " << noise.status();
+  }
+  EXPECT_EQ(NoiseFromMetadata({}).status().code(), absl::StatusCode::kNotFound);
+  const absl::Status unknown = NoiseFromMetadata({{"noise_distribution", "cauchy"}}).status();
+  EXPECT_NE(unknown.message().find("'cauchy', not uniform or normal"), std::string::npos) << unknown;
+  const absl::Status missing = NoiseFromMetadata({{"noise_distribution", "normal"}, {"noise_mean", "0"}}).status();
+  EXPECT_NE(missing.message().find("metadata 'noise_stddev' is missing or not a number"), std::string::npos) << missing;
 }
 
 }  // namespace
