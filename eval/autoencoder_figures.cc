@@ -9,7 +9,6 @@
 #include "absl/strings/str_format.h"
 #include "gan/learners/autoencoder_learner.h"
 #include "gan/nets/build.h"
-#include "gan/nets/loss.h"
 #include "gan/nets/vae_objective.h"
 
 namespace gan::eval {
@@ -94,8 +93,7 @@ absl::StatusOr<AutoencoderFigures> EvaluateAutoencoder(TrainedModel& model, cons
     const std::vector<float> out = parts->decoder->Infer(z.data(), rows);
     for (int64_t i = 0; i < rows; ++i) {
       const float* x = images.Row(i);
-      reconstruction[i] += (parts->bernoulli() ? BernoulliReconstruction(out.data() + i * dim, x, 1, dim, 1.0, grad.data())
-                                               : HalfSquaredError(out.data() + i * dim, x, 1, dim, 1.0, grad.data())) /
+      reconstruction[i] += ReconstructionTerm(parts->bernoulli(), out.data() + i * dim, x, 1, dim, 1.0, grad.data()) /
                            static_cast<double>(draws);
     }
   }

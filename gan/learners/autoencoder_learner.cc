@@ -7,7 +7,6 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "gan/nets/build.h"
-#include "gan/nets/loss.h"
 #include "gan/nets/vae_objective.h"
 #include "gan/spec/seed_streams.h"
 
@@ -173,8 +172,7 @@ std::vector<double> AutoencoderLearner::ComputeGradients(const float* x) {
   for (int64_t s = 0; s < samples_; ++s) {
     const float* out = decoder_pass_->output() + s * batch_ * dim_;
     float* out_grad = decoder_pass_->output_grad() + s * batch_ * dim_;
-    reconstruction += bernoulli() ? BernoulliReconstruction(out, x, batch_, dim_, scale, out_grad)
-                                  : HalfSquaredError(out, x, batch_, dim_, scale, out_grad);
+    reconstruction += ReconstructionTerm(bernoulli(), out, x, batch_, dim_, scale, out_grad);
   }
   decoder_pass_->Backward(/*input_grad=*/true, /*param_grads=*/true);
   const float* z_grad = decoder_pass_->input_grad();
@@ -235,15 +233,9 @@ std::vector<float> AutoencoderLearner::SampleGridImages(const float* fixed_noise
 void AutoencoderLearner::AddStateRecords(CheckpointSchema& schema) {
   AddParameterRecords(schema, kEncoderRecords, *encoder_);
   AddParameterRecords(schema, kGeneratorRecords, *decoder_);
-  AddOptimizerRecords(schema, "ae", *optimizer_);
+  AddOptimizerRecords(schema, kAutoencoderOptimizerRecords, *optimizer_);
 }
 
-std::vector<Rng*> AutoencoderLearner::RandomStreams() {
-  std::vector<Rng*> rngs = {&rng_};
-  for (Mlp* mlp : {encoder_.get(), decoder_.get()}) {
-    for (Rng* r : mlp->RandomStreams()) rngs.push_back(r);
-  }
-  return rngs;
-}
+std::vector<Rng*> AutoencoderLearner::RandomStreams() { return OwnAndNetStreams(rng_); }
 
 }  // namespace gan

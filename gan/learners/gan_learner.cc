@@ -200,12 +200,6 @@ void GanLearner::AddStateRecords(CheckpointSchema& schema) {
   AddOptimizerRecords(schema, kDiscriminatorRecords, *d_opt_);
 }
 
-std::vector<Rng*> GanLearner::RandomStreams() {
-  std::vector<Rng*> rngs = {&noise_rng_};
-  for (Mlp* mlp : {g_.get(), d_.get()}) {
-    for (Rng* r : mlp->RandomStreams()) rngs.push_back(r);
-  }
-  return rngs;
-}
+std::vector<Rng*> GanLearner::RandomStreams() { return OwnAndNetStreams(noise_rng_); }
 
 }  // namespace gan

@@ -5,6 +5,14 @@
 
 namespace gan {
 
+std::vector<Rng*> Learner::OwnAndNetStreams(Rng& own) {
+  std::vector<Rng*> streams = {&own};
+  for (const auto& [prefix, net] : TrainedNets()) {
+    for (Rng* stream : net->RandomStreams()) streams.push_back(stream);
+  }
+  return streams;
+}
+
 void AddParameterRecords(CheckpointSchema& schema, const std::string& prefix, Mlp& net) {
   for (const ParameterRef& p : net.Parameters()) schema.Floats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
 }

@@ -71,6 +71,10 @@ class Learner {
   virtual void AddStateRecords(CheckpointSchema& schema) = 0;
   // Every random stream the learner draws from, for the checkpoint.
   virtual std::vector<Rng*> RandomStreams() = 0;
+
+ protected:
+  // `own`, then the streams of TrainedNets() in their order (dropout masks).
+  std::vector<Rng*> OwnAndNetStreams(Rng& own);
 };
 
 // The prefixes of the nets' records in a checkpoint: the one list that the
@@ -80,6 +84,7 @@ inline constexpr char kGeneratorRecords[] = "g";  // G, or an autoencoder's deco
 inline constexpr char kGeneratorEmaRecords[] = "g_ema";
 inline constexpr char kDiscriminatorRecords[] = "d";
 inline constexpr char kEncoderRecords[] = "encoder";
+inline constexpr char kAutoencoderOptimizerRecords[] = "ae";
 
 // Records of a net's parameters ("<prefix>.<tensor>") and of an optimiser's
 // state ("<prefix>.optimizer.<i>", "<prefix>.optimizer.scalars").

@@ -66,4 +66,9 @@ GAN_VAE_OBJECTIVE_FOR(float)
 GAN_VAE_OBJECTIVE_FOR(double)
 #undef GAN_VAE_OBJECTIVE_FOR
 
+double ReconstructionTerm(bool bernoulli, const float* out, const float* x, int64_t rows, int64_t dim, double scale,
+                          float* out_grad) {
+  return bernoulli ? BernoulliReconstruction(out, x, rows, dim, scale, out_grad) : HalfSquaredError(out, x, rows, dim, scale, out_grad);
+}
+
 }  // namespace gan

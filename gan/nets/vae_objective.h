@@ -40,6 +40,13 @@ double GaussianKlToStandardNormal(const T* heads, int64_t rows, int64_t latent, 
 template <typename T>
 double BernoulliReconstruction(const T* logits, const T* x, int64_t rows, int64_t dim, double scale, T* logits_grad);
 
+// An autoencoder's reconstruction term, the one choice its training and its
+// evaluation share: BernoulliReconstruction of the decoder's logits when its
+// pixels are Bernoulli (`bernoulli`), else HalfSquaredError (gan/nets/loss.h)
+// of its outputs; same arguments, gradient written to `out_grad`.
+double ReconstructionTerm(bool bernoulli, const float* out, const float* x, int64_t rows, int64_t dim, double scale,
+                          float* out_grad);
+
 }  // namespace gan
 
 #endif  // GAN_NETS_VAE_OBJECTIVE_H_
