@@ -9,7 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "gan/learners/autoencoder_learner.h"
 #include "gan/nets/build.h"
-#include "gan/nets/vae_objective.h"
+#include "gan/objectives/vae_objective.h"
 
 namespace gan::eval {
 namespace {

@@ -11,8 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gan/nets/build.h"
+#include "gan/objectives/loss.h"
 #include "gan/spec/experiment.h"
-#include "gan/nets/loss.h"
 #include "gtest/gtest.h"
 
 namespace gan::eval {

@@ -7,9 +7,9 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "gan/nets/build.h"
-#include "gan/spec/experiment.h"
-#include "gan/nets/loss.h"
 #include "gan/nets/optimizer.h"
+#include "gan/objectives/loss.h"
+#include "gan/spec/experiment.h"
 #include "google/protobuf/text_format.h"
 
 namespace gan::eval {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "gan/nets/loss.h"
+#include "gan/objectives/loss.h"
 #include "gan/spec/noise.h"
 
 namespace gan {

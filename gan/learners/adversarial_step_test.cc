@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "gan/nets/build.h"
-#include "gan/spec/experiment.h"
 #include "gan/nets/gradient_check.h"
-#include "gan/nets/loss.h"
+#include "gan/objectives/loss.h"
+#include "gan/spec/experiment.h"
 #include "gtest/gtest.h"
 
 namespace gan {

@@ -7,7 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "gan/nets/build.h"
-#include "gan/nets/vae_objective.h"
+#include "gan/objectives/vae_objective.h"
 #include "gan/spec/seed_streams.h"
 
 namespace gan {

@@ -10,7 +10,7 @@
 //   VARIATIONAL  the encoder gives the mean and log-variance of a Gaussian
 //                q(z|x); z is drawn by the reparameterisation; the decoder is
 //                Bernoulli on logits; minimises the negative ELBO,
-//                reconstruction + KL(q(z|x) || N(0, I)) (gan/nets/vae_objective.h).
+//                reconstruction + KL(q(z|x) || N(0, I)) (gan/objectives/vae_objective.h).
 // Every figure is per example, in nats for the Bernoulli loss. The decoder is
 // the experiment's `generator`: a BINARY_CROSS_ENTROPY decoder trains on the
 // logits of its last (Linear SIGMOID) layer, and the generator it stands for
@@ -28,10 +28,10 @@
 #include "absl/status/statusor.h"
 #include "base/random.h"
 #include "data/dataset.h"
-#include "gan/spec/experiment.pb.h"
 #include "gan/learners/learner.h"
 #include "gan/nets/mlp.h"
 #include "gan/nets/optimizer.h"
+#include "gan/spec/experiment.pb.h"
 
 namespace gan {
 

@@ -15,12 +15,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "data/test_subsets.h"
-#include "gan/spec/experiment.h"
 #include "gan/nets/gradient_check.h"
-#include "gan/nets/loss.h"
+#include "gan/objectives/loss.h"
+#include "gan/objectives/vae_objective.h"
 #include "gan/run/trained_model.h"
 #include "gan/run/trainer.h"
-#include "gan/nets/vae_objective.h"
+#include "gan/spec/experiment.h"
 #include "gtest/gtest.h"
 
 namespace gan {

@@ -1,6 +1,6 @@
 // The objectives against direct formulas in long double, their gradients
 // against central differences, and their behaviour at extreme logits.
-#include "gan/nets/loss.h"
+#include "gan/objectives/loss.h"
 
 #include <cmath>
 #include <vector>

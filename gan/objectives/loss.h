@@ -1,5 +1,5 @@
-#ifndef GAN_NETS_LOSS_H_
-#define GAN_NETS_LOSS_H_
+#ifndef GAN_OBJECTIVES_LOSS_H_
+#define GAN_OBJECTIVES_LOSS_H_
 
 // The objectives of the game, on the discriminator's logits l (D = sigmoid(l)).
 // Everything is computed from the logit, so any finite logit (even +-1e4)
@@ -51,4 +51,4 @@ void Softmax(float* logits, int64_t rows, int64_t classes);
 
 }  // namespace gan
 
-#endif  // GAN_NETS_LOSS_H_
+#endif  // GAN_OBJECTIVES_LOSS_H_

@@ -1,8 +1,8 @@
-#include "gan/nets/vae_objective.h"
+#include "gan/objectives/vae_objective.h"
 
 #include <cmath>
 
-#include "gan/nets/loss.h"
+#include "gan/objectives/loss.h"
 
 namespace gan {
 

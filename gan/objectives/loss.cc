@@ -1,4 +1,4 @@
-#include "gan/nets/loss.h"
+#include "gan/objectives/loss.h"
 
 #include <algorithm>
 #include <cmath>

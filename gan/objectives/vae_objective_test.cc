@@ -2,7 +2,7 @@
 // differences of its own value, the KL term against the closed form of one
 // Gaussian and against a Monte Carlo estimate, the reparameterised sample's
 // moments, and the float versions against the double ones.
-#include "gan/nets/vae_objective.h"
+#include "gan/objectives/vae_objective.h"
 
 #include <cmath>
 #include <vector>

@@ -1,5 +1,5 @@
-#ifndef GAN_NETS_VAE_OBJECTIVE_H_
-#define GAN_NETS_VAE_OBJECTIVE_H_
+#ifndef GAN_OBJECTIVES_VAE_OBJECTIVE_H_
+#define GAN_OBJECTIVES_VAE_OBJECTIVE_H_
 
 // The parts of a variational autoencoder (Kingma & Welling 2014) beside its
 // nets, each with its gradient:
@@ -42,11 +42,11 @@ double BernoulliReconstruction(const T* logits, const T* x, int64_t rows, int64_
 
 // An autoencoder's reconstruction term, the one choice its training and its
 // evaluation share: BernoulliReconstruction of the decoder's logits when its
-// pixels are Bernoulli (`bernoulli`), else HalfSquaredError (gan/nets/loss.h)
+// pixels are Bernoulli (`bernoulli`), else HalfSquaredError (gan/objectives/loss.h)
 // of its outputs; same arguments, gradient written to `out_grad`.
 double ReconstructionTerm(bool bernoulli, const float* out, const float* x, int64_t rows, int64_t dim, double scale,
                           float* out_grad);
 
 }  // namespace gan
 
-#endif  // GAN_NETS_VAE_OBJECTIVE_H_
+#endif  // GAN_OBJECTIVES_VAE_OBJECTIVE_H_
