@@ -13,8 +13,12 @@ std::vector<Rng*> Learner::OwnAndNetStreams(Rng& own) {
   return streams;
 }
 
+std::string ParameterRecordName(const std::string& prefix, const std::string& tensor) {
+  return absl::StrCat(prefix, ".", tensor);
+}
+
 void AddParameterRecords(CheckpointSchema& schema, const std::string& prefix, Mlp& net) {
-  for (const ParameterRef& p : net.Parameters()) schema.Floats(absl::StrCat(prefix, ".", p.name), p.value, p.size);
+  for (const ParameterRef& p : net.Parameters()) schema.Floats(ParameterRecordName(prefix, p.name), p.value, p.size);
 }
 
 void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Optimizer& optimizer) {
@@ -43,7 +47,7 @@ void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Op
 
 absl::Status ReadParameterRecords(const CheckpointReader& reader, const std::string& prefix, Mlp& net) {
   for (const ParameterRef& p : net.Parameters()) {
-    GAN_RETURN_IF_ERROR(reader.ReadFloats(absl::StrCat(prefix, ".", p.name), p.value, p.size));
+    GAN_RETURN_IF_ERROR(reader.ReadFloats(ParameterRecordName(prefix, p.name), p.value, p.size));
   }
   return absl::OkStatus();
 }

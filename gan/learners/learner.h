@@ -85,6 +85,13 @@ inline constexpr char kGeneratorEmaRecords[] = "g_ema";
 inline constexpr char kDiscriminatorRecords[] = "d";
 inline constexpr char kEncoderRecords[] = "encoder";
 inline constexpr char kAutoencoderOptimizerRecords[] = "ae";
+// The run's own records, written by gan/run/trainer.cc and read back by
+// gan/run/trained_model.cc.
+inline constexpr char kExperimentRecord[] = "experiment";
+inline constexpr char kStepRecord[] = "step";
+
+// The name of a net's parameter tensor `tensor` under `prefix`: "<prefix>.<tensor>".
+std::string ParameterRecordName(const std::string& prefix, const std::string& tensor);
 
 // Records of a net's parameters ("<prefix>.<tensor>") and of an optimiser's
 // state ("<prefix>.optimizer.<i>", "<prefix>.optimizer.scalars").

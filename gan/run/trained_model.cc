@@ -15,7 +15,7 @@ namespace gan {
 absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path) {
   absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(checkpoint_path);
   if (!reader.ok()) return reader.status();
-  absl::StatusOr<std::string> text = reader->ReadString("experiment");
+  absl::StatusOr<std::string> text = reader->ReadString(kExperimentRecord);
   if (!text.ok()) return text.status();
   absl::StatusOr<proto::Experiment> experiment = ParseExperiment(*text, checkpoint_path + " (its experiment)");
   if (!experiment.ok()) return experiment.status();
@@ -23,7 +23,7 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   if (absl::Status noise = ValidateNoise(experiment->noise()); !noise.ok() && (!autoencoder || experiment->has_noise())) {
     return absl::DataLossError(absl::StrCat(checkpoint_path, " (its experiment): ", noise.message()));
   }
-  absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s("step");
+  absl::StatusOr<std::vector<uint64_t>> step = reader->ReadU64s(kStepRecord);
   if (!step.ok()) return step.status();
   if (step->size() != 1) return absl::DataLossError(absl::StrCat(checkpoint_path, ": malformed 'step'"));
 

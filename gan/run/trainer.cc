@@ -125,14 +125,14 @@ double Trainer::last_figure(const std::string& name) const {
 CheckpointSchema Trainer::HeaderSchema() {
   CheckpointSchema schema;
   schema.String(
-      "experiment", [this] { return ExperimentKey(experiment_); },
+      kExperimentRecord, [this] { return ExperimentKey(experiment_); },
       [this](const std::string& key) -> absl::Status {
         if (key == ExperimentKey(experiment_)) return absl::OkStatus();
         return absl::FailedPreconditionError(
             absl::StrCat("was written by a different experiment (only `epochs` may change on resume). Its experiment:\n", key));
       });
   schema.U64s(
-      "step", [this] { return std::vector<uint64_t>{static_cast<uint64_t>(step_)}; },
+      kStepRecord, [this] { return std::vector<uint64_t>{static_cast<uint64_t>(step_)}; },
       [this](const std::vector<uint64_t>& step) -> absl::Status {
         if (step.size() != 1) return absl::DataLossError("malformed 'step'");
         step_ = static_cast<int64_t>(step[0]);
