@@ -23,6 +23,9 @@ DEBIAN_PACKAGES=(
   libpng-dev             # PNG figures
   nlohmann-json3-dev     # JSON: the training report reads metrics.jsonl
   libeigen3-dev          # Eigen: the matrix square root of the Frechet distance
+  libopenmpi-dev         # Open MPI 4.1: distributed training's collectives
+  openmpi-bin            # mpirun
+  iproute2               # ip netns and tc: the distributed tests' two-host network
   chromium               # headless browser: the training report's page test
   libcurl4-openssl-dev   # optional data-set downloads
   libssl-dev             # MD5 of downloads

@@ -68,7 +68,10 @@ absl::StatusOr<CheckpointReader> CheckpointReader::Open(const std::string& path)
   const bool failed = std::ferror(file);
   std::fclose(file);
   if (failed) return absl::DataLossError(absl::StrCat(path, ": read error (a directory?)"));
+  return Parse(path, bytes);
+}
 
+absl::StatusOr<CheckpointReader> CheckpointReader::Parse(const std::string& path, const std::string& bytes) {
   const size_t magic = sizeof(kMagic) - 1, tail = sizeof(kEnd) - 1 + 4;
   if (bytes.size() < magic || bytes.compare(0, magic, kMagic) != 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": not a gan checkpoint"));

@@ -39,6 +39,9 @@ class CheckpointReader {
   // Reads and verifies the whole file (magic, structure, CRC). Errors name
   // the path: missing, truncated, corrupt, not a checkpoint.
   static absl::StatusOr<CheckpointReader> Open(const std::string& path);
+  // The same of a checkpoint's bytes already read (e.g. sent by another
+  // process); errors name `path`, where they came from.
+  static absl::StatusOr<CheckpointReader> Parse(const std::string& path, const std::string& bytes);
 
   // Each copies a record out; errors name the record when it is missing or
   // its size is not the expected one.

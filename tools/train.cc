@@ -6,6 +6,11 @@
 //   bazel run //tools:train                                  # quickstart: Fashion-MNIST, about 2 minutes
 //   bazel run //tools:train -- --experiment=mnist --data_dir=/path/to/data
 //   bazel run //tools:train -- --output_dir=runs/x --resume --epochs=300
+//   mpirun -np 2 bazel-bin/tools/train --experiment=mnist     # one model trained by 2 processes
+//
+// Under mpirun, the processes train one model together (distributed/group.h):
+// every rank reads the experiment and its data set on its own machine; rank 0
+// alone prints progress and writes the output directory.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -26,6 +31,8 @@
 #include "base/file_bytes.h"
 #include "data/download.h"
 #include "data/load.h"
+#include "distributed/group.h"
+#include "distributed/mpi_group.h"
 #include "eval/table1.h"
 #include "gan/spec/experiment.h"
 #include "base/random.h"
@@ -62,6 +69,9 @@ ABSL_FLAG(int, parzen_every_epochs, 5,
           "validation images 0-999): the mean over the other validation images selects best.ckpt, the test figure is "
           "logged beside it; needs a validation split. At the end, print best.ckpt's Table 1 row");
 ABSL_FLAG(int, stop_after_epochs, 0, "checkpoint and stop when this epoch of the schedule ends (resume with --resume)");
+ABSL_FLAG(double, collective_timeout_seconds, 60,
+          "under mpirun: a rank that waits this long for the others during a step (20 times as long at an epoch's "
+          "end, while rank 0 writes and reports) ends the job with an error naming itself");
 ABSL_FLAG(int, final_kmeans_iterations, 0,
           "Lloyd iterations of a k-means reference row in the final table (0: none; 10: //tools:evaluate's row, about "
           "a minute on its first call on a machine, then cached)");
@@ -86,12 +96,28 @@ constexpr char kProgram[] = "train";
 int main(int argc, char** argv) {
   using gan::tools::UserPath;
   absl::ParseCommandLine(argc, argv);
+  // Under mpirun, this process is one rank of the group that trains the model.
+  std::unique_ptr<gan::distributed::MpiGroup> world;
+  if (gan::distributed::LaunchedByMpirun()) {
+    absl::StatusOr<std::unique_ptr<gan::distributed::MpiGroup>> joined =
+        gan::distributed::JoinWorld(absl::GetFlag(FLAGS_collective_timeout_seconds));
+    if (!joined.ok()) return gan::tools::Fail(kProgram, joined.status());
+    world = *std::move(joined);
+  }
+  gan::distributed::Group& group = world != nullptr ? *world : gan::distributed::Solo();
+  // An error on one rank ends every rank: the others would wait for it.
+  auto fail = [&group](const absl::Status& status) -> int {
+    if (group.size() > 1) gan::distributed::Abort(absl::StrCat(kProgram, ": ", status.message()));
+    return gan::tools::Fail(kProgram, status);
+  };
+  // Rank 0 speaks for the group.
+  const bool lead = group.leads();
   const dnnl_version_t* version = dnnl_version();
-  std::fprintf(stderr, "gan train: oneDNN %d.%d.%d\n", version->major, version->minor, version->patch);
+  if (lead) std::fprintf(stderr, "gan train: oneDNN %d.%d.%d\n", version->major, version->minor, version->patch);
 
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   const bool resume = absl::GetFlag(FLAGS_resume);
-  if (resume && output_dir.empty()) return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--resume needs --output_dir (the run to continue)"));
+  if (resume && output_dir.empty()) return fail(absl::InvalidArgumentError("--resume needs --output_dir (the run to continue)"));
 
   // The experiment: a path, a name in experiments/ (runfiles under bazel run, or beside the binary).
   std::string experiment_name = absl::GetFlag(FLAGS_experiment);
@@ -105,7 +131,7 @@ int main(int argc, char** argv) {
   const std::string program(argv[0]);
   absl::StatusOr<gan::proto::Experiment> loaded = gan::LoadExperiment(UserPath(experiment_name), gan::tools::ExperimentDirs(program));
   if (!loaded.ok()) loaded = gan::LoadExperiment(experiment_name, gan::tools::ExperimentDirs(program));
-  if (!loaded.ok()) return gan::tools::Fail(kProgram, loaded.status());
+  if (!loaded.ok()) return fail(loaded.status());
   gan::proto::Experiment experiment = *loaded;
 
   if (absl::GetFlag(FLAGS_epochs) > 0) experiment.set_epochs(absl::GetFlag(FLAGS_epochs));
@@ -127,11 +153,11 @@ int main(int argc, char** argv) {
   if (const std::string init = UserPath(absl::GetFlag(FLAGS_init_from)); !init.empty()) experiment.set_init_from(init);
   if (const std::string mode = absl::GetFlag(FLAGS_update_mode); !mode.empty()) {
     if (mode != "alternating" && mode != "simultaneous") {
-      return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'"));
+      return fail(absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'"));
     }
     experiment.set_update_mode(mode == "alternating" ? gan::proto::ALTERNATING : gan::proto::SIMULTANEOUS);
   }
-  if (absl::Status valid = gan::ValidateExperiment(experiment); !valid.ok()) return gan::tools::Fail(kProgram, valid);
+  if (absl::Status valid = gan::ValidateExperiment(experiment); !valid.ok()) return fail(valid);
 
   // The data.
   const std::string data_dir = UserPath(absl::GetFlag(FLAGS_data_dir));
@@ -139,12 +165,12 @@ int main(int argc, char** argv) {
   const float gcn_scale = experiment.data().gcn_scale();
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold(), gcn_scale);
   if (!splits.ok() && splits.status().code() == absl::StatusCode::kNotFound && absl::GetFlag(FLAGS_download)) {
-    if (absl::Status d = gan::data::DownloadDataset(dataset); !d.ok()) return gan::tools::Fail(kProgram, d);
+    if (absl::Status d = gan::data::DownloadDataset(dataset); !d.ok()) return fail(d);
     splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold(), gcn_scale);
   }
   if (!splits.ok()) {
     const bool downloadable = dataset == "mnist" || dataset == "cifar10";
-    return gan::tools::Fail(kProgram, absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
+    return fail(absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
                                                                   downloadable ? " (or pass --download)" : "")));
   }
   // What G and D train on; the reference rows of the final table use the whole training split.
@@ -155,8 +181,8 @@ int main(int argc, char** argv) {
     // The default measures every run that can be measured; asking for it on one that cannot is an error.
     const std::string reason = absl::StrCat("data set '", dataset, "' has ", splits->valid.rows(), " validation images, and model selection needs more than ",
                                             gan::eval::kPaperSigmaImages);
-    if (flag_given("parzen_every_epochs")) return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: ", reason)));
-    std::fprintf(stderr, "no Parzen reports or best.ckpt: %s\n", reason.c_str());
+    if (flag_given("parzen_every_epochs")) return fail(absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: ", reason)));
+    if (lead) std::fprintf(stderr, "no Parzen reports or best.ckpt: %s\n", reason.c_str());
     parzen_every_epochs = 0;
   }
 
@@ -171,6 +197,7 @@ int main(int argc, char** argv) {
   options.resume = resume;
   options.sample_every_epochs = absl::GetFlag(FLAGS_sample_every_epochs);
   options.interactive = isatty(fileno(stderr));
+  options.group = &group;
   options.stop = &stop_requested;
   options.report_every_epochs = parzen_every_epochs;
   options.stop_after_epoch = absl::GetFlag(FLAGS_stop_after_epochs);
@@ -200,8 +227,8 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
 
   absl::StatusOr<std::unique_ptr<gan::Trainer>> trainer = gan::Trainer::Create(experiment, train, options);
-  if (!trainer.ok()) return gan::tools::Fail(kProgram, trainer.status());
-  std::fprintf(stderr, "experiment %s on %s (%lld training images, seed %llu, noise %s): %lld epochs of %lld steps%s, %s\n",
+  if (!trainer.ok()) return fail(trainer.status());
+  if (lead) std::fprintf(stderr, "experiment %s on %s (%lld training images, seed %llu, noise %s): %lld epochs of %lld steps%s, %s%s\n",
                experiment.name().c_str(), dataset.c_str(), static_cast<long long>(train.rows()),
                static_cast<unsigned long long>(experiment.seed()),
                experiment.has_noise() ? gan::DescribeNoise(experiment.noise()).c_str() : "none",
@@ -209,16 +236,18 @@ int main(int argc, char** argv) {
                experiment.phases_size() == 0 ? "" : absl::StrCat(" (", experiment.epochs(), " and ", experiment.phases_size(), " later phases)").c_str(),
                experiment.has_autoencoder()
                    ? absl::StrCat("an autoencoder (", gan::proto::Autoencoder::Kind_Name(experiment.autoencoder().kind()), ")").c_str()
-                   : absl::StrCat("update mode ", gan::UpdateModeName(experiment.update_mode())).c_str());
+                   : absl::StrCat("update mode ", gan::UpdateModeName(experiment.update_mode())).c_str(),
+               group.size() > 1 ? absl::StrCat("; ", group.size(), " ranks, ", experiment.batch_size() / group.size(), " rows of each batch each").c_str() : "");
   // One process writes a run directory at a time (two would interleave their
   // epochs). The lock goes with the process, however it ends.
+  // Only rank 0 writes it.
   const std::string lock_path = output_dir + "/.train.lock";
-  const int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0) {
-    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(
+  const int lock = lead ? open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644) : 0;
+  if (lead && (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)) {
+    return fail(absl::FailedPreconditionError(absl::StrCat(
         output_dir, lock < 0 ? ": cannot open its lock file .train.lock" : ": another //tools:train is writing this run directory")));
   }
-  std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
+  if (lead) std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
   // The last line, however the run ends: where everything is.
   auto say_where = [&] {
     const gan::Trainer& t = **trainer;
@@ -232,9 +261,11 @@ int main(int argc, char** argv) {
   };
   const absl::Status result = (*trainer)->Run();
   if (!result.ok()) {
-    say_where();
-    return gan::tools::Fail(kProgram, result);
+    if (lead) say_where();
+    return fail(result);
   }
+  // The run's outputs are rank 0's; the other ranks are done.
+  if (!lead) return 0;
   if (!(*trainer)->finished() || (*trainer)->best_epoch() == 0) {
     say_where();
     return 0;
@@ -244,7 +275,7 @@ int main(int argc, char** argv) {
   // moving average of G, if kept), with the reference rows.
   const std::string best = (*trainer)->best_checkpoint_path();
   absl::StatusOr<gan::TrainedModel> selected = gan::LoadTrainedModel(best);
-  if (!selected.ok()) return gan::tools::Fail(kProgram, selected.status());
+  if (!selected.ok()) return fail(selected.status());
   const std::string chosen = absl::StrCat(best, ": epoch ", (*trainer)->best_epoch(), " of ", (*trainer)->total_epochs(),
                                           ", chosen by validation Parzen ", absl::StrFormat("%.1f", (*trainer)->best_selection()));
   std::vector<gan::eval::Table1Row> rows;
@@ -256,19 +287,19 @@ int main(int argc, char** argv) {
     absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
         name, generator == selected->generator.get() ? chosen : "G's moving average in the same checkpoint", samples.data(),
         kParzenSamples, *splits);
-    if (!row.ok()) return gan::tools::Fail(kProgram, row.status());
+    if (!row.ok()) return fail(row.status());
     rows.push_back(*std::move(row));
   }
   std::fprintf(stderr, "Table 1 (paper protocol on the test set; computing the reference rows)\n");
   absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
       gan::eval::ReferenceRows(*splits, kParzenSamples, absl::GetFlag(FLAGS_final_kmeans_iterations),
                                gan::eval::kPaperSigmaImages, gan::eval::ReferenceRowsCacheDir());
-  if (!references.ok()) return gan::tools::Fail(kProgram, references.status());
+  if (!references.ok()) return fail(references.status());
   rows.insert(rows.end(), references->begin(), references->end());
   std::printf("%s", gan::eval::FormatTable1(rows).c_str());
   std::fflush(stdout);  // the table before the last line, on a terminal too
   if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/table1.json", gan::eval::Table1Json(rows) + "\n"); !s.ok()) {
-    return gan::tools::Fail(kProgram, s);
+    return fail(s);
   }
   write_report();
   say_where();

@@ -20,10 +20,24 @@
 // Real and generated rows go through D as one batch of 2m rows: dropout masks
 // are drawn per row, so this is the same computation as two batches of m, with
 // matrix products twice as tall.
+//
+// Data parallelism (distributed/group.h): in a group of N processes, each
+// computes rows [r m/N, (r + 1) m/N) of every data batch, noise batch and
+// dropout mask that one process would use (every process draws them whole
+// and keeps its slice, so the random streams stay those of one process). Each
+// objective's gradient is scaled by 1/N, each net's parameter gradients are
+// summed across the group as soon as that net's backward is done (the D sum
+// runs while G's backward is computed), and every process applies the same
+// update: the step one process takes, up to the order of floating-point sums.
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <vector>
 
+#include "absl/status/statusor.h"
+
+#include "distributed/group.h"
 #include "gan/spec/experiment.pb.h"
 #include "gan/nets/mlp.h"
 #include "gan/nets/optimizer.h"
@@ -43,36 +57,51 @@ class AdversarialStep {
  public:
   // Makes the passes every iteration runs: G's and D's buffers and
   // primitives (throws as Mlp::MakePass does). next_data_batch returns m data
-  // rows [m, data_dim]; it is called once per D update. Nothing is owned; all
-  // must outlive this object.
+  // rows [m, data_dim]; it is called once per D update. `group` shares every
+  // batch (Solo(): this process computes all of it); its size must divide m
+  // and the optimisers must not fold their update into the products, whose
+  // gradients the group could then not sum (GanLearner checks both). Nothing
+  // is owned; all must outlive this object.
   AdversarialStep(Mlp& generator, Mlp& discriminator, const proto::Experiment& experiment, Rng& noise_rng,
-                  std::function<const float*()> next_data_batch);
+                  std::function<const float*()> next_data_batch, distributed::Group& group = distributed::Solo());
 
   // One iteration: G's updates by g_optimizer, D's by d_optimizer (each over
-  // that net's parameters).
-  StepStats Run(Optimizer& g_optimizer, Optimizer& d_optimizer);
+  // that net's parameters). The stats are this process's rows'; an error is
+  // the group's (a rank that stopped answering).
+  absl::StatusOr<StepStats> Run(Optimizer& g_optimizer, Optimizer& d_optimizer);
 
   // Matrix-product FLOPs of one Run() (forward, backward data, backward
   // weights), for speed figures.
   double MatmulFlops() const;
 
  private:
+  // Below, m is this process's rows of a batch (all of it alone).
   void GeneratorForward();  // noise -> G(z), g_rows_ rows
   // D's forward (training) on fresh data and G(z) [m, data_dim]: the 2m-row pass.
   void DiscriminatorForward(const float* generated);
   // The D objective of that forward into `stats`, and D's parameter gradients
   // (or, with a folded optimiser, its update: gan/nets/optimizer.h).
   void DiscriminatorBackward(StepStats& stats);
-  StepStats DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer);  // the above, then the D update
-  StepStats GeneratorUpdate(Optimizer& g_optimizer);                             // the G update, on G's last m rows
-  StepStats SimultaneousUpdate(Optimizer& g_optimizer, Optimizer& d_optimizer);
+  absl::StatusOr<StepStats> DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer);  // the above, then the D update
+  absl::StatusOr<StepStats> GeneratorUpdate(Optimizer& g_optimizer);  // the G update, on G's last m rows
+  absl::StatusOr<StepStats> SimultaneousUpdate(Optimizer& g_optimizer, Optimizer& d_optimizer);
+  // In a group: this process's share of an objective's gradient (rows
+  // [0, rows) of `output_grad`, one value each) scaled by 1/N, and the start
+  // of the sum of a net's parameter gradients. Alone, neither does anything.
+  void ScaleForGroup(float* output_grad, int64_t rows) const;
+  void StartGradientSum(Mlp& net);
+  // This process's rows of `whole` [m_whole, width] into `slice` [m, width].
+  void CopySlice(const float* whole, int64_t width, float* slice) const;
 
   Mlp& g_;
   Mlp& d_;
   const proto::Experiment& experiment_;
   Rng& noise_rng_;
   std::function<const float*()> next_data_batch_;
-  int64_t m_, data_dim_;
+  distributed::Group& group_;
+  int64_t m_whole_;  // the experiment's batch
+  int64_t m_;        // this process's rows of it: m_whole_ / group size
+  int64_t data_dim_;
   int64_t k_;       // D updates per iteration (alternating)
   int64_t g_rows_;  // rows of G's forward: (k + 1) m alternating, m simultaneous
   bool non_saturating_;
@@ -80,6 +109,7 @@ class AdversarialStep {
   // D over [data; generated], 2m rows (backward of the generated rows alone
   // simultaneous); D over G's m rows of the G update (alternating only).
   std::unique_ptr<MlpPass> g_pass_, d_pass_, d_generated_pass_;
+  std::vector<float> whole_noise_;  // [m_whole_, noise_dim] in a group, for the slice of each noise batch
 };
 
 }  // namespace gan

@@ -38,7 +38,9 @@ struct ExperimentStep {
   int next = 0;
   Rng noise{4};
   std::unique_ptr<AdversarialStep> step;
-  void Run() { step->Run(*g_opt, *d_opt); }
+  void Run() {
+    if (!step->Run(*g_opt, *d_opt).ok()) std::abort();  // alone, a step cannot fail
+  }
 };
 
 // How the optimisers update (gan/spec/experiment.proto, SgdMomentum.fold_into_products).

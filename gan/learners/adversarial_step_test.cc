@@ -78,8 +78,8 @@ struct Game {
 TEST(AdversarialStepTest, AlternatingMakesKDiscriminatorUpdatesPerGeneratorUpdate) {
   for (int k : {1, 2, 3}) {
     Game game("update_mode: ALTERNATING discriminator_steps: " + std::to_string(k));
-    game.step->Run(*game.g_opt, *game.d_opt);
-    game.step->Run(*game.g_opt, *game.d_opt);
+    ASSERT_TRUE(game.step->Run(*game.g_opt, *game.d_opt).ok());
+    ASSERT_TRUE(game.step->Run(*game.g_opt, *game.d_opt).ok());
     EXPECT_EQ(game.d_opt->steps, 2 * k);
     EXPECT_EQ(game.g_opt->steps, 2);
     EXPECT_EQ(game.data_batches, 2 * k);  // a fresh data batch for every D update
@@ -88,7 +88,7 @@ TEST(AdversarialStepTest, AlternatingMakesKDiscriminatorUpdatesPerGeneratorUpdat
 
 TEST(AdversarialStepTest, SimultaneousMakesOneOfEach) {
   Game game("update_mode: SIMULTANEOUS");
-  game.step->Run(*game.g_opt, *game.d_opt);
+  ASSERT_TRUE(game.step->Run(*game.g_opt, *game.d_opt).ok());
   EXPECT_EQ(game.d_opt->steps, 1);
   EXPECT_EQ(game.g_opt->steps, 1);
   EXPECT_EQ(game.data_batches, 1);
@@ -103,7 +103,7 @@ TEST(AdversarialStepTest, SimultaneousGradientsAreThoseOfThePaperObjectives) {
     Rng replay = game.noise_rng;
     const std::vector<Rng> d_streams = CopyRandomStreams(*game.d);
     ASSERT_EQ(d_streams.size(), 2u);  // the two dropout layers
-    game.step->Run(*game.g_opt, *game.d_opt);
+    ASSERT_TRUE(game.step->Run(*game.g_opt, *game.d_opt).ok());
     std::vector<float> z_float(4 * 3);
     replay.FillNormal(z_float.data(), 12);
     const std::vector<double> z(z_float.begin(), z_float.end());

@@ -193,7 +193,7 @@ std::vector<double> AutoencoderLearner::ComputeGradients(const float* x) {
   return {reconstruction + kl, reconstruction, kl};
 }
 
-std::vector<double> AutoencoderLearner::Step() {
+absl::StatusOr<std::vector<double>> AutoencoderLearner::Step() {
   std::vector<double> figures = ComputeGradients(next_batch_());
   optimizer_->Step();
   encoder_->ApplyConstraints();

@@ -59,7 +59,7 @@ class AutoencoderLearner : public Learner {
   std::string DescribeFigures(const std::vector<double>& figures) const override;
   int64_t StepsPerEpoch(int64_t batches) const override { return batches; }
   absl::Status BeginEpoch(int64_t epoch) override;
-  std::vector<double> Step() override;
+  absl::StatusOr<std::vector<double>> Step() override;
   std::string EpochJsonMembers(const std::vector<double>& figures) const override;
   std::vector<std::pair<std::string, Mlp*>> TrainedNets() override { return {{kEncoderRecords, encoder_.get()}, {kGeneratorRecords, decoder_.get()}}; }
   // A variational autoencoder's decoder as a generator of the prior's codes; null for the others.

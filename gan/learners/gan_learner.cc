@@ -12,15 +12,38 @@
 
 namespace gan {
 
-GanLearner::GanLearner(const proto::Experiment& experiment)
-    : experiment_(experiment), noise_rng_(StreamSeed(experiment.seed(), SeedStream::kDraws)) {}
+GanLearner::GanLearner(const proto::Experiment& experiment, distributed::Group& group)
+    : experiment_(experiment), group_(group), noise_rng_(StreamSeed(experiment.seed(), SeedStream::kDraws)) {}
 
 absl::StatusOr<std::unique_ptr<GanLearner>> GanLearner::Create(const proto::Experiment& experiment,
                                                                const data::Dataset& train,
-                                                               std::function<const float*()> next_data_batch) {
-  std::unique_ptr<GanLearner> learner(new GanLearner(experiment));
+                                                               std::function<const float*()> next_data_batch,
+                                                               distributed::Group& group) {
+  std::unique_ptr<GanLearner> learner(new GanLearner(experiment, group));
+  GAN_RETURN_IF_ERROR(learner->CheckShareable());
   GAN_RETURN_IF_ERROR(learner->Build(train, std::move(next_data_batch)));
   return learner;
+}
+
+absl::Status GanLearner::CheckShareable() const {
+  const int ranks = group_.size();
+  if (ranks == 1) return absl::OkStatus();
+  if (experiment_.batch_size() % ranks != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("batch_size: ", experiment_.batch_size(), " rows cannot be shared equally by ",
+                                                   ranks, " ranks; choose a number of ranks that divides it"));
+  }
+  // A folded update runs inside each layer's backward, before the group could sum the gradient.
+  std::vector<std::pair<const proto::Optimizer*, std::string>> configs;
+  for (int phase = 0; phase <= experiment_.phases_size(); ++phase) {
+    for (int which = 0; which < 2; ++which) configs.push_back(OptimizerConfig(which, phase));
+  }
+  for (const auto& [config, field] : configs) {
+    if (config->has_sgd() && config->sgd().fold_into_products()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".sgd.fold_into_products: a folded update cannot be shared by ",
+                                                     ranks, " ranks (their gradients must be summed first); set it false"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status GanLearner::Build(const data::Dataset& train, std::function<const float*()> next_data_batch) {
@@ -60,7 +83,7 @@ absl::Status GanLearner::Build(const data::Dataset& train, std::function<const f
   // Every pass's buffers and oneDNN primitives are made here: the edge where
   // a machine's limits show, so their failures become errors here.
   try {
-    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, experiment_, noise_rng_, std::move(next_data_batch));
+    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, experiment_, noise_rng_, std::move(next_data_batch), group_);
     samples_inference_ = std::make_unique<Inference>(*g_, kSampleGridImages);
   } catch (const dnnl::error& error) {
     return absl::InternalError(absl::StrCat("oneDNN could not make the training step's primitives (batch ",
@@ -124,7 +147,7 @@ absl::Status GanLearner::EnterPhase(int phase) {
 absl::Status GanLearner::BeginEpoch(int64_t epoch) {
   if (const int phase = PhaseOfEpoch(epoch); phase != phase_) {
     GAN_RETURN_IF_ERROR(EnterPhase(phase));
-    std::fprintf(stderr, "epoch %lld: phase %d of the schedule begins\n", static_cast<long long>(epoch), phase);
+    if (group_.leads()) std::fprintf(stderr, "epoch %lld: phase %d of the schedule begins\n", static_cast<long long>(epoch), phase);
   }
   // Each optimiser's schedule counts epochs from the first of the phase that started it.
   for (int which = 0; which < 2; ++which) {
@@ -142,11 +165,13 @@ void GanLearner::BeforeTraining(int64_t step) {
   }
 }
 
-std::vector<double> GanLearner::Step() {
+absl::StatusOr<std::vector<double>> GanLearner::Step() {
   // One iteration of Algorithm 1, and G's moving average.
-  last_stats_ = step_runner_->Run(*g_opt_, *d_opt_);
+  absl::StatusOr<StepStats> stats = step_runner_->Run(*g_opt_, *d_opt_);
+  if (!stats.ok()) return stats.status();
+  last_stats_ = *stats;
   if (g_ema_ != nullptr) UpdateGeneratorEma();
-  return {last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
+  return std::vector<double>{last_stats_.d_loss, last_stats_.g_loss, last_stats_.mean_d_real, last_stats_.mean_d_fake};
 }
 
 void GanLearner::UpdateGeneratorEma() {

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "data/dataset.h"
+#include "distributed/group.h"
 #include "gan/learners/adversarial_step.h"
 #include "gan/spec/experiment.pb.h"
 #include "gan/learners/learner.h"
@@ -31,16 +32,19 @@ class GanLearner : public Learner {
   // G and D of a valid GAN experiment, initialised from its seed, for data
   // like `train`'s (its shape; its pixel mean for the biases that need it);
   // next_data_batch gives a batch [batch_size, data_dim] per D update.
-  // Errors name the net and layer.
+  // `group` shares every batch (gan/learners/adversarial_step.h), and must
+  // outlive the learner. Errors name the net and layer, or the setting a
+  // group cannot share (a batch its size does not divide, a folded update).
   static absl::StatusOr<std::unique_ptr<GanLearner>> Create(const proto::Experiment& experiment, const data::Dataset& train,
-                                                            std::function<const float*()> next_data_batch);
+                                                            std::function<const float*()> next_data_batch,
+                                                            distributed::Group& group = distributed::Solo());
 
   std::vector<std::string> StepFigureNames() const override;
   std::string DescribeFigures(const std::vector<double>& figures) const override;
   int64_t StepsPerEpoch(int64_t batches) const override;
   absl::Status BeginEpoch(int64_t epoch) override;
   void BeforeTraining(int64_t step) override;
-  std::vector<double> Step() override;
+  absl::StatusOr<std::vector<double>> Step() override;
   std::string EpochJsonMembers(const std::vector<double>& figures) const override;
   std::vector<std::pair<std::string, Mlp*>> TrainedNets() override { return {{kGeneratorRecords, g_.get()}, {kDiscriminatorRecords, d_.get()}}; }
   Mlp* Generator() override { return g_.get(); }
@@ -54,8 +58,10 @@ class GanLearner : public Learner {
   const StepStats& last_stats() const { return last_stats_; }
 
  private:
-  explicit GanLearner(const proto::Experiment& experiment);
+  GanLearner(const proto::Experiment& experiment, distributed::Group& group);
   absl::Status Build(const data::Dataset& train, std::function<const float*()> next_data_batch);
+  // The settings of the experiment a group of group_.size() processes cannot share.
+  absl::Status CheckShareable() const;
   // Phase p runs epochs (phase_last_epoch_[p - 1], phase_last_epoch_[p]]; phase 0 is the experiment's own.
   int PhaseOfEpoch(int64_t epoch) const;
   // The phase whose optimiser config net `which` (0: G, 1: D) runs in `phase`:
@@ -70,6 +76,7 @@ class GanLearner : public Learner {
   void UpdateGeneratorEma();
 
   proto::Experiment experiment_;
+  distributed::Group& group_;
   std::unique_ptr<Mlp> g_, d_;
   std::unique_ptr<Mlp> g_ema_;  // G's moving average (experiment.generator_ema_decay), or null
   std::pair<std::vector<ParameterRef>, std::vector<ParameterRef>> ema_pairs_;  // G's and the average's tensors

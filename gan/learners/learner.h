@@ -42,8 +42,10 @@ class Learner {
   virtual absl::Status BeginEpoch(int64_t epoch) = 0;
   // Before the first update of a run (fresh or resumed) at `step`.
   virtual void BeforeTraining(int64_t /*step*/) {}
-  // One update; its figures in StepFigureNames' order.
-  virtual std::vector<double> Step() = 0;
+  // One update; its figures in StepFigureNames' order (in a group of
+  // processes, those of this process's rows; the trainer averages them). An
+  // error is the group's: a rank stopped answering.
+  virtual absl::StatusOr<std::vector<double>> Step() = 0;
   // The JSON members of an epoch's metrics line the learner adds after
   // "step" (e.g. its schedule's values and `figures`, the epoch's means), in
   // the form "\"name\": value, ...".

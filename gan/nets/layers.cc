@@ -295,7 +295,8 @@ class MaxoutPass : public AffineLayerPass {
 class DropoutPass : public LayerPass {
  public:
   DropoutPass(Dropout& layer, const LayerBuffers& b)
-      : layer_(layer), b_(b), size_(b.batch * layer.input_dim()), mask_(size_) {}
+      : layer_(layer), b_(b), size_(b.batch * layer.input_dim()), mask_(size_),
+        whole_mask_(b.share.whole() ? 0 : size_ * b.share.parts) {}
 
   void Forward(bool training) override {
     trained_ = training;
@@ -303,7 +304,23 @@ class DropoutPass : public LayerPass {
       std::copy(b_.x, b_.x + size_, b_.y);
       return;
     }
-    DrawDropoutMask(layer_.rng(), layer_.keep_prob(), mask_.data(), size_, b_.x, b_.y);
+    if (b_.share.whole()) {
+      DrawDropoutMask(layer_.rng(), layer_.keep_prob(), mask_.data(), size_, b_.x, b_.y);
+      return;
+    }
+    // The whole batch's mask, then this process's slice of each block.
+    DrawDropoutMask(layer_.rng(), layer_.keep_prob(), whole_mask_.data(), static_cast<int64_t>(whole_mask_.size()));
+    const RowShare& share = b_.share;
+    const int64_t slice = share.slice_rows * layer_.input_dim();
+    for (int64_t block = 0; block * slice < size_; ++block) {
+      const float* from = whole_mask_.data() + (block * share.parts + share.part) * slice;
+      std::copy(from, from + slice, mask_.data() + block * slice);
+    }
+    const float* x = b_.x;
+    const float* mask = mask_.data();
+    float* y = b_.y;
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < size_; ++i) y[i] = x[i] * mask[i];
   }
 
   void Backward(int64_t first_row, bool input_grad, bool) override {
@@ -324,7 +341,8 @@ class DropoutPass : public LayerPass {
   Dropout& layer_;
   LayerBuffers b_;
   int64_t size_;
-  std::vector<float> mask_;  // [batch, dim]: 0 or 1 / keep_prob
+  std::vector<float> mask_;        // [batch, dim]: 0 or 1 / keep_prob
+  std::vector<float> whole_mask_;  // [batch * parts, dim] when the batch is shared, else empty
   bool trained_ = false;
 };
 

@@ -68,6 +68,22 @@ struct ParameterRef {
   FoldedMomentum* fold = nullptr;
 };
 
+// The rows of a batch that one of several processes computes, when they
+// share every batch (data parallelism: distributed/group.h). The batch that
+// one process alone would run is made of blocks of parts * slice_rows rows
+// (e.g. a block of data rows and a block of generated rows), and process
+// `part` of `parts` holds rows [part * slice_rows, (part + 1) * slice_rows)
+// of each block, block after block: a pass of `batch` rows here stands for
+// one of batch * parts rows. Only what is drawn per row (dropout masks) needs
+// to know: it draws for the whole batch and keeps this process's rows, so the
+// processes together draw exactly what one process would.
+struct RowShare {
+  int64_t part = 0;
+  int64_t parts = 1;
+  int64_t slice_rows = 0;  // rows of this process in each block (when parts > 1)
+  bool whole() const { return parts == 1; }
+};
+
 // The buffers one layer reads and writes at one batch size.
 struct LayerBuffers {
   int64_t batch = 0;
@@ -78,6 +94,7 @@ struct LayerBuffers {
   // The first rows, besides 0, that Backward will be called with: their
   // primitives are made with the pass.
   std::vector<int64_t> tail_first_rows;
+  RowShare share;  // which rows of a shared batch these are (all of it unless shared)
 };
 
 class LayerPass {

@@ -34,13 +34,14 @@ std::vector<ParameterRef> Mlp::Parameters() {
   return all;
 }
 
-std::unique_ptr<MlpPass> Mlp::MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows) {
-  return std::make_unique<MlpPass>(*this, batch, tail_first_rows);
+std::unique_ptr<MlpPass> Mlp::MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share) {
+  return std::make_unique<MlpPass>(*this, batch, tail_first_rows, share);
 }
 
 std::vector<float> Mlp::Infer(const float* input, int64_t rows) { return Inference(*this, rows).Run(input); }
 
-MlpPass::MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows) : net_(net), batch_(batch) {
+MlpPass::MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share)
+    : net_(net), batch_(batch) {
   activations_.emplace_back(batch * net.input_dim());
   gradients_.emplace_back(batch * net.input_dim());
   for (const auto& layer : net.layers()) {
@@ -55,6 +56,7 @@ MlpPass::MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first
     buffers.dx = gradients_[i].data();
     buffers.dy = gradients_[i + 1].data();
     buffers.tail_first_rows = tail_first_rows;
+    buffers.share = share;
     layers_.push_back(net.layers()[i]->Bind(buffers));
   }
 }

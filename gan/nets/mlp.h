@@ -44,10 +44,13 @@ class Mlp {
   }
 
   // A pass at `batch` rows (see MlpPass), whose BackwardRows may start at row
-  // 0 and at each of `tail_first_rows`. It runs this net's parameters: the
-  // net must outlive it. oneDNN and allocation failures throw (dnnl::error,
-  // std::bad_alloc); the code that builds a run turns them into a Status.
-  std::unique_ptr<MlpPass> MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows = {});
+  // 0 and at each of `tail_first_rows`; `share` says which rows of a batch
+  // shared by several processes they are (gan/nets/layers.h). It runs this
+  // net's parameters: the net must outlive it. oneDNN and allocation
+  // failures throw (dnnl::error, std::bad_alloc); the code that builds a run
+  // turns them into a Status.
+  std::unique_ptr<MlpPass> MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows = {},
+                                    const RowShare& share = {});
 
   // Inference-mode outputs [rows, out] of input [rows, in], by a one-off
   // Inference (below); code that infers repeatedly holds its Inference.
@@ -64,7 +67,7 @@ class Mlp {
 // batch size, with each layer's LayerPass bound to them.
 class MlpPass {
  public:
-  MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows);
+  MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share = {});
 
   Mlp& net() { return net_; }
   int64_t batch() const { return batch_; }

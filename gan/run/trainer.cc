@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/content_hash.h"
 #include "base/file_bytes.h"
 #include "base/status_macros.h"
 #include "data/image_grid.h"
@@ -29,15 +30,33 @@ namespace {
 
 // The learner the experiment describes.
 absl::StatusOr<std::unique_ptr<Learner>> MakeLearner(const proto::Experiment& experiment, const data::Dataset& train,
-                                                     std::function<const float*()> next_batch) {
+                                                     std::function<const float*()> next_batch, distributed::Group& group) {
   if (experiment.has_autoencoder()) {
+    if (group.size() > 1) {
+      return absl::UnimplementedError(absl::StrCat("autoencoder: the autoencoders train in one process; run without mpirun (", group.size(), " ranks given)"));
+    }
     absl::StatusOr<std::unique_ptr<AutoencoderLearner>> autoencoder = AutoencoderLearner::Create(experiment, train, std::move(next_batch));
     if (!autoencoder.ok()) return autoencoder.status();
     return std::unique_ptr<Learner>(*std::move(autoencoder));
   }
-  absl::StatusOr<std::unique_ptr<GanLearner>> gan = GanLearner::Create(experiment, train, std::move(next_batch));
+  absl::StatusOr<std::unique_ptr<GanLearner>> gan = GanLearner::Create(experiment, train, std::move(next_batch), group);
   if (!gan.ok()) return gan.status();
   return std::unique_ptr<Learner>(*std::move(gan));
+}
+
+// The checkpoint at `path` on rank 0, on every rank of `group`: rank 0 reads
+// the file and sends its bytes, or its error, so no other rank needs the file.
+absl::StatusOr<CheckpointReader> ReadCheckpointOfLead(distributed::Group& group, const std::string& path) {
+  std::string message;
+  if (group.leads()) {
+    absl::StatusOr<std::string> bytes = base::ReadFileBytes(path);
+    message = bytes.ok() ? "C" + *std::move(bytes) : "E" + std::string(bytes.status().message());
+  }
+  GAN_RETURN_IF_ERROR(group.Broadcast(message));
+  if (message.empty() || message[0] != 'C') {
+    return absl::NotFoundError(message.empty() ? path + ": nothing received from rank 0" : message.substr(1));
+  }
+  return CheckpointReader::Parse(path, message.substr(1));
 }
 
 std::string FormatSeconds(double seconds) {
@@ -56,7 +75,8 @@ std::string ExperimentKey(const proto::Experiment& experiment) {
 }
 
 Trainer::Trainer(const proto::Experiment& experiment, const data::Dataset& train, TrainerOptions options)
-    : experiment_(experiment), train_(train), options_(std::move(options)) {}
+    : experiment_(experiment), train_(train), options_(std::move(options)),
+      group_(options_.group != nullptr ? *options_.group : distributed::Solo()) {}
 
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(const proto::Experiment& experiment,
                                                          const data::Dataset& train, TrainerOptions options) {
@@ -74,7 +94,7 @@ absl::Status Trainer::Build() {
   total_epochs_ = e.epochs();
   for (const proto::Phase& phase : e.phases()) total_epochs_ += phase.epochs();
   batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), StreamSeed(e.seed(), SeedStream::kBatches));
-  absl::StatusOr<std::unique_ptr<Learner>> learner = MakeLearner(e, train_, [this] { return batcher_->Next(); });
+  absl::StatusOr<std::unique_ptr<Learner>> learner = MakeLearner(e, train_, [this] { return batcher_->Next(); }, group_);
   if (!learner.ok()) return learner.status();
   learner_ = *std::move(learner);
   figure_names_ = learner_->StepFigureNames();
@@ -101,6 +121,7 @@ absl::Status Trainer::Build() {
       return absl::ResourceExhaustedError(absl::StrCat("not enough memory for the report's ", options_.report_samples, " samples"));
     }
   }
+  if (!writes_outputs()) return absl::OkStatus();
   GAN_RETURN_IF_ERROR(base::MakeDirs(options_.output_dir));
   if (options_.sample_every_epochs > 0) {
     GAN_RETURN_IF_ERROR(base::MakeDirs(options_.output_dir + "/samples"));
@@ -213,7 +234,7 @@ absl::Status Trainer::SaveCheckpoint(const std::string& path) {
 }
 
 absl::Status Trainer::LoadCheckpoint(const std::string& path) {
-  absl::StatusOr<CheckpointReader> reader = CheckpointReader::Open(path);
+  absl::StatusOr<CheckpointReader> reader = group_.size() == 1 ? CheckpointReader::Open(path) : ReadCheckpointOfLead(group_, path);
   if (!reader.ok()) return reader.status();
   // The header enters the checkpoint's phase, whose optimisers the state's records then name.
   GAN_RETURN_IF_ERROR(HeaderSchema().Load(*reader));
@@ -241,7 +262,7 @@ absl::Status Trainer::WriteSamples(int64_t epoch) {
 absl::Status Trainer::Run() {
   GAN_RETURN_IF_ERROR(OpenRun());
   const absl::Status result = Train();
-  std::fclose(metrics_);
+  if (metrics_ != nullptr) std::fclose(metrics_);
   metrics_ = nullptr;
   return result;
 }
@@ -258,12 +279,13 @@ absl::Status Trainer::OpenRun() {
     for (const auto& [prefix, mlp] : learner_->TrainedNets()) absl::StrAppend(&nets, nets.empty() ? "" : ", ", prefix);
     std::fprintf(stderr, "nets %s start from %s\n", nets.c_str(), experiment_.init_from().c_str());
   }
+  learner_->BeforeTraining(step_);
+  if (!writes_outputs()) return absl::OkStatus();
   std::string text;
   google::protobuf::TextFormat::PrintToString(experiment_, &text);
   GAN_RETURN_IF_ERROR(base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text));
   metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
   if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
-  learner_->BeforeTraining(step_);
   return absl::OkStatus();
 }
 
@@ -285,7 +307,15 @@ absl::Status Trainer::Train() {
     if (step_ % steps_per_epoch_ == 0) {
       GAN_RETURN_IF_ERROR(learner_->BeginEpoch(epoch));
     }
-    last_figures_ = learner_->Step();
+    // (In a group, the step's collectives fail only when a rank stops answering.)
+    auto at_step = [this](const absl::Status& status) {
+      return absl::Status(status.code(), absl::StrCat("step ", step_ + 1, ": ", status.message()));
+    };
+    absl::StatusOr<std::vector<double>> figures = learner_->Step();
+    if (!figures.ok()) return at_step(figures.status());
+    last_figures_ = *std::move(figures);
+    bool stop_requested = options_.stop != nullptr && options_.stop->load();
+    if (absl::Status agreed = AgreeOnStep(stop_requested); !agreed.ok()) return at_step(agreed);
     ++step_;
     bool finite = true;
     for (size_t i = 0; i < last_figures_.size(); ++i) {
@@ -302,7 +332,7 @@ absl::Status Trainer::Train() {
                                    ? -1
                                    : (total_steps - step_) * std::chrono::duration<double>(now - eta_from).count() /
                                          static_cast<double>(step_ - eta_from_step);
-    if (options_.interactive && std::chrono::duration<double>(now - last_progress).count() > 0.5) {
+    if (options_.interactive && writes_outputs() && std::chrono::duration<double>(now - last_progress).count() > 0.5) {
       last_progress = now;
       ShowProgress(epoch, steps_per_second, eta_seconds);
     }
@@ -313,11 +343,10 @@ absl::Status Trainer::Train() {
         eta_from = std::chrono::steady_clock::now();
       }
     }
-    const bool stop_requested = options_.stop != nullptr && options_.stop->load();
     const bool epoch_limit = options_.stop_after_epoch > 0 && step_ >= options_.stop_after_epoch * steps_per_epoch_;
     if (stop_requested || epoch_limit || (options_.max_steps > 0 && step_ - first_step >= options_.max_steps)) {
       const absl::Status saved = last_checkpoint_step_ == step_ ? absl::OkStatus() : SaveCheckpointIfFinite();
-      if (stop_requested) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint_path().c_str());
+      if (stop_requested && writes_outputs()) std::fprintf(stderr, "\nstopped at step %lld; checkpoint %s\n", static_cast<long long>(step_), checkpoint_path().c_str());
       return saved;
     }
   }
@@ -326,8 +355,9 @@ absl::Status Trainer::Train() {
 
 void Trainer::ShowProgress(int64_t epoch, double steps_per_second, double eta_seconds) const {
   const int64_t total_steps = total_epochs() * steps_per_epoch_;
-  std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld  %s  %.0f ex/s  ETA %s   ", static_cast<long long>(epoch),
+  std::fprintf(stderr, "\repoch %lld/%lld step %lld/%lld%s  %s  %.0f ex/s  ETA %s   ", static_cast<long long>(epoch),
                static_cast<long long>(total_epochs()), static_cast<long long>(step_), static_cast<long long>(total_steps),
+               group_.size() > 1 ? absl::StrCat(" (", group_.size(), " ranks)").c_str() : "",
                learner_->DescribeFigures(last_figures_).c_str(), steps_per_second * experiment_.batch_size(),
                eta_seconds < 0 ? "after this epoch" : FormatSeconds(eta_seconds).c_str());
 }
@@ -346,6 +376,47 @@ absl::StatusOr<EpochReport> Trainer::Report() {
 }
 
 absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds) {
+  if (group_.size() == 1) return WriteEpoch(epoch, elapsed_seconds, steps_per_second, eta_seconds);
+  GAN_RETURN_IF_ERROR(CheckRanksAgree(epoch));
+  if (writes_outputs()) {
+    GAN_RETURN_IF_ERROR(WriteEpoch(epoch, elapsed_seconds, steps_per_second, eta_seconds));
+  } else {
+    epoch_sums_.assign(figure_names_.size(), 0.0);
+    epoch_summed_ = 0;
+    last_checkpoint_step_ = step_;
+  }
+  // The other ranks sleep while rank 0 writes (and reports), rather than spin in the next step's sums.
+  return group_.Barrier();
+}
+
+absl::Status Trainer::AgreeOnStep(bool& stop_requested) {
+  if (group_.size() == 1) return absl::OkStatus();
+  std::vector<double> sums = last_figures_;
+  sums.push_back(stop_requested ? 1 : 0);
+  GAN_RETURN_IF_ERROR(group_.SumDoubles(sums.data(), static_cast<int>(sums.size())));
+  for (size_t i = 0; i < last_figures_.size(); ++i) last_figures_[i] = sums[i] / group_.size();
+  stop_requested = sums.back() > 0;
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::CheckRanksAgree(int64_t epoch) {
+  uint64_t digest = base::Fnv1a(nullptr, 0);
+  for (const auto& [prefix, mlp] : learner_->TrainedNets()) {
+    for (const ParameterRef& p : mlp->Parameters()) digest = base::Fnv1a(p.value, p.size * sizeof(float), digest);
+  }
+  absl::StatusOr<std::vector<uint64_t>> digests = group_.AllGather(digest);
+  if (!digests.ok()) return digests.status();
+  std::string differing;
+  for (size_t r = 1; r < digests->size(); ++r) {
+    if ((*digests)[r] != (*digests)[0]) absl::StrAppend(&differing, differing.empty() ? "" : ", ", r);
+  }
+  if (differing.empty()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("epoch ", epoch, ": ranks ", differing, " hold parameters other than rank 0's (of ",
+                                          group_.size(), " ranks); the run has diverged and stops. The last checkpoint is ",
+                                          checkpoint_path(), " (step ", last_checkpoint_step_, ")"));
+}
+
+absl::Status Trainer::WriteEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds) {
   EpochReport report;
   if (reporting() && (epoch % options_.report_every_epochs == 0 || epoch == total_epochs())) {
     absl::StatusOr<EpochReport> made = Report();
@@ -396,6 +467,10 @@ absl::Status Trainer::FinishEpoch(int64_t epoch, double elapsed_seconds, double 
 absl::Status Trainer::SaveCheckpointIfFinite() {
   // Never overwrite a good checkpoint with a broken model.
   if (!ParametersFinite()) return NonFiniteError();
+  if (!writes_outputs()) {
+    last_checkpoint_step_ = step_;  // rank 0's
+    return absl::OkStatus();
+  }
   GAN_RETURN_IF_ERROR(SaveCheckpoint(checkpoint_path()));
   last_checkpoint_step_ = step_;
   return absl::OkStatus();

@@ -18,6 +18,14 @@
 // An interrupted run (stop flag, max_steps) checkpoints before it returns; a
 // resumed run ends bit-identical to an uninterrupted one with the same seed
 // and thread count.
+//
+// In a group of processes (TrainerOptions::group, data parallelism: every
+// process runs a Trainer of the same experiment), rank 0 alone writes the
+// output directory and reads the checkpoint it resumes from, which it sends to
+// the others; the step's figures are averaged over the group, a stop is taken
+// by all at the same step, and at each epoch's end the ranks check that they
+// hold the same parameters. The checkpoint is that of one process, so a run
+// may resume with any number of ranks.
 
 #include <atomic>
 #include <cstdint>
@@ -31,6 +39,7 @@
 
 #include "absl/status/statusor.h"
 #include "data/dataset.h"
+#include "distributed/group.h"
 #include "base/checkpoint.h"
 #include "gan/learners/learner.h"
 #include "gan/spec/experiment.pb.h"
@@ -70,6 +79,9 @@ struct TrainerOptions {
   // Called when an epoch's outputs (metrics line, samples, checkpoints) are
   // written (tools/train.cc: rewrites report.html); never changes the training.
   std::function<void(int64_t epoch)> after_epoch;
+  // The processes that train this model together (distributed/group.h);
+  // null: this process alone. Must outlive the trainer.
+  distributed::Group* group = nullptr;
 };
 
 class Trainer {
@@ -88,6 +100,8 @@ class Trainer {
   // StateSchema, which saving and loading both walk.
   absl::Status SaveCheckpoint(const std::string& path);
   absl::Status LoadCheckpoint(const std::string& path);
+  // Whether this process writes the run's outputs (alone, or rank 0 of its group).
+  bool writes_outputs() const { return group_.leads(); }
 
   Learner& learner() { return *learner_; }
   // The trained net whose checkpoint prefix is `name` ("g", "d", "encoder"), or null.
@@ -123,8 +137,11 @@ class Trainer {
   absl::Status Train();
   // eta_seconds < 0: not measured yet.
   void ShowProgress(int64_t epoch, double steps_per_second, double eta_seconds) const;
-  // The epoch's reports, metrics line, samples, best.ckpt and checkpoint.
+  // The epoch's end: in a group, the ranks' agreement, then rank 0's
+  // WriteEpoch while the others wait.
   absl::Status FinishEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds);
+  // The epoch's reports, metrics line, samples, best.ckpt and checkpoint.
+  absl::Status WriteEpoch(int64_t epoch, double elapsed_seconds, double steps_per_second, double eta_seconds);
   absl::StatusOr<EpochReport> Report();
   absl::Status WriteSamples(int64_t epoch);
   bool ParametersFinite();
@@ -133,10 +150,16 @@ class Trainer {
   absl::Status SaveCheckpointIfFinite();
   // The stop on a non-finite figure or parameter, naming the last good checkpoint.
   absl::Status NonFiniteError() const;
+  // In a group: the step's figures averaged over it, and whether any rank
+  // asked to stop (`stop_requested`, in and out).
+  absl::Status AgreeOnStep(bool& stop_requested);
+  // In a group: an error unless every rank holds the same parameters.
+  absl::Status CheckRanksAgree(int64_t epoch);
 
   proto::Experiment experiment_;
   const data::Dataset& train_;
   TrainerOptions options_;
+  distributed::Group& group_;  // options_.group, or Solo()
   std::unique_ptr<data::Batcher> batcher_;
   std::unique_ptr<Learner> learner_;
   std::vector<std::string> figure_names_;  // learner_->StepFigureNames()
