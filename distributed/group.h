@@ -31,6 +31,10 @@ class Group {
   // not be read or written until FinishSums. Sums started in the same order on
   // every rank pair up; a sum may progress while the caller computes.
   virtual void StartSum(float* values, int64_t n) = 0;
+  // Lets started sums advance now. Open MPI moves a non-blocking collective
+  // only inside MPI calls, so a caller that computes while sums are pending
+  // calls this between pieces of its work (the step: after each layer).
+  virtual void Progress() {}
   // Waits for every sum started since the last call. An error (a rank that
   // stopped answering within the group's timeout) names the rank that waited
   // and what for; the group is unusable afterwards.

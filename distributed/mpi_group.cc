@@ -85,7 +85,7 @@ absl::StatusOr<std::unique_ptr<MpiGroup>> MpiGroup::Split(int color) {
   return std::unique_ptr<MpiGroup>(new MpiGroup(std::move(impl), rank, size));
 }
 
-absl::Status MpiGroup::WaitAll(const char* what, bool sleep_between_tests) {
+absl::Status MpiGroup::WaitAll(const char* what, bool sleep_between_tests, bool deadline_applies) {
   // Open MPI progresses a non-blocking collective only inside MPI calls, so
   // the wait is a loop of tests, which also gives it a deadline. Sleeping
   // waits are those for rank 0's epoch-end work (reports, checkpoints), which
@@ -102,7 +102,7 @@ absl::Status MpiGroup::WaitAll(const char* what, bool sleep_between_tests) {
       return MpiError(code, what);
     }
     if (done) break;
-    if (std::chrono::steady_clock::now() > deadline) {
+    if (deadline_applies && std::chrono::steady_clock::now() > deadline) {
       pending.clear();
       return absl::DeadlineExceededError(absl::StrFormat(
           "rank %d of %d (world rank %d): no answer from the other ranks within %.0f s while waiting for %s; a rank "
@@ -122,6 +122,13 @@ void MpiGroup::StartSum(float* values, int64_t n) {
     MPI_Iallreduce(MPI_IN_PLACE, values + first, count, MPI_FLOAT, MPI_SUM, impl_->comm, &request);
     impl_->pending.push_back(request);
   }
+}
+
+void MpiGroup::Progress() {
+  // A test of the pending requests is what advances them; their errors show in FinishSums.
+  if (impl_->pending.empty()) return;
+  int done = 0;
+  MPI_Testall(static_cast<int>(impl_->pending.size()), impl_->pending.data(), &done, MPI_STATUSES_IGNORE);
 }
 
 absl::Status MpiGroup::FinishSums() { return WaitAll("the gradient sums", /*sleep_between_tests=*/false); }
@@ -157,6 +164,31 @@ absl::StatusOr<std::vector<uint64_t>> MpiGroup::AllGather(uint64_t value) {
   impl_->pending.push_back(request);
   if (absl::Status s = WaitAll("an exchange of parameter digests", /*sleep_between_tests=*/true); !s.ok()) return s;
   return values;
+}
+
+absl::StatusOr<std::vector<std::string>> MpiGroup::GatherToLead(const std::string& bytes) {
+  if (bytes.size() > INT_MAX) return absl::InvalidArgumentError("GatherToLead: more than 2 GB from one rank");
+  const int size = static_cast<int>(bytes.size());
+  std::vector<int> sizes(size_);
+  MPI_Request request;
+  MPI_Igather(&size, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, impl_->comm, &request);
+  impl_->pending.push_back(request);
+  if (absl::Status s = WaitAll("the other ranks' results", /*sleep_between_tests=*/true, /*deadline_applies=*/false); !s.ok()) return s;
+  std::vector<int> offsets(size_, 0);
+  int64_t total = 0;
+  for (int r = 0; r < size_; ++r) {
+    offsets[r] = static_cast<int>(total);
+    total += sizes[r];
+  }
+  if (total > INT_MAX) return absl::InvalidArgumentError("GatherToLead: more than 2 GB in all");
+  std::string all(rank_ == 0 ? total : 0, '\0');
+  MPI_Igatherv(bytes.data(), size, MPI_BYTE, all.data(), sizes.data(), offsets.data(), MPI_BYTE, 0, impl_->comm, &request);
+  impl_->pending.push_back(request);
+  if (absl::Status s = WaitAll("the other ranks' results", /*sleep_between_tests=*/true, /*deadline_applies=*/false); !s.ok()) return s;
+  std::vector<std::string> gathered;
+  if (rank_ != 0) return gathered;
+  for (int r = 0; r < size_; ++r) gathered.push_back(all.substr(offsets[r], sizes[r]));
+  return gathered;
 }
 
 absl::Status MpiGroup::Barrier() {

@@ -30,12 +30,18 @@ class MpiGroup : public Group {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   void StartSum(float* values, int64_t n) override;
+  void Progress() override;
   absl::Status FinishSums() override;
   absl::Status SumDoubles(double* values, int n) override;
   absl::Status Broadcast(std::string& bytes) override;
   absl::StatusOr<std::vector<uint64_t>> AllGather(uint64_t value) override;
   absl::Status Barrier() override;
 
+  // Every rank's `bytes`, in rank order, on rank 0 (empty elsewhere). It
+  // waits without a deadline, as long as the slowest rank takes to arrive
+  // (the end of a sweep, whose runs end at different times; a run's own
+  // group notices its hung ranks).
+  absl::StatusOr<std::vector<std::string>> GatherToLead(const std::string& bytes);
   // This group's ranks split into groups by `color` (ranks of one color form
   // one group, ordered by their rank here). Collective: every rank calls it.
   absl::StatusOr<std::unique_ptr<MpiGroup>> Split(int color);
@@ -47,7 +53,7 @@ class MpiGroup : public Group {
   struct Impl;
   MpiGroup(std::unique_ptr<Impl> impl, int rank, int size);
   // Waits for the pending requests, failing after the timeout with `what`.
-  absl::Status WaitAll(const char* what, bool sleep_between_tests);
+  absl::Status WaitAll(const char* what, bool sleep_between_tests, bool deadline = true);
 
   std::unique_ptr<Impl> impl_;
   int rank_, size_;

@@ -7,6 +7,7 @@
 //   bazel run //tools:train -- --experiment=mnist --data_dir=/path/to/data
 //   bazel run //tools:train -- --output_dir=runs/x --resume --epochs=300
 //   mpirun -np 2 bazel-bin/tools/train --experiment=mnist     # one model trained by 2 processes
+//   mpirun -np 4 bazel-bin/tools/train --sweep=seed=1,2 --ranks_per_run=2 --output_dir=runs/s  # 2 runs, 2 ranks each
 //
 // Under mpirun, the processes train one model together (distributed/group.h):
 // every rank reads the experiment and its data set on its own machine; rank 0
@@ -22,13 +23,19 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/file_bytes.h"
+#include "base/status_macros.h"
 #include "data/download.h"
 #include "data/load.h"
 #include "distributed/group.h"
@@ -72,6 +79,12 @@ ABSL_FLAG(int, stop_after_epochs, 0, "checkpoint and stop when this epoch of the
 ABSL_FLAG(double, collective_timeout_seconds, 60,
           "under mpirun: a rank that waits this long for the others during a step (20 times as long at an epoch's "
           "end, while rank 0 writes and reports) ends the job with an error naming itself");
+ABSL_FLAG(std::string, sweep, "",
+          "under mpirun: FLAG=V1,V2,... trains one run for each value of that flag (any flag of this program but the "
+          "sweep's own, --output_dir and --resume; e.g. seed=1,2,3,4 or learning_rate=0.05,0.1), each on "
+          "--ranks_per_run ranks, into <output_dir>/FLAG=V; the sweep ends with a table of every run (sweep.md) and "
+          "one report of them all (report.html) in --output_dir");
+ABSL_FLAG(int, ranks_per_run, 1, "with --sweep: the ranks that train each run (mpirun's -np must be runs times this)");
 ABSL_FLAG(int, final_kmeans_iterations, 0,
           "Lloyd iterations of a k-means reference row in the final table (0: none; 10: //tools:evaluate's row, about "
           "a minute on its first call on a machine, then cached)");
@@ -93,23 +106,12 @@ constexpr char kProgram[] = "train";
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// Trains the run the flags describe on `group` (this process alone, or the
+// ranks that train it together), and prints and writes its results. Returns
+// a one-line summary of the run on rank 0 of the group (its Table 1 figure,
+// or where it stopped), empty on the others.
+absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, char** argv) {
   using gan::tools::UserPath;
-  absl::ParseCommandLine(argc, argv);
-  // Under mpirun, this process is one rank of the group that trains the model.
-  std::unique_ptr<gan::distributed::MpiGroup> world;
-  if (gan::distributed::LaunchedByMpirun()) {
-    absl::StatusOr<std::unique_ptr<gan::distributed::MpiGroup>> joined =
-        gan::distributed::JoinWorld(absl::GetFlag(FLAGS_collective_timeout_seconds));
-    if (!joined.ok()) return gan::tools::Fail(kProgram, joined.status());
-    world = *std::move(joined);
-  }
-  gan::distributed::Group& group = world != nullptr ? *world : gan::distributed::Solo();
-  // An error on one rank ends every rank: the others would wait for it.
-  auto fail = [&group](const absl::Status& status) -> int {
-    if (group.size() > 1) gan::distributed::Abort(absl::StrCat(kProgram, ": ", status.message()));
-    return gan::tools::Fail(kProgram, status);
-  };
   // Rank 0 speaks for the group.
   const bool lead = group.leads();
   const dnnl_version_t* version = dnnl_version();
@@ -117,7 +119,7 @@ int main(int argc, char** argv) {
 
   std::string output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   const bool resume = absl::GetFlag(FLAGS_resume);
-  if (resume && output_dir.empty()) return fail(absl::InvalidArgumentError("--resume needs --output_dir (the run to continue)"));
+  if (resume && output_dir.empty()) return absl::InvalidArgumentError("--resume needs --output_dir (the run to continue)");
 
   // The experiment: a path, a name in experiments/ (runfiles under bazel run, or beside the binary).
   std::string experiment_name = absl::GetFlag(FLAGS_experiment);
@@ -131,7 +133,7 @@ int main(int argc, char** argv) {
   const std::string program(argv[0]);
   absl::StatusOr<gan::proto::Experiment> loaded = gan::LoadExperiment(UserPath(experiment_name), gan::tools::ExperimentDirs(program));
   if (!loaded.ok()) loaded = gan::LoadExperiment(experiment_name, gan::tools::ExperimentDirs(program));
-  if (!loaded.ok()) return fail(loaded.status());
+  if (!loaded.ok()) return loaded.status();
   gan::proto::Experiment experiment = *loaded;
 
   if (absl::GetFlag(FLAGS_epochs) > 0) experiment.set_epochs(absl::GetFlag(FLAGS_epochs));
@@ -153,11 +155,11 @@ int main(int argc, char** argv) {
   if (const std::string init = UserPath(absl::GetFlag(FLAGS_init_from)); !init.empty()) experiment.set_init_from(init);
   if (const std::string mode = absl::GetFlag(FLAGS_update_mode); !mode.empty()) {
     if (mode != "alternating" && mode != "simultaneous") {
-      return fail(absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'"));
+      return absl::InvalidArgumentError("--update_mode must be alternating or simultaneous, not '" + mode + "'");
     }
     experiment.set_update_mode(mode == "alternating" ? gan::proto::ALTERNATING : gan::proto::SIMULTANEOUS);
   }
-  if (absl::Status valid = gan::ValidateExperiment(experiment); !valid.ok()) return fail(valid);
+  if (absl::Status valid = gan::ValidateExperiment(experiment); !valid.ok()) return valid;
 
   // The data.
   const std::string data_dir = UserPath(absl::GetFlag(FLAGS_data_dir));
@@ -165,13 +167,12 @@ int main(int argc, char** argv) {
   const float gcn_scale = experiment.data().gcn_scale();
   absl::StatusOr<gan::data::Splits> splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold(), gcn_scale);
   if (!splits.ok() && splits.status().code() == absl::StatusCode::kNotFound && absl::GetFlag(FLAGS_download)) {
-    if (absl::Status d = gan::data::DownloadDataset(dataset); !d.ok()) return fail(d);
+    if (absl::Status d = gan::data::DownloadDataset(dataset); !d.ok()) return d;
     splits = gan::data::LoadSplits(dataset, data_dir, experiment.data().tfd_fold(), gcn_scale);
   }
   if (!splits.ok()) {
     const bool downloadable = dataset == "mnist" || dataset == "cifar10";
-    return fail(absl::Status(splits.status().code(), absl::StrCat(splits.status().message(),
-                                                                  downloadable ? " (or pass --download)" : "")));
+    return absl::Status(splits.status().code(), absl::StrCat(splits.status().message(), downloadable ? " (or pass --download)" : ""));
   }
   // What G and D train on; the reference rows of the final table use the whole training split.
   gan::data::Dataset train = splits->train;
@@ -181,7 +182,7 @@ int main(int argc, char** argv) {
     // The default measures every run that can be measured; asking for it on one that cannot is an error.
     const std::string reason = absl::StrCat("data set '", dataset, "' has ", splits->valid.rows(), " validation images, and model selection needs more than ",
                                             gan::eval::kPaperSigmaImages);
-    if (flag_given("parzen_every_epochs")) return fail(absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: ", reason)));
+    if (flag_given("parzen_every_epochs")) return absl::FailedPreconditionError(absl::StrCat("--parzen_every_epochs: ", reason));
     if (lead) std::fprintf(stderr, "no Parzen reports or best.ckpt: %s\n", reason.c_str());
     parzen_every_epochs = 0;
   }
@@ -227,7 +228,7 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
 
   absl::StatusOr<std::unique_ptr<gan::Trainer>> trainer = gan::Trainer::Create(experiment, train, options);
-  if (!trainer.ok()) return fail(trainer.status());
+  if (!trainer.ok()) return trainer.status();
   if (lead) std::fprintf(stderr, "experiment %s on %s (%lld training images, seed %llu, noise %s): %lld epochs of %lld steps%s, %s%s\n",
                experiment.name().c_str(), dataset.c_str(), static_cast<long long>(train.rows()),
                static_cast<unsigned long long>(experiment.seed()),
@@ -244,8 +245,8 @@ int main(int argc, char** argv) {
   const std::string lock_path = output_dir + "/.train.lock";
   const int lock = lead ? open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644) : 0;
   if (lead && (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) != 0)) {
-    return fail(absl::FailedPreconditionError(absl::StrCat(
-        output_dir, lock < 0 ? ": cannot open its lock file .train.lock" : ": another //tools:train is writing this run directory")));
+    return absl::FailedPreconditionError(absl::StrCat(
+        output_dir, lock < 0 ? ": cannot open its lock file .train.lock" : ": another //tools:train is writing this run directory"));
   }
   if (lead) std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
   // The last line, however the run ends: where everything is.
@@ -262,23 +263,25 @@ int main(int argc, char** argv) {
   const absl::Status result = (*trainer)->Run();
   if (!result.ok()) {
     if (lead) say_where();
-    return fail(result);
+    return result;
   }
   // The run's outputs are rank 0's; the other ranks are done.
-  if (!lead) return 0;
-  if (!(*trainer)->finished() || (*trainer)->best_epoch() == 0) {
+  if (!lead) return std::string();
+  gan::Trainer& done = **trainer;
+  if (!done.finished() || done.best_epoch() == 0) {
     say_where();
-    return 0;
+    return absl::StrFormat("epoch %d of %d: %s", done.step() / done.steps_per_epoch(), done.total_epochs(),
+                           done.learner().DescribeFigures(done.last_figures()));
   }
 
   // The run's result: Table 1's row of the selected checkpoint (and of its
   // moving average of G, if kept), with the reference rows.
-  const std::string best = (*trainer)->best_checkpoint_path();
+  const std::string best = done.best_checkpoint_path();
   absl::StatusOr<gan::TrainedModel> selected = gan::LoadTrainedModel(best);
-  if (!selected.ok()) return fail(selected.status());
-  const std::string chosen = absl::StrCat(best, ": epoch ", (*trainer)->best_epoch(), " of ", (*trainer)->total_epochs(),
-                                          ", chosen by validation Parzen ", absl::StrFormat("%.1f", (*trainer)->best_selection()));
-  std::vector<gan::eval::Table1Row> rows;
+  if (!selected.ok()) return selected.status();
+  const std::string chosen = absl::StrCat(best, ": epoch ", done.best_epoch(), " of ", done.total_epochs(),
+                                          ", chosen by validation Parzen ", absl::StrFormat("%.1f", done.best_selection()));
+  std::vector<gan::eval::Table1Row> rows;  // model, model_ema if kept, then the references
   for (auto [name, generator] : {std::pair{"model", selected->generator.get()}, std::pair{"model_ema", selected->generator_ema.get()}}) {
     if (generator == nullptr) continue;
     gan::Rng rng(gan::kEvaluationNoiseSeed);
@@ -287,21 +290,171 @@ int main(int argc, char** argv) {
     absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
         name, generator == selected->generator.get() ? chosen : "G's moving average in the same checkpoint", samples.data(),
         kParzenSamples, *splits);
-    if (!row.ok()) return fail(row.status());
+    if (!row.ok()) return row.status();
     rows.push_back(*std::move(row));
   }
   std::fprintf(stderr, "Table 1 (paper protocol on the test set; computing the reference rows)\n");
   absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
       gan::eval::ReferenceRows(*splits, kParzenSamples, absl::GetFlag(FLAGS_final_kmeans_iterations),
                                gan::eval::kPaperSigmaImages, gan::eval::ReferenceRowsCacheDir());
-  if (!references.ok()) return fail(references.status());
+  if (!references.ok()) return references.status();
   rows.insert(rows.end(), references->begin(), references->end());
   std::printf("%s", gan::eval::FormatTable1(rows).c_str());
   std::fflush(stdout);  // the table before the last line, on a terminal too
   if (absl::Status s = gan::base::WriteFileAtomically(output_dir + "/table1.json", gan::eval::Table1Json(rows) + "\n"); !s.ok()) {
-    return fail(s);
+    return s;
   }
   write_report();
   say_where();
+  std::string summary = absl::StrFormat("test Parzen %.1f +- %.1f (best.ckpt: epoch %d of %d, validation %.1f)", rows[0].report.test_mean,
+                                        rows[0].report.test_std_error, done.best_epoch(), done.total_epochs(), done.best_selection());
+  if (rows.size() > 1 && rows[1].name == "model_ema") {
+    absl::StrAppendFormat(&summary, "; moving average %.1f +- %.1f", rows[1].report.test_mean, rows[1].report.test_std_error);
+  }
+  return summary;
+}
+
+namespace {
+
+// A sweep's runs: one per value of one flag.
+struct Sweep {
+  std::string flag;
+  std::vector<std::string> values;
+  std::string Label(size_t run) const { return flag + "=" + values[run]; }
+};
+
+// --sweep's FLAG=V1,V2,...; errors name what is wrong. Each value is parsed
+// by the flag itself, so a value it would refuse is refused here, before any run.
+absl::StatusOr<Sweep> ParseSweep(const std::string& text) {
+  const size_t equals = text.find('=');
+  if (equals == std::string::npos || equals == 0 || equals + 1 == text.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("--sweep must be FLAG=V1,V2,... (e.g. seed=1,2,3), not '", text, "'"));
+  }
+  Sweep sweep{text.substr(0, equals), absl::StrSplit(text.substr(equals + 1), ',')};
+  for (const char* own : {"sweep", "ranks_per_run", "output_dir", "resume", "collective_timeout_seconds"}) {
+    if (sweep.flag == own) return absl::InvalidArgumentError(absl::StrCat("--sweep: --", own, " cannot be swept"));
+  }
+  absl::CommandLineFlag* flag = absl::FindCommandLineFlag(sweep.flag);
+  if (flag == nullptr) return absl::InvalidArgumentError(absl::StrCat("--sweep: train has no flag --", sweep.flag));
+  const std::string current = flag->CurrentValue();
+  for (const std::string& value : sweep.values) {
+    std::string error;
+    if (value.empty() || !flag->ParseFrom(value, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat("--sweep: '", value, "' is not a value of --", sweep.flag, ": ", error));
+    }
+  }
+  std::string error;
+  flag->ParseFrom(current, &error);
+  return sweep;
+}
+
+// The end of a sweep: each run's rank 0 sends its label, summary and
+// metrics; the world's rank 0 writes sweep.md (one row per run), prints it,
+// and draws every run in one report.html. Another machine's run directory
+// is recreated here from what it sent (experiment and metrics), so no rank
+// needs a shared file system.
+absl::Status EndSweep(gan::distributed::MpiGroup& world, const Sweep& sweep, const std::string& sweep_dir, size_t run,
+                      bool run_lead, const std::string& summary) {
+  std::string message;
+  if (run_lead) {
+    const std::string dir = absl::StrCat(sweep_dir, "/", sweep.Label(run));
+    absl::StatusOr<std::string> metrics = gan::base::ReadFileBytes(dir + "/metrics.jsonl");
+    absl::StatusOr<std::string> experiment = gan::base::ReadFileBytes(dir + "/experiment.pbtxt");
+    // Four fields, each as its size and its bytes.
+    for (const std::string& field : {std::to_string(run), summary, metrics.ok() ? *metrics : "", experiment.ok() ? *experiment : ""}) {
+      absl::StrAppend(&message, field.size(), ":", field);
+    }
+  }
+  absl::StatusOr<std::vector<std::string>> gathered = world.GatherToLead(message);
+  if (!gathered.ok()) return gathered.status();
+  if (!world.leads()) return absl::OkStatus();
+  std::vector<std::string> rows(sweep.values.size(), "(no result: its ranks failed)");
+  std::vector<std::string> dirs;
+  for (const std::string& received : *gathered) {
+    if (received.empty()) continue;
+    std::vector<std::string> fields;
+    for (size_t at = 0; at < received.size() && fields.size() < 4;) {
+      const size_t colon = received.find(':', at);
+      const size_t length = std::stoul(received.substr(at, colon - at));
+      fields.push_back(received.substr(colon + 1, length));
+      at = colon + 1 + length;
+    }
+    const size_t index = std::stoul(fields[0]);
+    rows[index] = fields[1];
+    const std::string dir = absl::StrCat(sweep_dir, "/", sweep.Label(index));
+    if (!std::filesystem::exists(dir + "/metrics.jsonl") && !fields[2].empty()) {
+      GAN_RETURN_IF_ERROR(gan::base::MakeDirs(dir));
+      GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(dir + "/metrics.jsonl", fields[2]));
+      GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(dir + "/experiment.pbtxt", fields[3]));
+    }
+    if (std::filesystem::exists(dir + "/experiment.pbtxt")) dirs.push_back(dir);
+  }
+  std::string table = absl::StrCat("| run | result |\n|---|---|\n");
+  for (size_t r = 0; r < rows.size(); ++r) absl::StrAppend(&table, "| ", sweep.Label(r), " | ", rows[r], " |\n");
+  std::printf("sweep of %zu runs (%s)\n%s", rows.size(), sweep_dir.c_str(), table.c_str());
+  std::fflush(stdout);
+  GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(sweep_dir + "/sweep.md", table));
+  if (!dirs.empty()) GAN_RETURN_IF_ERROR(gan::report::WriteReport(dirs, sweep_dir + "/report.html"));
+  std::fprintf(stderr, "sweep: %s/sweep.md and %s/report.html\n", sweep_dir.c_str(), sweep_dir.c_str());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  // Under mpirun, this process is one rank of the job.
+  std::unique_ptr<gan::distributed::MpiGroup> world;
+  if (gan::distributed::LaunchedByMpirun()) {
+    absl::StatusOr<std::unique_ptr<gan::distributed::MpiGroup>> joined =
+        gan::distributed::JoinWorld(absl::GetFlag(FLAGS_collective_timeout_seconds));
+    if (!joined.ok()) return gan::tools::Fail(kProgram, joined.status());
+    world = *std::move(joined);
+  }
+  // An error on one rank of a job ends every rank: the others would wait for it.
+  auto fail = [&world](const absl::Status& status) -> int {
+    if (world != nullptr && world->size() > 1) gan::distributed::Abort(absl::StrCat(kProgram, ": ", status.message()));
+    return gan::tools::Fail(kProgram, status);
+  };
+  gan::distributed::Group* group = world != nullptr ? static_cast<gan::distributed::Group*>(world.get()) : &gan::distributed::Solo();
+
+  // A sweep: this rank's run, its output directory, and the ranks that train it.
+  const std::string sweep_text = absl::GetFlag(FLAGS_sweep);
+  std::optional<Sweep> sweep;
+  std::unique_ptr<gan::distributed::MpiGroup> run_group;
+  std::string sweep_dir;
+  size_t run = 0;
+  if (!sweep_text.empty()) {
+    absl::StatusOr<Sweep> parsed = ParseSweep(sweep_text);
+    if (!parsed.ok()) return fail(parsed.status());
+    sweep = *std::move(parsed);
+    const int ranks_per_run = absl::GetFlag(FLAGS_ranks_per_run);
+    const int64_t needed = static_cast<int64_t>(sweep->values.size()) * ranks_per_run;
+    if (world == nullptr || ranks_per_run < 1 || world->size() != needed) {
+      return fail(absl::InvalidArgumentError(absl::StrCat(
+          "--sweep: ", sweep->values.size(), " runs of --ranks_per_run=", ranks_per_run, " need mpirun -np ", needed,
+          world == nullptr ? "; this is not an mpirun job" : absl::StrCat("; the job has ", world->size(), " ranks"))));
+    }
+    sweep_dir = gan::tools::UserPath(absl::GetFlag(FLAGS_output_dir));
+    if (sweep_dir.empty()) return fail(absl::InvalidArgumentError("--sweep needs --output_dir (the sweep's directory)"));
+    run = static_cast<size_t>(world->rank() / ranks_per_run);
+    std::string error;
+    absl::FindCommandLineFlag(sweep->flag)->ParseFrom(sweep->values[run], &error);
+    absl::SetFlag(&FLAGS_output_dir, absl::StrCat(sweep_dir, "/", sweep->Label(run)));
+    absl::StatusOr<std::unique_ptr<gan::distributed::MpiGroup>> split = world->Split(static_cast<int>(run));
+    if (!split.ok()) return fail(split.status());
+    run_group = *std::move(split);
+    group = run_group.get();
+  }
+
+  absl::StatusOr<std::string> summary = TrainRun(*group, argc, argv);
+  if (!summary.ok()) {
+    // A run of one rank in a sweep fails alone (its row says so); else every rank ends.
+    if (!sweep || group->size() > 1) return fail(summary.status());
+    gan::tools::Fail(kProgram, summary.status());
+    summary = absl::StrCat("failed: ", summary.status().message());
+  }
+  if (!sweep) return 0;
+  if (absl::Status ended = EndSweep(*world, *sweep, sweep_dir, run, group->leads(), *summary); !ended.ok()) return fail(ended);
   return 0;
 }

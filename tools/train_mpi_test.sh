@@ -3,8 +3,9 @@
 # the quickstart recipe on 1,000 images): a launch the ranks cannot share is
 # refused before training; 2 ranks checkpoint and resume bit-identically; a
 # checkpoint of 2 ranks resumes in one process; rank 0 alone speaks and
-# writes; a rank that hangs or dies ends the job within seconds with a message
-# naming a rank, and the last checkpoint resumes.
+# writes; a sweep trains one run per value on its own ranks; a rank that
+# hangs or dies ends the job within seconds with a message naming a rank, and
+# the last checkpoint resumes.
 set -euo pipefail
 train=tools/train
 t="$TEST_TMPDIR"
@@ -39,7 +40,23 @@ ranks 2 --epochs=2 --stop_after_epochs=1 --output_dir="$t/alone" 2> "$t"/alone1.
   fail "one process could not resume 2 ranks' checkpoint: $(tail -5 "$t"/alone2.log)"
 [[ $(wc -l < "$t"/alone/metrics.jsonl) -eq 2 ]] || fail "the resumed run should end at epoch 2"
 
-# 4. Faults, on a run long enough to be caught in the middle.
+# 4. A sweep: 2 runs of one rank each, one per seed, in one launch; each run is the
+# one-process run of its seed, bit for bit; one table and one report of both.
+# A sweep the ranks do not fit is refused.
+ranks 2 --epochs=2 --sweep=seed=1,2 --output_dir="$t/sweep" > "$t/sweep.out" 2> "$t/sweep.log" ||
+  fail "sweep failed: $(tail -5 "$t/sweep.log")"
+"$train" --max_train_examples=1000 --parzen_every_epochs=0 --sample_every_epochs=0 --epochs=2 --seed=2 --output_dir="$t/seed2" \
+  2> "$t/seed2.log" || fail "$(tail -5 "$t/seed2.log")"
+cmp -s "$t/sweep/seed=2/checkpoint.ckpt" "$t/seed2/checkpoint.ckpt" || fail "the sweep's seed=2 run is not the one-process run of seed 2"
+grep -q "^seed: 1$" "$t/sweep/seed=1/experiment.pbtxt" || fail "the seed=1 run did not train seed 1"
+for run in seed=1 seed=2; do
+  grep -q "^| $run | epoch 2 of 2: D loss" "$t/sweep/sweep.md" || fail "sweep.md has no row for $run: $(cat "$t/sweep/sweep.md")"
+done
+[[ -s "$t/sweep/report.html" ]] || fail "the sweep has no report"
+if ranks 3 --sweep=seed=1,2 --output_dir="$t/sweep3" > /dev/null 2> "$t/sweep3.log"; then fail "a sweep of 2 runs on 3 ranks was accepted"; fi
+grep -q "2 runs of --ranks_per_run=1 need mpirun -np 2; the job has 3 ranks" "$t/sweep3.log" || fail "no clear refusal: $(tail -3 "$t/sweep3.log")"
+
+# 5. Faults, on a run long enough to be caught in the middle.
 rank_pid() {  # rank_pid OUTPUT_DIR RANK: the process of that rank of the run writing OUTPUT_DIR
   local pid
   for pid in $(pgrep -f -- "--output_dir=$1"); do

@@ -21,6 +21,10 @@ AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, const proto
   if (group.size() > 1) {
     share = {.part = group.rank(), .parts = group.size(), .slice_rows = m_};
     whole_noise_.resize(m_whole_ * g_.input_dim());
+    sum_each_layer_ = [this](Layer& layer) {
+      for (const ParameterRef& p : layer.Parameters()) group_.StartSum(p.grad, p.size);
+      group_.Progress();
+    };
   }
   if (experiment_.update_mode() == proto::SIMULTANEOUS) {
     g_pass_ = g_.MakePass(g_rows_, {}, share);
@@ -43,11 +47,6 @@ void AdversarialStep::ScaleForGroup(float* output_grad, int64_t rows) const {
   // mean of those means.
   const float scale = 1.0f / static_cast<float>(group_.size());
   for (int64_t i = 0; i < rows; ++i) output_grad[i] *= scale;
-}
-
-void AdversarialStep::StartGradientSum(Mlp& net) {
-  if (group_.size() == 1) return;
-  for (const ParameterRef& p : net.Parameters()) group_.StartSum(p.grad, p.size);
 }
 
 void AdversarialStep::GeneratorForward() {
@@ -79,14 +78,13 @@ void AdversarialStep::DiscriminatorBackward(StepStats& stats) {
   stats.d_loss = objective.value;
   stats.mean_d_real = objective.mean_d;
   ScaleForGroup(d.output_grad(), 2 * m_);
-  d.Backward(/*input_grad=*/false, /*param_grads=*/true);
+  d.Backward(/*input_grad=*/false, /*param_grads=*/true, sum_each_layer_);
 }
 
 absl::StatusOr<StepStats> AdversarialStep::DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer) {
   StepStats stats;
   DiscriminatorForward(generated);
   DiscriminatorBackward(stats);
-  StartGradientSum(d_);
   if (absl::Status summed = group_.FinishSums(); !summed.ok()) return summed;
   d_optimizer.Step();
   d_.ApplyConstraints();
@@ -106,8 +104,7 @@ absl::StatusOr<StepStats> AdversarialStep::GeneratorUpdate(Optimizer& g_optimize
   // G's gradient flows through D's input; D's own parameter gradients are not needed.
   d.Backward(/*input_grad=*/true, /*param_grads=*/false);
   std::copy(d.input_grad(), d.input_grad() + m_ * data_dim_, g.output_grad() + first * data_dim_);
-  g.BackwardRows(first, /*input_grad=*/false, /*param_grads=*/true);
-  StartGradientSum(g_);
+  g.BackwardRows(first, /*input_grad=*/false, /*param_grads=*/true, sum_each_layer_);
   if (absl::Status summed = group_.FinishSums(); !summed.ok()) return summed;
   g_optimizer.Step();
   g_.ApplyConstraints();
@@ -133,10 +130,8 @@ absl::StatusOr<StepStats> AdversarialStep::SimultaneousUpdate(Optimizer& g_optim
   const float* fake_input_grad = d.input_grad() + m_ * data_dim_;
   std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g.output_grad());
 
-  DiscriminatorBackward(stats);
-  StartGradientSum(d_);  // summed while G's backward runs
-  g.Backward(/*input_grad=*/false, /*param_grads=*/true);
-  StartGradientSum(g_);
+  DiscriminatorBackward(stats);  // D's sums start here, and run while G's backward is computed
+  g.Backward(/*input_grad=*/false, /*param_grads=*/true, sum_each_layer_);
   if (absl::Status summed = group_.FinishSums(); !summed.ok()) return summed;
 
   d_optimizer.Step();

@@ -25,10 +25,11 @@
 // computes rows [r m/N, (r + 1) m/N) of every data batch, noise batch and
 // dropout mask that one process would use (every process draws them whole
 // and keeps its slice, so the random streams stay those of one process). Each
-// objective's gradient is scaled by 1/N, each net's parameter gradients are
-// summed across the group as soon as that net's backward is done (the D sum
-// runs while G's backward is computed), and every process applies the same
-// update: the step one process takes, up to the order of floating-point sums.
+// objective's gradient is scaled by 1/N, each layer's parameter gradients are
+// summed across the group as soon as that layer's backward has made them (the
+// sums run while the layers below, and in the simultaneous step G's backward,
+// are computed), and every process applies the same update: the step one
+// process takes, up to the order of floating-point sums.
 
 #include <cstdint>
 #include <functional>
@@ -86,10 +87,8 @@ class AdversarialStep {
   absl::StatusOr<StepStats> GeneratorUpdate(Optimizer& g_optimizer);  // the G update, on G's last m rows
   absl::StatusOr<StepStats> SimultaneousUpdate(Optimizer& g_optimizer, Optimizer& d_optimizer);
   // In a group: this process's share of an objective's gradient (rows
-  // [0, rows) of `output_grad`, one value each) scaled by 1/N, and the start
-  // of the sum of a net's parameter gradients. Alone, neither does anything.
+  // [0, rows) of `output_grad`, one value each) scaled by 1/N. Alone, nothing.
   void ScaleForGroup(float* output_grad, int64_t rows) const;
-  void StartGradientSum(Mlp& net);
   // This process's rows of `whole` [m_whole, width] into `slice` [m, width].
   void CopySlice(const float* whole, int64_t width, float* slice) const;
 
@@ -110,6 +109,10 @@ class AdversarialStep {
   // simultaneous); D over G's m rows of the G update (alternating only).
   std::unique_ptr<MlpPass> g_pass_, d_pass_, d_generated_pass_;
   std::vector<float> whole_noise_;  // [m_whole_, noise_dim] in a group, for the slice of each noise batch
+  // In a group, the backward passes' hook: each layer's parameter gradients
+  // start summing as soon as the layer's backward has made them, and pending
+  // sums advance after every layer. Alone, empty.
+  MlpPass::AfterLayer sum_each_layer_;
 };
 
 }  // namespace gan

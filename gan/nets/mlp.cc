@@ -65,12 +65,13 @@ void MlpPass::Forward(bool training) {
   for (auto& layer : layers_) layer->Forward(training);
 }
 
-void MlpPass::BackwardRows(int64_t first_row, bool input_grad, bool param_grads) {
+void MlpPass::BackwardRows(int64_t first_row, bool input_grad, bool param_grads, const AfterLayer& after_layer) {
   // Layer i needs its input gradient only if something below it uses it: the
   // caller, or a layer with parameters whose gradients are wanted.
   for (size_t i = layers_.size(); i-- > 0;) {
     const bool below_has_parameters = static_cast<int64_t>(i) > net_.first_parameter_layer_;
     layers_[i]->Backward(first_row, input_grad || (param_grads && below_has_parameters), param_grads);
+    if (after_layer) after_layer(*net_.layers_[i]);
   }
 }
 

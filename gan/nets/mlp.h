@@ -86,14 +86,21 @@ class MlpPass {
   // the discriminator's input gradient only. Overwrites the gradients of the
   // hidden layers (and output_grad()), keeps what Forward computed, so one
   // Forward may be followed by several Backwards.
-  void Backward(bool input_grad, bool param_grads) { BackwardRows(0, input_grad, param_grads); }
+  // after_layer, when set, is called after each layer's backward, last layer
+  // first, with that layer: its parameter gradients are final from then on
+  // (a group of processes starts summing them there while the layers below
+  // are computed: gan/learners/adversarial_step.h).
+  using AfterLayer = std::function<void(Layer& layer)>;
+  void Backward(bool input_grad, bool param_grads, const AfterLayer& after_layer = nullptr) {
+    BackwardRows(0, input_grad, param_grads, after_layer);
+  }
   // Backward over rows [first_row, batch) alone, as if they were a batch of
   // their own (the values a pass of batch - first_row rows would give): reads
   // those rows of output_grad(), writes those rows of input_grad() if
   // input_grad and the parameter gradients of those rows if param_grads, and
   // leaves the other rows' gradients as they were. first_row is 0 or one of
   // the pass's tail_first_rows.
-  void BackwardRows(int64_t first_row, bool input_grad, bool param_grads);
+  void BackwardRows(int64_t first_row, bool input_grad, bool param_grads, const AfterLayer& after_layer = nullptr);
 
  private:
   Mlp& net_;
