@@ -61,6 +61,7 @@ class MpiGroup : public Group {
 
 // Starts MPI and returns the group of every process of the job; MPI ends
 // when the world group is destroyed. Call once, only when LaunchedByMpirun().
+// From then on the process keeps the memory it frees (see mpi_group.cc).
 absl::StatusOr<std::unique_ptr<MpiGroup>> JoinWorld(double timeout_seconds);
 
 // Prints "rank R: message" and ends every process of the job (MPI_Abort).

@@ -144,11 +144,11 @@ int main(int argc, char** argv) {
     const double step_ms = 1e3 * Median(step_seconds), wait_ms = 1e3 * Median(wait_seconds);
     const double sum_ms = sum_seconds.empty() ? 0 : 1e3 * Median(sum_seconds);
     std::printf("%-14s %-8s ranks %d  threads %s  global batch %4d  step %8.2f ms  wait %7.2f ms  sum alone %7.2f ms  "
-                "hidden %s  gradients %.1f MB per update\n",
+                "hidden %s  gradients %.1f MB in %zu tensors per update\n",
                 experiment.name().c_str(), absl::GetFlag(FLAGS_label).c_str(), group.size(),
                 std::getenv("OMP_NUM_THREADS") != nullptr ? std::getenv("OMP_NUM_THREADS") : "all", experiment.batch_size(),
                 step_ms, wait_ms, sum_ms, sum_ms > 0 ? absl::StrFormat("%3.0f %%", 100 * std::max(0.0, 1 - wait_ms / sum_ms)).c_str() : "  -  ",
-                bytes / 1e6);
+                bytes / 1e6, tensors.size());
   }
   return 0;
 }
