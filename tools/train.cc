@@ -270,8 +270,10 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
   gan::Trainer& done = **trainer;
   if (!done.finished() || done.best_epoch() == 0) {
     say_where();
+    // A resumed run that was already at its end takes no step, so it has no figures.
     return absl::StrFormat("epoch %d of %d: %s", done.step() / done.steps_per_epoch(), done.total_epochs(),
-                           done.learner().DescribeFigures(done.last_figures()));
+                           done.last_figures().empty() ? "no step taken here"
+                                                       : done.learner().DescribeFigures(done.last_figures()));
   }
 
   // The run's result: Table 1's row of the selected checkpoint (and of its

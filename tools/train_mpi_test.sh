@@ -70,7 +70,7 @@ wait_for_epoch() {  # wait_for_epoch DIR: until its first epoch is written
 }
 fault() {  # fault NAME SIGNAL: send SIGNAL to rank 1 during epoch 2; the job must end within 30 s
   local dir="$1" signal="$2" started
-  ranks 2 --epochs=50 --max_train_examples=5000 --collective_timeout_seconds=3 --output_dir="$dir" 2> "$dir.log" &
+  ranks 2 --epochs=50 --max_train_examples=5000 --collective_timeout_seconds=10 --output_dir="$dir" 2> "$dir.log" &
   local job=$!
   wait_for_epoch "$dir"
   local rank1
@@ -85,7 +85,7 @@ fault() {  # fault NAME SIGNAL: send SIGNAL to rank 1 during epoch 2; the job mu
 }
 # A hung rank: the others give up after the timeout and say which rank waited.
 fault "$t/hung" STOP
-grep -q "rank 0: train: step [0-9]*: rank 0 of 2 (world rank 0): no answer from the other ranks within 3 s" "$t/hung.log" ||
+grep -q "rank 0: train: step [0-9]*: rank 0 of 2 (world rank 0): no answer from the other ranks within 10 s" "$t/hung.log" ||
   fail "no message naming the waiting rank: $(tail -5 "$t/hung.log")"
 # A dead rank: mpirun names it.
 fault "$t/killed" KILL

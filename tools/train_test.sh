@@ -103,6 +103,10 @@ tail -n 1 "$TEST_TMPDIR/log2" | grep -q "^$out2/report.html; beside it .*; conti
 [[ -s "$out2/checkpoint.ckpt" ]] || fail "no checkpoint after SIGINT"
 "$train" --output_dir="$out2" --resume --epochs=3 --sample_every_epochs=0 --parzen_every_epochs=0 2> "$TEST_TMPDIR/log3"
 grep -q "resumed from" "$TEST_TMPDIR/log3" || fail "resume did not say where it resumed"
+# A run already at its end resumes to nothing: no step, no error.
+"$train" --output_dir="$out2" --resume --epochs=3 --sample_every_epochs=0 --parzen_every_epochs=0 2> "$TEST_TMPDIR/log3b" ||
+  fail "resuming a finished run failed: $(cat "$TEST_TMPDIR/log3b")"
+grep -q "checkpoint.ckpt (epoch [0-9]* of 3)" "$TEST_TMPDIR/log3b" || fail "$(cat "$TEST_TMPDIR/log3b")"
 
 # 3. Bad input: clear errors, non-zero exit.
 if "$train" --experiment=no_such_experiment 2> "$TEST_TMPDIR/log4"; then fail "unknown experiment accepted"; fi

@@ -17,6 +17,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "benchmark/benchmark.h"
@@ -24,6 +26,7 @@
 #include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
 #include "oneapi/dnnl/dnnl.h"
+#include "oneapi/dnnl/dnnl.hpp"
 
 namespace gan {
 namespace {
@@ -46,9 +49,10 @@ struct ExperimentStep {
 // How the optimisers update (gan/spec/experiment.proto, SgdMomentum.fold_into_products).
 enum class Sgd { kPlain, kFolded };
 
-// Null, with the reason given to `state`, when the experiment file cannot be read.
+// Null, with the reason given to `state`, when the experiment file cannot be
+// read or the processor cannot run the products' precision.
 std::unique_ptr<ExperimentStep> MakeStep(const char* path, proto::UpdateMode mode, benchmark::State& state,
-                                         Sgd sgd = Sgd::kPlain) {
+                                         Sgd sgd = Sgd::kPlain, Products products = Products::kFp32) {
   absl::StatusOr<proto::Experiment> loaded = LoadExperimentFile(path);
   if (!loaded.ok()) {
     state.SkipWithError(std::string(loaded.status().message()).c_str());
@@ -65,6 +69,12 @@ std::unique_ptr<ExperimentStep> MakeStep(const char* path, proto::UpdateMode mod
   const std::vector<float> pixel_mean(image->size(), 0.13f);
   s->g = BuildMlp(s->experiment.generator(), noise, 1, &pixel_mean).value();
   s->d = BuildMlp(s->experiment.discriminator(), s->g->output_shape(), 2).value();
+  for (Mlp* net : {s->g.get(), s->d.get()}) {
+    if (absl::Status set = net->SetProducts(products); !set.ok()) {
+      state.SkipWithError(std::string(set.message()).c_str());
+      return nullptr;
+    }
+  }
   s->g_opt = MakeOptimizer(s->experiment.generator_optimizer(), s->g->Parameters()).value();
   s->d_opt = MakeOptimizer(s->experiment.discriminator_optimizer(), s->d->Parameters()).value();
   constexpr int kPool = 8;
@@ -80,8 +90,9 @@ std::unique_ptr<ExperimentStep> MakeStep(const char* path, proto::UpdateMode mod
   return s;
 }
 
-std::unique_ptr<ExperimentStep> MakeMnistStep(proto::UpdateMode mode, benchmark::State& state, Sgd sgd = Sgd::kPlain) {
-  return MakeStep("experiments/mnist.pbtxt", mode, state, sgd);
+std::unique_ptr<ExperimentStep> MakeMnistStep(proto::UpdateMode mode, benchmark::State& state, Sgd sgd = Sgd::kPlain,
+                                              Products products = Products::kFp32) {
+  return MakeStep("experiments/mnist.pbtxt", mode, state, sgd, products);
 }
 
 void BM_MnistIteration(benchmark::State& state, proto::UpdateMode mode) {
@@ -111,10 +122,12 @@ struct Product {
 // The reference for an iteration's figures: its matrix products, each one
 // plain dnnl_sgemm call on buffers made once (no activations, no losses, no
 // updates, no reorders). Its rate is this machine's single-precision GEMM rate
-// at the model's shapes.
+// at the model's shapes. With Products::kBf16, each product is instead one
+// oneDNN matmul primitive, made once, of bf16 operands into an fp32 result
+// (the bf16 products' floor: no rounding reorders either).
 class GemmReference {
  public:
-  explicit GemmReference(const std::vector<Product>& products) {
+  explicit GemmReference(const std::vector<Product>& products, Products precision = Products::kFp32) {
     for (const Product& p : products) {
       if (p.forward) gemms_.push_back({'N', 'N', p.rows, p.out, p.in});  // y[rows, out] = x[rows, in] W[in, out]
       if (p.data) gemms_.push_back({'N', 'T', p.rows, p.in, p.out});     // dx[rows, in] = dz[rows, out] W^T
@@ -128,11 +141,33 @@ class GemmReference {
     a_.assign(largest, 0.01f);
     b_.assign(largest, 0.02f);
     c_.assign(largest, 0.0f);
+    if (precision == Products::kBf16) {
+      a_bf16_.assign(largest, 0x3c24);  // 0.01 in bf16
+      b_bf16_.assign(largest, 0x3ca4);  // 0.02
+      using dt = dnnl::memory::data_type;
+      const dnnl::engine& engine = Cpu().engine;
+      for (const Gemm& x : gemms_) {
+        // Row-major operands; a transposed one is the same buffer with swapped strides.
+        const dnnl::memory::desc a({x.m, x.k}, dt::bf16, x.trans_a == 'N' ? dnnl::memory::dims{x.k, 1} : dnnl::memory::dims{1, x.m});
+        const dnnl::memory::desc b({x.k, x.n}, dt::bf16, x.trans_b == 'N' ? dnnl::memory::dims{x.n, 1} : dnnl::memory::dims{1, x.k});
+        const dnnl::memory::desc c({x.m, x.n}, dt::f32, dnnl::memory::dims{x.n, 1});
+        dnnl::matmul matmul(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, c), engine));
+        bf16_products_.push_back({matmul,
+                                  {{DNNL_ARG_SRC, dnnl::memory(a, engine, a_bf16_.data())},
+                                   {DNNL_ARG_WEIGHTS, dnnl::memory(b, engine, b_bf16_.data())},
+                                   {DNNL_ARG_DST, dnnl::memory(c, engine, c_.data())}}});
+      }
+    }
   }
 
   double flops() const { return flops_; }
 
   void Run() {
+    if (!bf16_products_.empty()) {
+      for (auto& [matmul, args] : bf16_products_) matmul.execute(Cpu().stream, args);
+      Cpu().stream.wait();
+      return;
+    }
     for (const Gemm& x : gemms_) {
       const int64_t lda = x.trans_a == 'N' ? x.k : x.m, ldb = x.trans_b == 'N' ? x.n : x.k;
       dnnl_sgemm(x.trans_a, x.trans_b, x.m, x.n, x.k, 1.0f, a_.data(), lda, b_.data(), ldb, 0.0f, c_.data(), x.n);
@@ -148,6 +183,8 @@ class GemmReference {
   std::vector<Gemm> gemms_;
   double flops_ = 0;
   std::vector<float> a_, b_, c_;
+  std::vector<uint16_t> a_bf16_, b_bf16_;
+  std::vector<std::pair<dnnl::matmul, std::unordered_map<int, dnnl::memory>>> bf16_products_;
 };
 
 // The products of one alternating iteration (k = 1) of the paper's MNIST model.
@@ -260,6 +297,44 @@ BENCHMARK_CAPTURE(BM_MnistIterationAgainstGemms, alternating_folded_sgd, proto::
 BENCHMARK_CAPTURE(BM_MnistIterationAgainstGemms, simultaneous_folded_sgd, proto::SIMULTANEOUS, Sgd::kFolded)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// The MNIST iteration with bf16 products (precision: BF16) against the same
+// iteration in fp32 and against its own floor, its products as bf16 matmul
+// primitives alone, in one process: blocks of each, alternated as above.
+void BM_MnistBf16Iteration(benchmark::State& state, proto::UpdateMode mode) {
+  std::unique_ptr<ExperimentStep> bf16 = MakeMnistStep(mode, state, Sgd::kPlain, Products::kBf16);
+  if (bf16 == nullptr) return;
+  std::unique_ptr<ExperimentStep> fp32 = MakeMnistStep(mode, state);
+  GemmReference floor(mode == proto::ALTERNATING ? MnistAlternatingProducts() : MnistSimultaneousProducts(), Products::kBf16);
+  if (std::abs(floor.flops() - bf16->step->MatmulFlops()) > 1e-9 * floor.flops()) {
+    state.SkipWithError("the reference's products are not the iteration's");
+    return;
+  }
+  floor.Run();  // first-use JIT
+  using Clock = std::chrono::steady_clock;
+  constexpr int kBlock = 10;
+  Clock::duration bf16_time{}, fp32_time{}, floor_time{};
+  auto timed_block = [](auto run, Clock::duration& total) {
+    run();  // refills the caches the previous block used
+    const Clock::time_point start = Clock::now();
+    for (int i = 0; i < kBlock; ++i) run();
+    total += Clock::now() - start;
+  };
+  for (auto _ : state) {
+    timed_block([&] { bf16->Run(); }, bf16_time);
+    timed_block([&] { fp32->Run(); }, fp32_time);
+    timed_block([&] { floor.Run(); }, floor_time);
+  }
+  const double runs = static_cast<double>(state.iterations()) * kBlock;
+  auto ms = [runs](Clock::duration d) { return 1e3 * std::chrono::duration<double>(d).count() / runs; };
+  state.counters["bf16_step_ms"] = ms(bf16_time);
+  state.counters["fp32_step_ms"] = ms(fp32_time);
+  state.counters["bf16_floor_ms"] = ms(floor_time);
+  state.counters["fp32/bf16"] = ms(fp32_time) / ms(bf16_time);
+  state.counters["%_of_bf16_floor_rate"] = 100 * ms(floor_time) / ms(bf16_time);
+}
+BENCHMARK_CAPTURE(BM_MnistBf16Iteration, alternating, proto::ALTERNATING)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_MnistBf16Iteration, simultaneous, proto::SIMULTANEOUS)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // One simultaneous iteration of the authors' convolutional CIFAR-10 model at
 // its batch of 128 (experiments/cifar10_conv.pbtxt) against its products as

@@ -58,6 +58,9 @@ AutoencoderLearner::AutoencoderLearner(const proto::Experiment& experiment)
 absl::StatusOr<std::unique_ptr<AutoencoderLearner>> AutoencoderLearner::Create(const proto::Experiment& experiment,
                                                                                const data::Dataset& train,
                                                                                std::function<const float*()> next_batch) {
+  if (experiment.precision() != proto::Experiment::FP32) {
+    return absl::InvalidArgumentError("precision: BF16 products train the GAN only; an autoencoder trains in FP32");
+  }
   std::unique_ptr<AutoencoderLearner> learner(new AutoencoderLearner(experiment));
   GAN_RETURN_IF_ERROR(learner->Build(train, std::move(next_batch)));
   return learner;

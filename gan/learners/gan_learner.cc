@@ -46,6 +46,26 @@ absl::Status GanLearner::CheckShareable() const {
   return absl::OkStatus();
 }
 
+absl::Status GanLearner::SetPrecision() {
+  if (experiment_.precision() == proto::Experiment::FP32) return absl::OkStatus();
+  // A folded update moves W inside the backward, after the bf16 copy of W the backward reads was made.
+  for (int phase = 0; phase <= experiment_.phases_size(); ++phase) {
+    for (int which = 0; which < 2; ++which) {
+      const auto [config, field] = OptimizerConfig(which, phase);
+      if (config->has_sgd() && config->sgd().fold_into_products()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("precision: BF16 cannot be combined with ", field, ".sgd.fold_into_products; set one of them off"));
+      }
+    }
+  }
+  for (const auto& [net, name] : {std::pair{g_.get(), "generator"}, std::pair{d_.get(), "discriminator"}}) {
+    if (absl::Status set = net->SetProducts(Products::kBf16); !set.ok()) {
+      return absl::Status(set.code(), absl::StrCat("precision: BF16: ", name, ": ", set.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status GanLearner::Build(const data::Dataset& train, std::function<const float*()> next_data_batch) {
   const proto::Experiment& e = experiment_;
   phase_last_epoch_ = {e.epochs()};
@@ -63,6 +83,7 @@ absl::Status GanLearner::Build(const data::Dataset& train, std::function<const f
   if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat("discriminator: ", d.status().message()));
   d_ = *std::move(d);
   if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
+  GAN_RETURN_IF_ERROR(SetPrecision());
   if (e.generator_ema_decay() > 0) {
     // The same architecture; its parameters are G's from the first step on (BeforeTraining).
     absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(e.generator(), noise, StreamSeed(e.seed(), SeedStream::kGeneratorOrDecoderInit), &pixel_mean);

@@ -62,6 +62,8 @@ class GanLearner : public Learner {
   absl::Status Build(const data::Dataset& train, std::function<const float*()> next_data_batch);
   // The settings of the experiment a group of group_.size() processes cannot share.
   absl::Status CheckShareable() const;
+  // The experiment's precision for G's and D's products (after they are built).
+  absl::Status SetPrecision();
   // Phase p runs epochs (phase_last_epoch_[p - 1], phase_last_epoch_[p]]; phase 0 is the experiment's own.
   int PhaseOfEpoch(int64_t epoch) const;
   // The phase whose optimiser config net `which` (0: G, 1: D) runs in `phase`:

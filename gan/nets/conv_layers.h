@@ -53,6 +53,7 @@ class Reshape : public Layer {
 
   Shape input_shape() const override { return input_; }
   Shape output_shape() const override { return output_; }
+  bool SetProducts(Products) override { return true; }  // no products
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override { return 0; }
   std::vector<Rng*> RandomStreams() override { return {}; }
@@ -80,6 +81,8 @@ class ConvMaxout : public Layer {
   Shape input_shape() const override { return input_; }
   Shape output_shape() const override { return Shape::Image(units_, pooled_height_, pooled_width_); }
   std::vector<ParameterRef> Parameters() override;
+  // Its convolutions run in fp32 only (bf16 ones are not written yet).
+  bool SetProducts(Products products) override { return products == Products::kFp32; }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override;
   std::vector<Rng*> RandomStreams() override { return {}; }
@@ -117,6 +120,8 @@ class ConvTranspose : public Layer {
   Shape input_shape() const override { return input_; }
   Shape output_shape() const override { return Shape::Image(params_.out_channels, out_height_, out_width_); }
   std::vector<ParameterRef> Parameters() override;
+  // Its convolutions run in fp32 only (bf16 ones are not written yet).
+  bool SetProducts(Products products) override { return products == Products::kFp32; }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override;
   std::vector<Rng*> RandomStreams() override { return {}; }

@@ -12,6 +12,13 @@
 
 namespace gan {
 
+bool Bf16ProductsAvailable() {
+  // oneDNN's ISAs are bit sets, each holding the bits of those it extends.
+  const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+  const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+  return (isa & bf16) == bf16;
+}
+
 CpuContext& Cpu() {
   static CpuContext* context = [] {
     dnnl::engine engine(dnnl::engine::kind::cpu, 0);
@@ -26,15 +33,15 @@ using dt = dnnl::memory::data_type;
 using Args = std::unordered_map<int, dnnl::memory>;
 
 // A row-major [rows, cols] matrix, or its transpose viewed in place.
-dnnl::memory::desc Matrix(int64_t rows, int64_t cols) {
-  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{cols, 1});
+dnnl::memory::desc Matrix(int64_t rows, int64_t cols, dt type = dt::f32) {
+  return dnnl::memory::desc({rows, cols}, type, dnnl::memory::dims{cols, 1});
 }
-dnnl::memory::desc TransposedMatrix(int64_t rows, int64_t cols) {
+dnnl::memory::desc TransposedMatrix(int64_t rows, int64_t cols, dt type = dt::f32) {
   // The [rows, cols] view of a row-major [cols, rows] matrix.
-  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{1, rows});
+  return dnnl::memory::desc({rows, cols}, type, dnnl::memory::dims{1, rows});
 }
 
-dnnl::memory Bind(const dnnl::memory::desc& desc, float* data) { return dnnl::memory(desc, Cpu().engine, data); }
+dnnl::memory Bind(const dnnl::memory::desc& desc, void* data) { return dnnl::memory(desc, Cpu().engine, data); }
 
 dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
                         const dnnl::memory::desc* bias, const dnnl::memory::desc& dst,
@@ -83,37 +90,63 @@ void MoveByVelocity(const FoldedUpdate& u, float* value, float* velocity, int64_
 // dnnl_sgemm call on x as it lies, whose alpha and beta carry the velocity
 // update; the plain gradient keeps the product the recorded runs were
 // trained with, so that their bits do not move with the fold's arrival.
+// With bf16 products, reorders round x and W (in Forward) and dz (in
+// Backward) into bf16 copies that the products read, each converted once
+// and shared by the products that read it: W's copy is made by Forward and
+// read by the backward data, so the weights must not change in between
+// (a fold, which updates W inside Backward, is refused with bf16 by the
+// learner).
 class AffinePass {
  public:
   // Backward may start at row 0 and at each of tail_first_rows.
   AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation,
              const std::vector<int64_t>& tail_first_rows)
-      : p_(p), batch_(batch), x_(x), dx_(dx), dz_(dz) {
+      : p_(p), batch_(batch), x_(x), dx_(dx), dz_(dz), operand_(p.products == Products::kBf16 ? dt::bf16 : dt::f32) {
     const dnnl::memory::desc x_md = Matrix(batch, p.in), z_md = Matrix(batch, p.out);
     const dnnl::memory::desc w_md = Matrix(p.in, p.out), b_md = Matrix(1, p.out);
+    if (bf16()) {
+      x_bf16_.resize(batch * p.in);
+      w_bf16_.resize(p.in * p.out);
+      dz_bf16_.resize(batch * p.out);
+      x_to_bf16_ = Rounding(Bind(x_md, x), Bind(Matrix(batch, p.in, dt::bf16), x_bf16_.data()));
+      w_to_bf16_ = Rounding(Bind(w_md, p.weights.data()), Bind(Matrix(p.in, p.out, dt::bf16), w_bf16_.data()));
+    }
 
     dnnl::post_ops post_ops;
     if (activation == Activation::kRelu) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
     if (activation == Activation::kSigmoid) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post_ops);
-    forward_ = MakeMatmul(x_md, w_md, &b_md, z_md, attr);
-    forward_args_ = {{DNNL_ARG_SRC, Bind(x_md, x)},
-                     {DNNL_ARG_WEIGHTS, Bind(w_md, p.weights.data())},
+    const dnnl::memory::desc x_operand = Matrix(batch, p.in, operand_), w_operand = Matrix(p.in, p.out, operand_);
+    forward_ = MakeMatmul(x_operand, w_operand, &b_md, z_md, attr);
+    forward_args_ = {{DNNL_ARG_SRC, Bind(x_operand, bf16() ? static_cast<void*>(x_bf16_.data()) : x)},
+                     {DNNL_ARG_WEIGHTS, Bind(w_operand, bf16() ? static_cast<void*>(w_bf16_.data()) : p.weights.data())},
                      {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
                      {DNNL_ARG_DST, Bind(z_md, z)}};
 
     for (int64_t first_row : BackwardFirstRows("AffinePass", batch, tail_first_rows)) {
+      if (bf16()) {
+        const int64_t rows = batch - first_row;
+        dz_to_bf16_.emplace(first_row, Rounding(Bind(Matrix(rows, p.out), dz + first_row * p.out),
+                                                Bind(Matrix(rows, p.out, dt::bf16), dz_bf16_.data() + first_row * p.out)));
+      }
       if (dx != nullptr) backward_data_.emplace(first_row, MakeBackwardData(first_row));
       backward_weights_.emplace(first_row, MakeBackwardWeights(first_row));
     }
   }
 
-  void Forward() { forward_.execute(Cpu().stream, forward_args_); }
+  void Forward() {
+    if (bf16()) {
+      x_to_bf16_.Run();
+      w_to_bf16_.Run();
+    }
+    forward_.execute(Cpu().stream, forward_args_);
+  }
 
   // Rows [first_row, batch) of the backward; reads those rows of dz (the
   // gradient wrt the pre-activation output).
   void Backward(int64_t first_row, bool input_grad, bool param_grads) {
+    if (bf16()) MadeForRow("AffinePass", dz_to_bf16_, first_row).Run();
     if (input_grad) {
       auto& [matmul, args] = MadeForRow("AffinePass", backward_data_, first_row);
       matmul.execute(Cpu().stream, args);
@@ -153,11 +186,22 @@ class AffinePass {
   }
 
  private:
+  // A reorder from fp32 to bf16 with its two memories.
+  struct Rounding {
+    Rounding() = default;
+    Rounding(dnnl::memory from, dnnl::memory to) : from(from), to(to), reorder(from, to) {}
+    void Run() { reorder.execute(Cpu().stream, from, to); }
+    dnnl::memory from, to;
+    dnnl::reorder reorder;
+  };
+  bool bf16() const { return operand_ == dt::bf16; }
+
   // The plain weight gradient of rows [first_row, batch): x^T read from a
-  // copy transposed by a reorder (see the class comment). The memories stay
-  // bound to x_transposed when the struct moves: a moved vector keeps its buffer.
+  // copy transposed by a reorder (see the class comment), in the products'
+  // precision. The memories stay bound to x_transposed when the struct
+  // moves: a moved vector keeps its buffer.
   struct BackwardWeights {
-    std::vector<float> x_transposed;  // [in, rows]
+    std::vector<uint8_t> x_transposed;  // [in, rows] of fp32 or bf16
     dnnl::memory x, xt;               // x[first_row:, :] and the same matrix in x_transposed
     dnnl::reorder transpose_x;
     dnnl::matmul matmul;
@@ -169,10 +213,10 @@ class AffinePass {
   // pass of batch - first_row rows gives them.
   std::pair<dnnl::matmul, Args> MakeBackwardData(int64_t first_row) {
     const int64_t rows = batch_ - first_row;
-    const dnnl::memory::desc dz_md = Matrix(rows, p_.out), wt_md = TransposedMatrix(p_.out, p_.in),
+    const dnnl::memory::desc dz_md = Matrix(rows, p_.out, operand_), wt_md = TransposedMatrix(p_.out, p_.in, operand_),
                              dx_md = Matrix(rows, p_.in);
-    Args args = {{DNNL_ARG_SRC, Bind(dz_md, dz_ + first_row * p_.out)},
-                 {DNNL_ARG_WEIGHTS, Bind(wt_md, p_.weights.data())},
+    Args args = {{DNNL_ARG_SRC, Bind(dz_md, dz_operand(first_row))},
+                 {DNNL_ARG_WEIGHTS, Bind(wt_md, bf16() ? static_cast<void*>(w_bf16_.data()) : p_.weights.data())},
                  {DNNL_ARG_DST, Bind(dx_md, dx_ + first_row * p_.in)}};
     return {MakeMatmul(dz_md, wt_md, nullptr, dx_md), std::move(args)};
   }
@@ -180,17 +224,24 @@ class AffinePass {
   BackwardWeights MakeBackwardWeights(int64_t first_row) {
     const int64_t rows = batch_ - first_row;
     BackwardWeights w;
-    w.x_transposed.resize(rows * p_.in);
+    w.x_transposed.resize(rows * p_.in * dnnl::memory::data_type_size(operand_));
     w.x = Bind(Matrix(rows, p_.in), x_ + first_row * p_.in);
-    // The reorder writes the same logical [rows, in] matrix with swapped strides.
-    w.xt = Bind(TransposedMatrix(rows, p_.in), w.x_transposed.data());
+    // The reorder writes the same logical [rows, in] matrix with swapped
+    // strides (and, for bf16 products, rounded).
+    w.xt = Bind(TransposedMatrix(rows, p_.in, operand_), w.x_transposed.data());
     w.transpose_x = dnnl::reorder(w.x, w.xt);
-    const dnnl::memory::desc xt_md = Matrix(p_.in, rows), dz_md = Matrix(rows, p_.out), dw_md = Matrix(p_.in, p_.out);
+    const dnnl::memory::desc xt_md = Matrix(p_.in, rows, operand_), dz_md = Matrix(rows, p_.out, operand_),
+                             dw_md = Matrix(p_.in, p_.out);
     w.matmul = MakeMatmul(xt_md, dz_md, nullptr, dw_md);
     w.args = {{DNNL_ARG_SRC, Bind(xt_md, w.x_transposed.data())},
-              {DNNL_ARG_WEIGHTS, Bind(dz_md, dz_ + first_row * p_.out)},
+              {DNNL_ARG_WEIGHTS, Bind(dz_md, dz_operand(first_row))},
               {DNNL_ARG_DST, Bind(dw_md, p_.weights_grad.data())}};
     return w;
+  }
+
+  // Rows [first_row, batch) of dz as the products read them.
+  void* dz_operand(int64_t first_row) {
+    return bf16() ? static_cast<void*>(dz_bf16_.data() + first_row * p_.out) : static_cast<void*>(dz_ + first_row * p_.out);
   }
 
   AffineParameters& p_;
@@ -198,6 +249,12 @@ class AffinePass {
   float* x_;
   float* dx_;
   float* dz_;
+  dt operand_;  // the products' operands: f32, or bf16 copies
+  // bf16 products only: the rounded copies and the reorders that make them
+  // (dz's by first row).
+  std::vector<uint16_t> x_bf16_, w_bf16_, dz_bf16_;  // [batch, in], [in, out], [batch, out]
+  Rounding x_to_bf16_, w_to_bf16_;
+  std::map<int64_t, Rounding> dz_to_bf16_;
   dnnl::matmul forward_;
   Args forward_args_;
   // By first row.

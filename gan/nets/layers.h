@@ -38,6 +38,15 @@ CpuContext& Cpu();
 
 enum class Activation { kIdentity, kRelu, kSigmoid };
 
+// The precision of a layer's matrix products. kBf16: each product's operands
+// are rounded to bfloat16 (8 significant bits) on their way in, its sums are
+// kept in fp32 and its result is fp32; the parameters, their gradients and
+// the update stay fp32. It needs AVX512_BF16 (Bf16ProductsAvailable).
+enum class Products { kFp32, kBf16 };
+// Whether this processor (as oneDNN sees it: DNNL_MAX_CPU_ISA may lower it)
+// runs bf16 products natively.
+bool Bf16ProductsAvailable();
+
 // SGD with momentum (gan/nets/optimizer.h, SgdMomentum) folded into the layer's
 // backward: the product that computes a parameter's gradient g writes the
 // parameter's velocity instead,
@@ -125,6 +134,9 @@ class Layer {
   int64_t input_dim() const { return input_shape().size(); }
   int64_t output_dim() const { return output_shape().size(); }
   virtual std::vector<ParameterRef> Parameters() { return {}; }
+  // The precision of the products of passes bound after this call; false
+  // (nothing changed) if the layer has products that cannot run in it.
+  virtual bool SetProducts(Products products) = 0;
   // Enforces constraints on the parameters after an update (column norms).
   virtual void ApplyConstraints() {}
   // The buffers must outlive the returned pass.
@@ -166,6 +178,7 @@ struct AffineParameters {
   std::vector<float> bias, bias_grad;        // [out]
   FoldedMomentum weights_fold, bias_fold;
   float max_column_norm = 0;
+  Products products = Products::kFp32;
 };
 
 // y = activation(x W + b) on x as flat features; the activation is a post-op
@@ -178,6 +191,10 @@ class Linear : public Layer {
   Shape output_shape() const override { return Shape::Flat(params_.out); }
   std::vector<ParameterRef> Parameters() override;
   void ApplyConstraints() override { params_.ClipColumnNorms(); }
+  bool SetProducts(Products products) override {
+    params_.products = products;
+    return true;
+  }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override { return 2.0 * params_.in * params_.out; }
   std::vector<Rng*> RandomStreams() override { return {}; }
@@ -205,6 +222,10 @@ class Maxout : public Layer {
   Shape output_shape() const override { return Shape::Flat(units_); }
   std::vector<ParameterRef> Parameters() override;
   void ApplyConstraints() override { params_.ClipColumnNorms(); }
+  bool SetProducts(Products products) override {
+    params_.products = products;
+    return true;
+  }
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override { return 2.0 * params_.in * params_.out; }
   std::vector<Rng*> RandomStreams() override { return {}; }
@@ -234,6 +255,7 @@ class Dropout : public Layer {
 
   Shape input_shape() const override { return shape_; }
   Shape output_shape() const override { return shape_; }
+  bool SetProducts(Products) override { return true; }  // no products
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override { return 0; }
   std::vector<Rng*> RandomStreams() override { return {&rng_}; }

@@ -34,6 +34,21 @@ std::vector<ParameterRef> Mlp::Parameters() {
   return all;
 }
 
+absl::Status Mlp::SetProducts(Products products) {
+  if (products == Products::kBf16 && !Bf16ProductsAvailable()) {
+    return absl::FailedPreconditionError(
+        "bf16 products need a processor with AVX512_BF16 (as oneDNN sees it); this one lacks it: use fp32");
+  }
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    if (!layers_[i]->SetProducts(products)) {
+      for (size_t j = 0; j < i; ++j) layers_[j]->SetProducts(Products::kFp32);
+      return absl::UnimplementedError(absl::StrCat("layer ", i, " (", layers_[i]->Parameters().front().name,
+                                                   ") runs its products in fp32 only"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 std::unique_ptr<MlpPass> Mlp::MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share) {
   return std::make_unique<MlpPass>(*this, batch, tail_first_rows, share);
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "gan/nets/layers.h"
 
 namespace gan {
@@ -38,6 +39,11 @@ class Mlp {
   // layer that has any (whose input gradient a net's step may skip).
   double ForwardFlopsPerRow() const;
   double FirstLayerForwardFlopsPerRow() const;
+  // The precision of every layer's matrix products (gan/nets/layers.h,
+  // Products) in the passes made after this call. An error when this
+  // processor lacks bf16 products or a layer cannot run them (it names the
+  // layer); every layer's products are then fp32.
+  absl::Status SetProducts(Products products);
   // Each layer's constraints (e.g. column norms), to call after an update.
   void ApplyConstraints() {
     for (auto& layer : layers_) layer->ApplyConstraints();

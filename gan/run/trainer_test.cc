@@ -13,6 +13,7 @@
 #include "data/test_subsets.h"
 #include "gan/spec/experiment.h"
 #include "gan/learners/gan_learner.h"
+#include "gan/nets/layers.h"
 #include "gan/spec/noise.h"
 #include "gtest/gtest.h"
 
@@ -144,6 +145,45 @@ TEST(TrainerTest, ResumedRunIsBitIdenticalWithFoldedSgd) {
   ASSERT_TRUE(resumed->Run().ok());
   EXPECT_EQ(resumed->step(), straight->step());
   EXPECT_TRUE(AllParameters(*resumed) == AllParameters(*straight)) << "parameters differ after resume";
+}
+
+// bf16 products (precision: BF16) train, move the results away from fp32's,
+// and resume bit-identically; with a folded SGD they are refused, and on a
+// processor without AVX512_BF16 they are refused by name.
+TEST(TrainerTest, Bf16ProductsTrainAndResumeBitIdentically) {
+  proto::Experiment e = SmallExperiment();
+  e.set_precision(proto::Experiment::BF16);
+  if (!Bf16ProductsAvailable()) {
+    TrainerOptions options;
+    options.output_dir = TempDir("bf16_refused");
+    absl::StatusOr<std::unique_ptr<Trainer>> refused = Trainer::Create(e, data::FashionMnistTrainingSubset(), options);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("precision: BF16: generator: bf16 products need a processor with AVX512_BF16"),
+              std::string::npos) << refused.status();
+    GTEST_SKIP() << "this processor lacks AVX512_BF16: only the refusal was checked";
+  }
+  auto bf16 = MakeTrainer(e, TempDir("bf16_straight"));
+  ASSERT_TRUE(bf16->Run().ok());
+  EXPECT_TRUE(std::isfinite(LastStats(*bf16).d_loss));
+  auto fp32 = MakeTrainer(SmallExperiment(), TempDir("fp32_straight"));
+  ASSERT_TRUE(fp32->Run().ok());
+  EXPECT_FALSE(AllParameters(*bf16) == AllParameters(*fp32)) << "precision: BF16 trained exactly as FP32";
+
+  const std::string dir = TempDir("bf16_interrupted");
+  auto first = MakeTrainer(e, dir, /*max_steps=*/27);
+  ASSERT_TRUE(first->Run().ok());
+  first.reset();
+  auto resumed = MakeTrainer(e, dir, 0, /*resume=*/true);
+  ASSERT_TRUE(resumed->Run().ok());
+  EXPECT_TRUE(AllParameters(*resumed) == AllParameters(*bf16)) << "parameters differ after resume";
+
+  e.mutable_discriminator_optimizer()->mutable_sgd()->set_fold_into_products(true);
+  TrainerOptions options;
+  options.output_dir = TempDir("bf16_folded");
+  absl::StatusOr<std::unique_ptr<Trainer>> folded = Trainer::Create(e, data::FashionMnistTrainingSubset(), options);
+  ASSERT_FALSE(folded.ok());
+  EXPECT_NE(folded.status().message().find("precision: BF16 cannot be combined with discriminator_optimizer.sgd.fold_into_products"),
+            std::string::npos) << folded.status();
 }
 
 // Reports join the metrics lines of the epochs they are due in, and measuring
