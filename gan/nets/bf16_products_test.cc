@@ -49,6 +49,16 @@ class Bf16ProductsTest : public ::testing::Test {
   }
 };
 
+// A net of `layer` alone, with bf16 products.
+std::unique_ptr<Mlp> Bf16Net(std::unique_ptr<Layer> layer) {
+  const Shape input = layer->input_shape();
+  std::vector<std::unique_ptr<Layer>> layers;
+  layers.push_back(std::move(layer));
+  auto net = std::make_unique<Mlp>(input, std::move(layers));
+  EXPECT_TRUE(net->SetProducts(Products::kBf16).ok());
+  return net;
+}
+
 // Checks `actual` against the rounded reference dot `rounded` within K terms'
 // accumulation error; returns how far the unrounded `exact` dot is outside that
 // tolerance (> 1: this entry alone would have caught fp32 products).
@@ -65,12 +75,8 @@ TEST_F(Bf16ProductsTest, LinearForwardAndBackwardAreProductsOfRoundedOperands) {
   Rng rng(1);
   linear.params().Initialize(1.0f, 0.0f, rng);
   rng.FillUniform(linear.params().bias.data(), kOut, -0.5f, 0.5f);
-  std::vector<std::unique_ptr<Layer>> layers;
-  layers.push_back(std::move(layer));
-  Mlp mlp(Shape::Flat(kIn), std::move(layers));
-  ASSERT_TRUE(mlp.SetProducts(Products::kBf16).ok());
-
-  const std::unique_ptr<MlpPass> pass = mlp.MakePass(kBatch);
+  const std::unique_ptr<Mlp> mlp = Bf16Net(std::move(layer));
+  const std::unique_ptr<MlpPass> pass = mlp->MakePass(kBatch);
   rng.FillUniform(pass->input(), kBatch * kIn, -1.0f, 1.0f);
   const std::vector<float> x(pass->input(), pass->input() + kBatch * kIn);
   pass->Forward(/*training=*/true);
@@ -132,11 +138,8 @@ TEST_F(Bf16ProductsTest, MaxoutForwardTakesTheMaximumOfRoundedProducts) {
   Maxout& maxout = *layer;
   Rng rng(2);
   maxout.params().Initialize(1.0f, 0.0f, rng);
-  std::vector<std::unique_ptr<Layer>> layers;
-  layers.push_back(std::move(layer));
-  Mlp mlp(Shape::Flat(kIn), std::move(layers));
-  ASSERT_TRUE(mlp.SetProducts(Products::kBf16).ok());
-  const std::unique_ptr<MlpPass> pass = mlp.MakePass(kBatch);
+  const std::unique_ptr<Mlp> mlp = Bf16Net(std::move(layer));
+  const std::unique_ptr<MlpPass> pass = mlp->MakePass(kBatch);
   rng.FillUniform(pass->input(), kBatch * kIn, -1.0f, 1.0f);
   pass->Forward(/*training=*/false);
   const float* x = pass->input();
