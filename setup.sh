@@ -24,6 +24,7 @@ DEBIAN_PACKAGES=(
   nlohmann-json3-dev     # JSON: the training report reads metrics.jsonl
   libeigen3-dev          # Eigen: the matrix square root of the Frechet distance
   libopenmpi-dev         # Open MPI 4.1: distributed training's collectives
+  libopencv-dnn-dev      # OpenCV 4.6's DNN module: the exports' second runtime in the tests
   openmpi-bin            # mpirun
   iproute2               # ip netns and tc: the distributed tests' two-host network
   chromium               # headless browser: the training report's page test

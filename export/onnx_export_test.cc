@@ -2,6 +2,7 @@
 // ONNX Runtime (Node.js) computes what our own inference forward computes.
 #include "export/onnx_export.h"
 #include "export/onnxruntime_runner.h"
+#include "export/test_models.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
 #include "gan/spec/noise.h"
 #include "gtest/gtest.h"
@@ -23,21 +23,7 @@ const data::ImageShape kMnistShape{1, 28, 28};
 
 // The paper's MNIST G and D with their initial weights, and biases drawn at
 // random so that every parameter matters to the comparison.
-TrainedModel PaperModel() {
-  TrainedModel model;
-  model.experiment = LoadExperimentFile("experiments/mnist.pbtxt").value();
-  model.step = 1234;
-  const std::vector<float> mean(784, 0.2f);
-  model.generator = BuildMlp(model.experiment.generator(), Shape::Flat(100), 1, &mean).value();
-  model.discriminator = BuildMlp(model.experiment.discriminator(), Shape::Flat(784), 2).value();
-  Rng rng(3);
-  for (Mlp* mlp : {model.generator.get(), model.discriminator.get()}) {
-    for (const ParameterRef& p : mlp->Parameters()) {
-      if (p.name.find("bias") != std::string::npos) rng.FillUniform(p.value, p.size, -0.5f, 0.5f);
-    }
-  }
-  return model;
-}
+TrainedModel PaperModel() { return InitialModelWithRandomBiases("experiments/mnist.pbtxt", -0.5f, 0.5f, 3); }
 
 std::string TempPath(const std::string& name) { return std::string(std::getenv("TEST_TMPDIR")) + "/" + name; }
 
@@ -74,6 +60,20 @@ TEST(OnnxExportTest, GeneratorPassesCheckerAndShapeInference) {
   EXPECT_EQ(metadata["seed"], "1");
   EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
   EXPECT_EQ(proto.graph().output(0).type().tensor_type().shape().dim(1).dim_value(), 784);
+  // Each Gemm's weights are [out, in] with transB = 1, the form OpenCV reads
+  // (export/opencv_runtime_test.cc): the first maps 100 noise values to 1200.
+  int gemms = 0;
+  for (const onnx::NodeProto& node : proto.graph().node()) {
+    if (node.op_type() != "Gemm") continue;
+    ++gemms;
+    ASSERT_EQ(node.attribute_size(), 1) << node.name();
+    EXPECT_EQ(node.attribute(0).name(), "transB");
+    EXPECT_EQ(node.attribute(0).i(), 1);
+  }
+  EXPECT_EQ(gemms, 3);
+  EXPECT_EQ(proto.graph().initializer(0).name(), "layer0.weight");
+  EXPECT_EQ(proto.graph().initializer(0).dims(0), 1200);
+  EXPECT_EQ(proto.graph().initializer(0).dims(1), 100);
 }
 
 TEST(OnnxExportTest, MetadataIsAddedOnceAndNeverOverridesTheExporters) {
@@ -155,16 +155,7 @@ TEST(OnnxExportTest, UnwritablePathIsAnErrorAndLeavesNothing) {
 // experiment's batch).
 TEST(OnnxExportTest, ConvolutionalModelInOnnxRuntimeMatchesOurForward) {
   const data::ImageShape cifar10{3, 32, 32};
-  TrainedModel model;
-  model.experiment = LoadExperimentFile("experiments/cifar10_conv.pbtxt").value();
-  model.generator = BuildMlp(model.experiment.generator(), Shape::Flat(100), 1).value();
-  model.discriminator = BuildMlp(model.experiment.discriminator(), model.generator->output_shape(), 2).value();
-  Rng rng(3);
-  for (Mlp* mlp : {model.generator.get(), model.discriminator.get()}) {
-    for (const ParameterRef& p : mlp->Parameters()) {
-      if (p.name.find("bias") != std::string::npos) rng.FillUniform(p.value, p.size, -0.5f, 0.5f);
-    }
-  }
+  TrainedModel model = InitialModelWithRandomBiases("experiments/cifar10_conv.pbtxt", -0.5f, 0.5f, 3);
   const onnx::ModelProto generator = ExportGenerator(model, cifar10).value();
   const onnx::ModelProto discriminator = ExportDiscriminator(model, cifar10).value();
   ASSERT_TRUE(CheckModel(generator).ok()) << CheckModel(generator);
@@ -197,15 +188,7 @@ TEST(OnnxExportTest, ConvolutionalModelInOnnxRuntimeMatchesOurForward) {
 // exported as a generator of its prior's codes; an autoencoder has no
 // discriminator, and a plain one no prior, so neither is exported.
 TEST(OnnxExportTest, VariationalDecoderInOnnxRuntimeMatchesOurForward) {
-  TrainedModel model;
-  model.experiment = LoadExperimentFile("experiments/mnist_vae.pbtxt").value();
-  const std::vector<float> mean(784, 0.2f);
-  model.generator = BuildMlp(model.experiment.generator(), Shape::Flat(model.experiment.noise_dim()), 1, &mean).value();
-  model.encoder = BuildMlp(model.experiment.autoencoder().encoder(), Shape::Flat(784), 2).value();
-  Rng rng(4);
-  for (const ParameterRef& p : model.generator->Parameters()) {
-    if (p.name.find("bias") != std::string::npos) rng.FillUniform(p.value, p.size, -0.5f, 0.5f);
-  }
+  TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_vae.pbtxt", -0.5f, 0.5f, 4);
   const onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
   ASSERT_TRUE(CheckModel(proto).ok()) << CheckModel(proto);
   const std::string path = TempPath("vae_decoder.onnx");

@@ -1,7 +1,13 @@
 // The shipped MNIST generator: a valid ONNX model whose metadata says where it
 // came from, run in ONNX Runtime on the noise its metadata describes, scores
 // the figure its metadata records (the paper's Parzen protocol on the MNIST
-// test set) within 1.0.
+// test set) within 1.0; and OpenCV's DNN module, the second runtime, loads it
+// and computes what ONNX Runtime computes.
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <string>
@@ -67,6 +73,28 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
                row.report.test_std_error, row.report.sigma, metadata["parzen_test"].c_str());
   EXPECT_NEAR(row.report.sigma, Number(metadata, "parzen_sigma"), 1e-4);
   EXPECT_NEAR(row.report.test_mean, Number(metadata, "parzen_test"), 1.0);
+
+  // Gemm in the form both runtimes read (B [out, in], transB = 1), and
+  // OpenCV's samples of the first 100 noise vectors as ONNX Runtime's.
+  for (const onnx::NodeProto& node : model.graph().node()) {
+    if (node.op_type() != "Gemm") continue;
+    bool trans_b = false;
+    for (const onnx::AttributeProto& a : node.attribute()) trans_b |= a.name() == "transB" && a.i() == 1;
+    EXPECT_TRUE(trans_b) << "Gemm " << node.name();
+  }
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+  constexpr int kCompared = 100;
+  std::vector<float> first(z.begin(), z.begin() + kCompared * noise.noise_dim());
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(kModel);
+  net.setInput(cv::Mat(kCompared, noise.noise_dim(), CV_32F, first.data()), "z");
+  const cv::Mat opencv = net.forward("x");
+  ASSERT_EQ(opencv.total(), static_cast<size_t>(kCompared * 784));
+  double largest_difference = 0;
+  for (int i = 0; i < kCompared * 784; ++i) {
+    largest_difference = std::max(largest_difference, std::fabs(static_cast<double>(opencv.ptr<float>()[i]) - run->output[i]));
+  }
+  std::fprintf(stderr, "OpenCV against ONNX Runtime, %d samples: largest difference %.2g\n", kCompared, largest_difference);
+  EXPECT_LE(largest_difference, 1e-5);  // pixels in [0, 1]; see export/opencv_runtime_test.cc
 }
 
 }  // namespace

@@ -487,9 +487,15 @@ std::string ConvTranspose::AddToInferenceGraph(InferenceGraph& graph, const std:
     const std::string b = graph.AddFloats(prefix + ".bias", {out}, params_.bias.data());
     return graph.AddNode("ConvTranspose", {x, w, b}, prefix + ".conv_transpose", attributes);
   }
+  // The untied bias is added to the flattened output, then the image shape
+  // restored: OpenCV 4.6 folds an Add that directly follows a
+  // (transposed) convolution into its per-channel bias and fails on a
+  // per-pixel one ("b.empty() || numOutput == b.total()").
   const std::string y = graph.AddNode("ConvTranspose", {x, w}, prefix + ".conv_transpose", attributes);
-  const std::string b = graph.AddFloats(prefix + ".bias", {out, out_height_, out_width_}, params_.bias.data());
-  return graph.AddNode("Add", {y, b}, prefix + ".biased");
+  const std::string rows = graph.AddNode("Flatten", {y}, prefix + ".rows", {{"axis", {1}, false}});
+  const std::string b = graph.AddFloats(prefix + ".bias", {out * out_height_ * out_width_}, params_.bias.data());
+  const std::string biased = graph.AddNode("Add", {rows, b}, prefix + ".biased");
+  return graph.AddNode("Reshape", {biased, graph.AddInt64s(prefix + ".shape", {-1, out, out_height_, out_width_})}, prefix + ".image");
 }
 
 }  // namespace gan

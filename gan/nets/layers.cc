@@ -501,13 +501,19 @@ std::vector<double> ReferenceAffine(const std::vector<double>& x, int64_t batch,
   return z;
 }
 
-// y = x W + b as a Gemm with W [in, out] and b [out] as constants, on x's
-// flat features (an image input is flattened first).
+// y = x W + b as a Gemm on x's flat features (an image input is flattened
+// first), with b [out] and W stored transposed, [out, in], with transB = 1:
+// the form PyTorch's Linear exports, and the only one OpenCV's importer reads
+// (it takes B as [out, in] whatever transB says).
 std::string AddAffine(InferenceGraph& graph, std::string x, const Shape& input, const AffineParameters& p, const std::string& prefix) {
   if (input.is_image()) x = graph.AddNode("Flatten", {x}, prefix + ".flat", {{"axis", {1}, false}});
-  const std::string w = graph.AddFloats(prefix + ".weight", {p.in, p.out}, p.weights.data());
+  std::vector<float> transposed(p.weights.size());
+  for (int64_t i = 0; i < p.in; ++i) {
+    for (int64_t o = 0; o < p.out; ++o) transposed[o * p.in + i] = p.weights[i * p.out + o];
+  }
+  const std::string w = graph.AddFloats(prefix + ".weight", {p.out, p.in}, transposed.data());
   const std::string b = graph.AddFloats(prefix + ".bias", {p.out}, p.bias.data());
-  return graph.AddNode("Gemm", {x, w, b}, prefix + ".affine");
+  return graph.AddNode("Gemm", {x, w, b}, prefix + ".affine", {{"transB", {1}, false}});
 }
 
 }  // namespace
