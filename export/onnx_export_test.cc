@@ -32,7 +32,7 @@ RuntimeResult Compare(const std::string& model_path, const std::string& input_na
                       int64_t rows, int64_t columns, const std::string& output_name, const std::vector<float>& expected,
                       int repeats = 1) {
   absl::StatusOr<RuntimeResult> result =
-      RunInOnnxRuntime(model_path, input_name, input, rows, columns, output_name, &expected, repeats);
+      RunInOnnxRuntime(model_path, input_name, input, {rows, columns}, output_name, &expected, RuntimeOptions{repeats});
   EXPECT_TRUE(result.ok()) << result.status();
   return result.ok() ? *result : RuntimeResult{};
 }

@@ -1,19 +1,21 @@
 #ifndef EXPORT_ONNX_GENERATOR_H_
 #define EXPORT_ONNX_GENERATOR_H_
 
-// A generator read from an ONNX file and run here, so that a generator
-// trained in any framework is scored by //tools:evaluate's protocol. A small
-// interpreter runs the graph node by node on float tensors; it knows the
-// operators this project's exporter writes for a generator: Gemm, MatMul,
-// Add, Relu, Sigmoid, Flatten, Reshape, Identity and ConvTranspose (2-D, one
-// group).
-// The graph must take one float input [batch, noise_dim] and give one output
-// whose values per row are an image's.
+// A generator read from an ONNX file and run in ONNX Runtime
+// (export/onnxruntime_runner.h), so that a generator trained in any framework
+// and exported by it is scored by //tools:evaluate's protocol.
+//
+// The graph takes one float input, the noise, as [batch, noise_dim] or
+// [batch, noise_dim, 1, 1] (DCGAN-style generators), and gives one float
+// output whose first dimension is the batch: an image per row, as
+// [batch, C*H*W] or [batch, C, H, W]. A batch dimension fixed in the file is
+// honoured (rows run in slices of that size, the last one filled up).
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -22,13 +24,20 @@
 
 namespace gan::exporter {
 
+// The interval a generator's outputs span, which evaluation maps to [0, 1].
+struct OutputRange {
+  double low = 0, high = 1;
+};
+
+// "LOW,HIGH" with LOW < HIGH, e.g. "-1,1" for a generator ending in Tanh;
+// errors name `what` (the flag or the metadata field) and the text.
+absl::StatusOr<OutputRange> ParseOutputRange(const std::string& text, const std::string& what);
+
 class OnnxGenerator {
  public:
-  // Reads `path` and checks it with onnx::checker and against the operators
-  // above. Errors name the file, and for an operator outside the list its
-  // name and the node that uses it.
+  // Reads `path`, checks it with onnx::checker and checks its input and
+  // output as above. Errors name the file and what does not fit.
   static absl::StatusOr<std::unique_ptr<OnnxGenerator>> Load(const std::string& path);
-  ~OnnxGenerator();
 
   int64_t noise_dim() const { return noise_dim_; }
   // The model's metadata_props (this project's exporter writes the
@@ -39,19 +48,22 @@ class OnnxGenerator {
   // NotFound when it names none, InvalidArgument naming the field when
   // malformed.
   absl::StatusOr<proto::Noise> NoiseFromMetadata() const;
+  // Metadata output_range ("LOW,HIGH") when present, else [0, 1].
+  absl::StatusOr<OutputRange> OutputRangeFromMetadata() const;
 
-  // The outputs [rows, values per row] of noise z [rows, noise_dim], in
-  // batches of at most 500 rows. Errors name the node whose inputs do not fit
-  // its operator.
-  absl::StatusOr<std::vector<float>> Run(const float* z, int64_t rows) const;
+  // The outputs [rows, values per row] for noise z [rows, noise_dim], each
+  // value mapped from `range` to [0, 1] (values outside it are not clipped).
+  // Errors carry ONNX Runtime's message.
+  absl::StatusOr<std::vector<float>> Run(const float* z, int64_t rows, const OutputRange& range = {}) const;
 
  private:
-  struct Graph;
-  OnnxGenerator(std::string path, std::unique_ptr<Graph> graph, int64_t noise_dim, std::map<std::string, std::string> metadata);
+  OnnxGenerator() = default;
 
   std::string path_;
-  std::unique_ptr<Graph> graph_;
-  int64_t noise_dim_;
+  std::string input_name_, output_name_;
+  int64_t noise_dim_ = 0;
+  bool noise_as_image_ = false;  // input [batch, noise_dim, 1, 1]
+  int64_t fixed_batch_ = 0;      // the file's batch dimension, when it fixes one
   std::map<std::string, std::string> metadata_;
 };
 

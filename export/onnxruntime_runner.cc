@@ -1,49 +1,100 @@
 #include "export/onnxruntime_runner.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "base/file_bytes.h"
 
 namespace gan::exporter {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir ? dir : "/tmp", "/", name);
+// A file of this program's runfiles: relative to the working directory
+// (bazel run and bazel test start in the runfiles tree), else in the tree
+// beside the executable (a binary started by hand).
+std::string RunfilePath(const std::string& relative) {
+  if (std::filesystem::exists(relative)) return std::filesystem::absolute(relative).string();
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  return absl::StrCat(exe.string(), ".runfiles/gan/", relative);
 }
 
-void WriteFloats(const std::string& path, const std::vector<float>& values) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+// `text` as one word of a shell command.
+std::string ShellQuoted(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// A directory of its own for one run's files, removed when it goes out of scope.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* base = std::getenv("TEST_TMPDIR");
+    std::string pattern = absl::StrCat(base != nullptr ? base : std::filesystem::temp_directory_path().string(), "/onnxruntime.XXXXXX");
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+absl::Status WriteFloats(const std::string& path, const std::vector<float>& values) {
+  return base::WriteFileAtomically(path, std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
 }
 
 }  // namespace
 
 absl::StatusOr<RuntimeResult> RunInOnnxRuntime(const std::string& model_path, const std::string& input_name,
-                                               const std::vector<float>& input, int64_t rows, int64_t columns,
+                                               const std::vector<float>& input, const std::vector<int64_t>& input_dims,
                                                const std::string& output_name, const std::vector<float>* expected,
-                                               int repeats) {
-  const std::string input_path = TempPath(input_name + ".f32"), output_path = TempPath(output_name + ".f32");
-  WriteFloats(input_path, input);
-  if (expected != nullptr) WriteFloats(output_path, *expected);
-  // Absolute: node resolves a relative module path against the script's directory.
-  const std::string ort_dir = std::filesystem::absolute("third_party/onnxruntime/node_modules/onnxruntime-node").string();
-  const std::string command = absl::StrCat("node export/run_onnxruntime.js ", ort_dir, " ", model_path, " ", input_name, " ",
-                                           input_path, " ", rows, " ", columns, " ", output_name, " ",
-                                           expected != nullptr ? "" : "write:", output_path, " ", repeats);
-  std::FILE* pipe = popen(command.c_str(), "r");
+                                               const RuntimeOptions& options) {
+  ScratchDir scratch;
+  if (scratch.path().empty()) return absl::InternalError("cannot make a temporary directory for ONNX Runtime's input and output");
+  const std::string input_path = scratch.path() + "/input.f32", output_path = scratch.path() + "/output.f32";
+  if (absl::Status written = WriteFloats(input_path, input); !written.ok()) return written;
+  if (expected != nullptr) {
+    if (absl::Status written = WriteFloats(output_path, *expected); !written.ok()) return written;
+  }
+  std::string command = absl::StrCat(
+      "node ", ShellQuoted(RunfilePath("export/run_onnxruntime.js")), " ",
+      ShellQuoted(RunfilePath("third_party/onnxruntime/node_modules/onnxruntime-node")), " ", ShellQuoted(model_path), " ",
+      ShellQuoted(input_name), " ", ShellQuoted(input_path), " ", absl::StrJoin(input_dims, ","), " ", ShellQuoted(output_name), " ",
+      ShellQuoted(expected != nullptr ? output_path : "write:" + output_path), " --repeats=", options.repeats, " --batch=", options.batch,
+      options.pad ? " --pad" : "");
+  std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return absl::InternalError(absl::StrCat("cannot run: ", command));
-  RuntimeResult result;
-  double written = -1;
-  const int parsed = expected != nullptr ? std::fscanf(pipe, "max_abs_diff %lf mean_ms %lf", &result.max_abs_diff, &result.mean_ms)
-                                         : std::fscanf(pipe, "wrote %lf mean_ms %lf", &written, &result.mean_ms);
+  std::string printed;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) printed += buffer;
   const int exit_status = pclose(pipe);
-  if (parsed != 2 || exit_status != 0) {
-    return absl::InternalError(absl::StrCat("no result from: ", command, " (exit status ", exit_status,
-                                            "; is onnxruntime-node installed? run setup.sh)"));
+  RuntimeResult result;
+  bool parsed = false;
+  for (absl::string_view line : absl::StrSplit(printed, '\n')) {
+    const std::string text(line);
+    double written = -1;
+    char dims[256] = {0};
+    if (expected != nullptr) {
+      parsed |= std::sscanf(text.c_str(), "max_abs_diff %lf mean_ms %lf", &result.max_abs_diff, &result.mean_ms) == 2;
+    } else if (std::sscanf(text.c_str(), "wrote %lf dims %255s mean_ms %lf", &written, dims, &result.mean_ms) == 3) {
+      parsed = true;
+      for (absl::string_view d : absl::StrSplit(dims, ',')) result.output_dims.push_back(std::atoll(std::string(d).c_str()));
+    }
+  }
+  if (!parsed || exit_status != 0) {
+    return absl::InternalError(absl::StrCat("ONNX Runtime gave no result (exit status ", exit_status, "): ", printed,
+                                            "the command was: ", command, " (is onnxruntime-node installed? run setup.sh)"));
   }
   if (expected == nullptr) {
     absl::StatusOr<std::string> bytes = base::ReadFileBytes(output_path);

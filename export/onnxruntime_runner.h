@@ -1,9 +1,10 @@
 #ifndef EXPORT_ONNXRUNTIME_RUNNER_H_
 #define EXPORT_ONNXRUNTIME_RUNNER_H_
 
-// For tests: runs an ONNX model in ONNX Runtime (Node.js; export/run_onnxruntime.js,
-// with onnxruntime-node from third_party/onnxruntime, both in the test's runfiles)
-// on one float32 input [rows, columns].
+// Runs an ONNX model in ONNX Runtime: its Node.js binding (onnxruntime-node,
+// which setup.sh installs into third_party/onnxruntime) driven by
+// export/run_onnxruntime.js, both in the runfiles of whatever depends on this
+// library, on one float32 input.
 
 #include <cstdint>
 #include <string>
@@ -14,17 +15,26 @@
 namespace gan::exporter {
 
 struct RuntimeResult {
-  double max_abs_diff = -1;   // against `expected`, when given
-  double mean_ms = -1;        // per run, over `repeats` runs after a warm-up
-  std::vector<float> output;  // the output's values, when no `expected` is given
+  double max_abs_diff = -1;           // against `expected`, when given
+  double mean_ms = -1;                // per run, over `repeats` runs after a warm-up
+  std::vector<float> output;          // the output's values, when no `expected` is given
+  std::vector<int64_t> output_dims;   // and its shape, rows first
 };
 
-// Compares output `output_name` with `expected` if it is not null; else
-// returns the output's values. Errors carry the command and what it printed.
+struct RuntimeOptions {
+  int repeats = 1;       // timed runs after the warm-up
+  int64_t batch = 0;     // rows per run (0: all at once)
+  bool pad = false;      // fill the last run up to `batch` rows (a model with a fixed batch dimension)
+};
+
+// Runs the model at `model_path` on `input` of shape `input_dims` (rows
+// first) fed as `input_name`. Compares output `output_name` with `expected`
+// if it is not null; else returns the output's values and shape. Errors
+// carry the command and what it printed.
 absl::StatusOr<RuntimeResult> RunInOnnxRuntime(const std::string& model_path, const std::string& input_name,
-                                               const std::vector<float>& input, int64_t rows, int64_t columns,
+                                               const std::vector<float>& input, const std::vector<int64_t>& input_dims,
                                                const std::string& output_name, const std::vector<float>* expected,
-                                               int repeats = 1);
+                                               const RuntimeOptions& options = {});
 
 }  // namespace gan::exporter
 

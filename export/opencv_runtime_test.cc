@@ -88,7 +88,7 @@ void CheckGenerator(const Case& c, int rows) {
   const int noise_dim = static_cast<int>(model.experiment.noise_dim());
   const std::vector<float> opencv = RunInOpenCv(path, "z", z, rows, noise_dim, "x");
   ASSERT_EQ(opencv.size(), ours.size()) << c.experiment;
-  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, "z", z, rows, noise_dim, "x", nullptr);
+  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, "z", z, {rows, noise_dim}, "x", nullptr);
   ASSERT_TRUE(onnxruntime.ok()) << onnxruntime.status();
   const double opencv_diff = MaxAbsDiff(opencv.data(), ours), onnxruntime_diff = MaxAbsDiff(onnxruntime->output.data(), ours);
   EXPECT_LE(opencv_diff, Tolerance(ours)) << c.experiment << " generator, batch " << rows;
@@ -106,7 +106,7 @@ void CheckDiscriminator(const Case& c, int rows) {
   const int columns = static_cast<int>(c.shape.size());
   const std::vector<float> opencv = RunInOpenCv(path, "x", x, rows, columns, "logit");
   ASSERT_EQ(opencv.size(), ours.size()) << c.experiment;
-  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, "x", x, rows, columns, "logit", nullptr);
+  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, "x", x, {rows, columns}, "logit", nullptr);
   ASSERT_TRUE(onnxruntime.ok()) << onnxruntime.status();
   const double opencv_diff = MaxAbsDiff(opencv.data(), ours), onnxruntime_diff = MaxAbsDiff(onnxruntime->output.data(), ours);
   EXPECT_LE(opencv_diff, Tolerance(ours)) << c.experiment << " discriminator, batch " << rows;

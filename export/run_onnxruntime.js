@@ -1,12 +1,19 @@
-// Runs an ONNX model in ONNX Runtime (Node.js) on float32 inputs from a file
-// and compares an output with the values our C++ forward pass computed, or
-// writes the output to a file.
+// Runs an ONNX model in ONNX Runtime (Node.js) on one float32 input read
+// from a file, and compares an output with the values our C++ forward
+// computed, or writes the output to a file.
 //
-//   node run_onnxruntime.js <onnxruntime-node dir> <model.onnx> <input name> <input.f32> <rows> <columns>
-//                           <output name> <expected.f32 | write:output.f32> [repeats]
+//   node run_onnxruntime.js <onnxruntime-node dir> <model.onnx> <input name> <input.f32> <dims>
+//                           <output name> <expected.f32 | write:output.f32> [options]
 //
-// Prints one line: "max_abs_diff <value> mean_ms <milliseconds per run>", or
-// with write: "wrote <values> mean_ms <milliseconds per run>".
+// <dims> is the input's shape, comma-separated, rows first (e.g. 7,100 or
+// 7,100,1,1). Options:
+//   --repeats=N  time N runs after the warm-up (default 1)
+//   --batch=B    run B rows at a time (default: all at once); with --pad the
+//                last slice is filled up to B rows with zeros and their
+//                outputs dropped (for a model whose batch dimension is fixed)
+//
+// Prints one line: "max_abs_diff <value> mean_ms <ms per run>", or with
+// write: "wrote <values> dims <output dims, comma-separated> mean_ms <ms per run>".
 // Exits non-zero on any error (missing file, shape mismatch, runtime error).
 'use strict';
 const fs = require('fs');
@@ -16,37 +23,77 @@ function readFloats(path) {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 }
 
+function parseOptions(args) {
+  const options = {repeats: 1, batch: 0, pad: false};
+  for (const arg of args) {
+    const [key, value] = arg.split('=');
+    if (key === '--repeats') options.repeats = Number(value);
+    else if (key === '--batch') options.batch = Number(value);
+    else if (key === '--pad') options.pad = true;
+    else throw new Error(`unknown option '${arg}'`);
+  }
+  return options;
+}
+
+// The output for all rows: slices of `batch` rows, concatenated.
+async function runInSlices(ort, session, inputName, input, dims, outputName, options) {
+  const rows = dims[0], rowSize = input.length / rows;
+  const batch = options.batch > 0 ? options.batch : rows;
+  const parts = [];
+  let outputDims = null;
+  for (let first = 0; first < rows; first += batch) {
+    const count = Math.min(batch, rows - first);
+    const fed = options.pad ? batch : count;
+    const slice = new Float32Array(fed * rowSize);
+    slice.set(input.subarray(first * rowSize, (first + count) * rowSize));
+    const results = await session.run({[inputName]: new ort.Tensor('float32', slice, [fed, ...dims.slice(1)])});
+    const output = results[outputName];
+    if (!output) throw new Error(`the model has no output '${outputName}'`);
+    if (output.dims[0] !== fed) throw new Error(`output '${outputName}' has ${output.dims[0]} rows for ${fed} input rows`);
+    const outputRowSize = output.data.length / fed;
+    parts.push(Float32Array.from(output.data.subarray(0, count * outputRowSize)));
+    outputDims = [rows, ...output.dims.slice(1)];
+  }
+  const values = new Float32Array(parts.reduce((n, part) => n + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    values.set(part, offset);
+    offset += part.length;
+  }
+  return {values, dims: outputDims};
+}
+
 async function main() {
-  const [ortDir, modelPath, inputName, inputPath, rowsText, columnsText, outputName, expectedPath, repeatsText] =
-      process.argv.slice(2);
+  const [ortDir, modelPath, inputName, inputPath, dimsText, outputName, expectedPath, ...rest] = process.argv.slice(2);
   if (!expectedPath) throw new Error('usage: see the top of run_onnxruntime.js');
+  const options = parseOptions(rest);
   const ort = require(ortDir);
-  const rows = Number(rowsText), columns = Number(columnsText), repeats = Number(repeatsText || 1);
+  const dims = dimsText.split(',').map(Number);
   const input = readFloats(inputPath);
-  if (input.length !== rows * columns) throw new Error(`${inputPath}: ${input.length} values, not ${rows} x ${columns}`);
-  const writePath = expectedPath.startsWith('write:') ? expectedPath.slice('write:'.length) : null;
+  if (input.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${inputPath}: ${input.length} values, not [${dims}]`);
   const session = await ort.InferenceSession.create(modelPath);
-  const feeds = {[inputName]: new ort.Tensor('float32', input, [rows, columns])};
-  let results = await session.run(feeds);  // warm-up, and the result compared
+  let output = await runInSlices(ort, session, inputName, input, dims, outputName, options);  // warm-up, and the result used
   const start = process.hrtime.bigint();
-  for (let i = 0; i < repeats; ++i) results = await session.run(feeds);
-  const meanMs = Number(process.hrtime.bigint() - start) / 1e6 / repeats;
-  const output = results[outputName];
-  if (!output) throw new Error(`the model has no output '${outputName}'`);
-  if (writePath) {
-    const values = Float32Array.from(output.data);
-    fs.writeFileSync(writePath, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
-    console.log(`wrote ${values.length} mean_ms ${meanMs}`);
+  for (let i = 0; i < options.repeats; ++i) output = await runInSlices(ort, session, inputName, input, dims, outputName, options);
+  const meanMs = Number(process.hrtime.bigint() - start) / 1e6 / options.repeats;
+  if (expectedPath.startsWith('write:')) {
+    const values = output.values;
+    fs.writeFileSync(expectedPath.slice('write:'.length), Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+    console.log(`wrote ${values.length} dims ${output.dims.join(',')} mean_ms ${meanMs}`);
     return;
   }
   const expected = readFloats(expectedPath);
-  if (output.data.length !== expected.length) {
-    throw new Error(`output '${outputName}' has ${output.data.length} values, expected ${expected.length}`);
+  if (output.values.length !== expected.length) {
+    throw new Error(`output '${outputName}' has ${output.values.length} values, expected ${expected.length}`);
   }
   let maxDiff = 0;
   for (let i = 0; i < expected.length; ++i) {
-    const diff = Math.abs(output.data[i] - expected[i]);
-    if (!(diff <= maxDiff)) maxDiff = diff;  // NaN propagates
+    const diff = Math.abs(output.values[i] - expected[i]);
+    if (Number.isNaN(diff)) {
+      maxDiff = NaN;
+      break;
+    }
+    maxDiff = Math.max(maxDiff, diff);
   }
   console.log(`max_abs_diff ${maxDiff} mean_ms ${meanMs}`);
 }

@@ -56,13 +56,17 @@
 
 ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt written by //tools:train");
 ABSL_FLAG(std::string, onnx, "",
-          "instead of --checkpoint, a generator as an ONNX file (z [batch, noise_dim] -> images as rows), from "
-          "//tools:export or another framework; its data set and noise come from its metadata or the flags below");
+          "instead of --checkpoint, a generator as an ONNX file, run in ONNX Runtime: noise [batch, noise_dim] or "
+          "[batch, noise_dim, 1, 1] -> images [batch, C*H*W] or [batch, C, H, W], from //tools:export or another framework "
+          "(e.g. PyTorch's torch.onnx.export); its data set, noise and output range come from its metadata or the flags below");
 ABSL_FLAG(std::string, dataset, "", "with --onnx: the data set its images belong to (default: the file's metadata 'dataset')");
 ABSL_FLAG(double, gcn_scale, -1,
           "with --onnx: the data's global contrast normalisation (0: none; default: the file's metadata 'gcn_scale', else 0)");
 ABSL_FLAG(std::string, noise, "",
           "with --onnx: the noise, uniform:LOW,HIGH or normal:MEAN,STDDEV (default: the file's metadata)");
+ABSL_FLAG(std::string, output_range, "",
+          "with --onnx: LOW,HIGH, the interval the generator's outputs span, mapped to the data's [0, 1] (e.g. -1,1 for a "
+          "generator ending in Tanh; default: the file's metadata 'output_range', else 0,1)");
 ABSL_FLAG(bool, ema, false, "use the checkpoint's moving average of G (runs with generator_ema_decay) instead of G");
 ABSL_FLAG(std::string, data_dir, "", "directory with the data set's files; else $GAN_DATA_DIR, then ~/.cache/gan");
 ABSL_FLAG(std::string, output_dir, "", "where parzen.json and the figures go; default: the checkpoint's directory");
@@ -166,10 +170,13 @@ absl::StatusOr<ScoredGenerator> LoadOnnxGenerator(const std::string& path) {
     if (!noise.ok()) return absl::Status(noise.status().code(), absl::StrCat(noise.status().message(), "; pass --noise"));
     *e.mutable_noise() = *noise;
   }
-  absl::StatusOr<std::vector<float>> probe = onnx->Run(std::vector<float>(onnx->noise_dim(), 0.0f).data(), 1);
+  absl::StatusOr<gan::exporter::OutputRange> range = onnx->OutputRangeFromMetadata();
+  if (const std::string flag = absl::GetFlag(FLAGS_output_range); !flag.empty()) range = gan::exporter::ParseOutputRange(flag, "--output_range");
+  if (!range.ok()) return range.status();
+  absl::StatusOr<std::vector<float>> probe = onnx->Run(std::vector<float>(onnx->noise_dim(), 0.0f).data(), 1, *range);
   if (!probe.ok()) return probe.status();
   scored.output_dim = static_cast<int64_t>(probe->size());
-  scored.generate = [onnx](const float* z, int64_t rows) { return onnx->Run(z, rows); };
+  scored.generate = [onnx, range = *range](const float* z, int64_t rows) { return onnx->Run(z, rows, range); };
   return scored;
 }
 
@@ -313,8 +320,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "evaluate: data set '%s' has no validation or test split: no Table 1 rows, the figures only\n", dataset.c_str());
   }
   if (scored->output_dim != train.dim()) {
-    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(checkpoint, ": its generator makes ", scored->output_dim,
-                                                           " values per sample, data set '", dataset, "' has ", train.dim())));
+    const gan::data::ImageShape& image = train.shape;
+    return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(
+                                          checkpoint, ": its generator makes ", scored->output_dim, " values per sample, an image of data set '",
+                                          dataset, "' has ", train.dim(), " (", image.channels, " x ", image.height, " x ", image.width, ")")));
   }
   if (scored->model != nullptr && scored->model->encoder != nullptr) {
     if (absl::Status s = WriteAutoencoderFigures(*scored->model, *splits, output_dir); !s.ok()) return gan::tools::Fail(kProgram, s);

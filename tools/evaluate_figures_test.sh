@@ -61,8 +61,8 @@ evaluate --classifier="$TEST_TMPDIR/given.classifier" --reference_rows=false --o
 
 # 4. The same generator as an ONNX file (//tools:export) scores as its
 # checkpoint does: the same samples up to float rounding of the products
-# (the interpreter's Eigen against our oneDNN passes), so the figures agree to
-# their third decimal.
+# (ONNX Runtime's against our oneDNN passes), so the figures agree to their
+# third decimal.
 tools/export --checkpoint="$TEST_TMPDIR/run/checkpoint.ckpt" --output="$TEST_TMPDIR/generator.onnx" 2> "$TEST_TMPDIR/export.log" ||
   fail "export failed: $(cat "$TEST_TMPDIR/export.log")"
 tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --samples=2000 --classifier="$TEST_TMPDIR/given.classifier" --reference_rows=false \
@@ -79,6 +79,21 @@ if tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --noise=gaussian:0,1 --fe
   fail "a malformed --noise was accepted"
 fi
 grep -q "noise must be uniform:LOW,HIGH or normal:MEAN,STDDEV, not 'gaussian:0,1'" "$TEST_TMPDIR/bad.log" || fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
+# A generator's output range maps to [0, 1]: read as spanning [-1, 1], the
+# same samples become other images and score another figure; a malformed
+# range, and images of another data set's shape, are refused by name.
+tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --output_range=-1,1 --samples=2000 --feature_figures=false --reference_rows=false \
+  --output_dir="$TEST_TMPDIR/range" > /dev/null 2> "$TEST_TMPDIR/range.log" || fail "evaluate --output_range failed: $(cat "$TEST_TMPDIR/range.log")"
+[[ "$(figure model test_mean "$TEST_TMPDIR/range")" != "$(figure model test_mean "$TEST_TMPDIR/onnx")" ]] || fail "--output_range=-1,1 changed nothing"
+if tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --output_range=1,1 --output_dir="$TEST_TMPDIR/bad" 2> "$TEST_TMPDIR/bad.log"; then
+  fail "an empty output range was accepted"
+fi
+grep -q "\-\-output_range: '1,1' is not LOW,HIGH with LOW < HIGH" "$TEST_TMPDIR/bad.log" || fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
+if tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --dataset=faces --output_dir="$TEST_TMPDIR/bad" 2> "$TEST_TMPDIR/bad.log"; then
+  fail "images of another shape were accepted"
+fi
+grep -q "its generator makes 784 values per sample, an image of data set 'faces' has [0-9]* (1 x [0-9]* x [0-9]*)" "$TEST_TMPDIR/bad.log" ||
+  fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
 
 # 5. A data set without validation and test images (faces): the figures only.
 tools/train --experiment=faces --epochs=1 --output_dir="$TEST_TMPDIR/faces" > /dev/null 2> "$TEST_TMPDIR/faces_train.log" ||
