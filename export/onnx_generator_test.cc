@@ -1,8 +1,8 @@
 // OnnxGenerator runs generators from ONNX files in ONNX Runtime: our own
 // exports (the paper's MNIST G, the convolutional CIFAR-10 G) to our forward's
-// values, and graphs in the forms PyTorch exports (built here with ONNX's own
-// protobuf API) to values this test computes directly from the operators'
-// definitions; it honours a fixed batch dimension and an output range, and
+// values, PyTorch's exports to PyTorch's outputs, and graphs in the forms
+// PyTorch exports (built here with ONNX's own protobuf API) to values this
+// test computes directly from the operators' definitions; it honours a fixed batch dimension and an output range, and
 // refuses files that are not generators with messages that name the problem.
 #include "export/onnx_generator.h"
 
@@ -10,10 +10,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/file_bytes.h"
 #include "export/onnx_export.h"
 #include "export/test_models.h"
 #include "gan/spec/noise.h"
@@ -341,6 +343,42 @@ TEST(OnnxGeneratorTest, RunsGraphsInPyTorchsFormsToTheirDefinitions) {
                          std::vector<float>(samples->end() - samples->size() / rows, samples->end())),
               1e-2)
         << c.path;
+  }
+}
+
+std::vector<float> ReadFloats(const std::string& path) {
+  const std::string bytes = base::ReadFileBytes(path).value();
+  std::vector<float> values(bytes.size() / sizeof(float));
+  std::memcpy(values.data(), bytes.data(), values.size() * sizeof(float));
+  return values;
+}
+
+// Files torch.onnx.export wrote (export/testdata/make_pytorch_fixtures.py,
+// PyTorch 1.13, opset 13: Constant nodes, BatchNormalization in 1-D and 2-D,
+// Resize, the view's Shape chain, a batch fixed at 16), run to PyTorch's own
+// outputs for the same noise.
+TEST(OnnxGeneratorTest, RunsPyTorchsExportsToPyTorchsOutputs) {
+  struct Fixture {
+    std::string name;
+    OutputRange range;  // the last layer's: Tanh or Sigmoid
+  };
+  for (const Fixture& f : {Fixture{"pytorch_gan", {-1, 1}}, Fixture{"pytorch_dcgan_batch16", {-1, 1}}, Fixture{"pytorch_noise_as_image", {0, 1}}}) {
+    const std::string base = "export/testdata/" + f.name;
+    const std::vector<float> z = ReadFloats(base + ".z.f32"), torch = ReadFloats(base + ".x.f32");
+    absl::StatusOr<std::unique_ptr<OnnxGenerator>> loaded = OnnxGenerator::Load(base + ".onnx");
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    const int64_t rows = static_cast<int64_t>(z.size()) / (*loaded)->noise_dim();
+    ASSERT_EQ(rows, 37) << f.name;
+    absl::StatusOr<std::vector<float>> samples = (*loaded)->Run(z.data(), rows, f.range);
+    ASSERT_TRUE(samples.ok()) << samples.status();
+    ASSERT_EQ(samples->size(), torch.size()) << f.name;
+    std::vector<float> mapped = torch;
+    for (float& v : mapped) v = static_cast<float>((v - f.range.low) / (f.range.high - f.range.low));
+    EXPECT_LE(MaxAbsDiff(*samples, mapped), 1e-5) << f.name;
+    // The rows differ from each other by far more than that.
+    EXPECT_GT(MaxAbsDiff(std::vector<float>(samples->begin(), samples->begin() + 784), std::vector<float>(samples->end() - 784, samples->end())),
+              1e-3)
+        << f.name;
   }
 }
 
