@@ -36,8 +36,9 @@ std::vector<float> Dataset::PixelMean() const {
   return mean;
 }
 
-Batcher::Batcher(const Dataset& dataset, int64_t batch, uint64_t seed)
-    : dataset_(dataset), batch_(batch), rng_(seed), order_(dataset.rows()), buffer_(batch * dataset.dim()) {
+Batcher::Batcher(const Dataset& dataset, int64_t batch, uint64_t seed, int64_t one_hot_classes)
+    : dataset_(dataset), batch_(batch), rng_(seed), order_(dataset.rows()), one_hot_classes_(one_hot_classes),
+      buffer_(batch * (dataset.dim() + one_hot_classes)) {
   Shuffle();
 }
 
@@ -56,10 +57,16 @@ const float* Batcher::Next() {
     position_ = 0;
     Shuffle();
   }
-  const int64_t dim = dataset_.dim();
+  const int64_t dim = dataset_.dim(), width = dim + one_hot_classes_;
   for (int64_t b = 0; b < batch_; ++b) {
-    const float* row = dataset_.Row(order_[position_ * batch_ + b]);
-    std::copy(row, row + dim, buffer_.data() + b * dim);
+    const int64_t index = order_[position_ * batch_ + b];
+    const float* row = dataset_.Row(index);
+    float* out = buffer_.data() + b * width;
+    std::copy(row, row + dim, out);
+    if (one_hot_classes_ > 0) {
+      std::fill(out + dim, out + width, 0.0f);
+      out[dim + dataset_.labels[index]] = 1.0f;
+    }
   }
   ++position_;
   return buffer_.data();

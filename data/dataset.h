@@ -44,10 +44,12 @@ struct Dataset {
 // Next() gathers one batch into a buffer it owns; nothing else is copied.
 class Batcher {
  public:
-  // `dataset` must outlive the batcher; 0 < batch <= dataset.rows().
-  Batcher(const Dataset& dataset, int64_t batch, uint64_t seed);
+  // `dataset` must outlive the batcher; 0 < batch <= dataset.rows(). With
+  // one_hot_classes > 0 each row is followed by its label as that many
+  // one-hot columns (every label must be in [0, one_hot_classes)).
+  Batcher(const Dataset& dataset, int64_t batch, uint64_t seed, int64_t one_hot_classes = 0);
 
-  const float* Next();  // [batch, dim], valid until the next call
+  const float* Next();  // [batch, dim (+ one_hot_classes)], valid until the next call
   // The dataset's row indices [batch] of the batch Next() last returned (e.g.
   // to gather its labels); valid until the next call.
   const int64_t* last_rows() const { return order_.data() + (position_ - 1) * batch_; }
@@ -71,6 +73,7 @@ class Batcher {
   int64_t batch_;
   Rng rng_;
   std::vector<int64_t> order_;
+  int64_t one_hot_classes_;
   int64_t epoch_ = 0, position_ = 0;
   std::vector<float> buffer_;
 };

@@ -43,6 +43,20 @@ TEST(BatcherTest, EachEpochIsAPermutationCutIntoFullBatches) {
   EXPECT_EQ(batcher.epoch(), 2);
 }
 
+TEST(BatcherTest, OneHotClassesFollowEachRowsPixels) {
+  const Dataset dataset = Numbered(23);
+  Batcher plain(dataset, 5, 1), joined(dataset, 5, 1, /*one_hot_classes=*/10);
+  for (int b = 0; b < 6; ++b) {  // past an epoch's end
+    const float* p = plain.Next();
+    const float* j = joined.Next();
+    for (int r = 0; r < 5; ++r) {
+      for (int c = 0; c < 6; ++c) EXPECT_EQ(j[r * 16 + c], p[r * 6 + c]) << "the same rows, in the same order";
+      const int label = static_cast<int>(j[r * 16]) % 10;  // row i has label i % 10
+      for (int c = 0; c < 10; ++c) EXPECT_EQ(j[r * 16 + 6 + c], c == label ? 1.0f : 0.0f) << "row " << j[r * 16] << ", column " << c;
+    }
+  }
+}
+
 TEST(BatcherTest, SameSeedSameBatchesAndStateResumes) {
   const Dataset dataset = Numbered(50);
   Batcher a(dataset, 7, 3), b(dataset, 7, 3);

@@ -136,6 +136,9 @@ absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape
 }  // namespace
 
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape) {
+  if (ConditionClasses(model.experiment) > 0) {
+    return absl::UnimplementedError("a conditional generator (experiment.conditioning) is not exported yet: its graph takes two inputs, noise and class");
+  }
   GAN_RETURN_IF_ERROR(CheckShape(model, shape));
   GAN_RETURN_IF_ERROR(CheckGeneratesFromNoise(model));
   onnx::ModelProto proto = NewModel(model, shape, "generator");

@@ -206,6 +206,14 @@ TEST(OnnxExportTest, VariationalDecoderInOnnxRuntimeMatchesOurForward) {
   EXPECT_EQ(ExportGenerator(model, kMnistShape).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(OnnxExportTest, ConditionalGeneratorIsRefusedByName) {
+  TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_conditional.pbtxt", -0.5f, 0.5f, 3);
+  const absl::StatusOr<onnx::ModelProto> refused = ExportGenerator(model, kMnistShape);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_NE(refused.status().message().find("a conditional generator"), std::string::npos) << refused.status();
+}
+
 TEST(OnnxExportTest, WrongImageShapeIsRefused) {
   TrainedModel model = PaperModel();
   EXPECT_FALSE(ExportGenerator(model, data::ImageShape{3, 32, 32}).ok());

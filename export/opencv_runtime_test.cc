@@ -78,22 +78,28 @@ void Report(const std::string& graph, const std::vector<float>& ours, double ope
   std::printf("| %s | %.3g | loads | %.1e | %.1e |\n", graph.c_str(), scale, opencv / scale, onnxruntime / scale);
 }
 
+// Runs the model at `path` on `input` [rows, columns] in both runtimes and
+// holds each to `ours`; `graph` names the case in messages and the table.
+void CompareRuntimes(const std::string& graph, const std::string& path, const std::string& input_name, const std::vector<float>& input,
+                     int rows, int columns, const std::string& output_name, const std::vector<float>& ours) {
+  const std::vector<float> opencv = RunInOpenCv(path, input_name, input, rows, columns, output_name);
+  ASSERT_EQ(opencv.size(), ours.size()) << graph;
+  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, input_name, input, {rows, columns}, output_name, nullptr);
+  ASSERT_TRUE(onnxruntime.ok()) << onnxruntime.status();
+  const double opencv_diff = MaxAbsDiff(opencv.data(), ours), onnxruntime_diff = MaxAbsDiff(onnxruntime->output.data(), ours);
+  EXPECT_LE(opencv_diff, Tolerance(ours)) << graph;
+  EXPECT_LE(onnxruntime_diff, Tolerance(ours)) << graph;
+  Report(graph, ours, opencv_diff, onnxruntime_diff);
+}
+
 void CheckGenerator(const Case& c, int rows) {
   TrainedModel model = InitialModelWithRandomBiases(c.experiment, c.bias_low, c.bias_high, 3);
   const std::string path = TempPath("generator.onnx");
   ASSERT_TRUE(WriteModel(ExportGenerator(model, c.shape).value(), path).ok());
   Rng rng(rows);
   const std::vector<float> z = DrawNoise(model.experiment, rng, rows);
-  const std::vector<float> ours = model.generator->Infer(z.data(), rows);
-  const int noise_dim = static_cast<int>(model.experiment.noise_dim());
-  const std::vector<float> opencv = RunInOpenCv(path, "z", z, rows, noise_dim, "x");
-  ASSERT_EQ(opencv.size(), ours.size()) << c.experiment;
-  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, "z", z, {rows, noise_dim}, "x", nullptr);
-  ASSERT_TRUE(onnxruntime.ok()) << onnxruntime.status();
-  const double opencv_diff = MaxAbsDiff(opencv.data(), ours), onnxruntime_diff = MaxAbsDiff(onnxruntime->output.data(), ours);
-  EXPECT_LE(opencv_diff, Tolerance(ours)) << c.experiment << " generator, batch " << rows;
-  EXPECT_LE(onnxruntime_diff, Tolerance(ours)) << c.experiment << " generator, batch " << rows;
-  Report(c.experiment + " generator, batch " + std::to_string(rows), ours, opencv_diff, onnxruntime_diff);
+  CompareRuntimes(c.experiment + " generator, batch " + std::to_string(rows), path, "z", z, rows,
+                  static_cast<int>(model.experiment.noise_dim()), "x", model.generator->Infer(z.data(), rows));
 }
 
 void CheckDiscriminator(const Case& c, int rows) {
@@ -102,16 +108,8 @@ void CheckDiscriminator(const Case& c, int rows) {
   ASSERT_TRUE(WriteModel(ExportDiscriminator(model, c.shape).value(), path).ok());
   std::vector<float> x(rows * c.shape.size());
   Rng(rows).FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.0f, 1.0f);
-  const std::vector<float> ours = model.discriminator->Infer(x.data(), rows);
-  const int columns = static_cast<int>(c.shape.size());
-  const std::vector<float> opencv = RunInOpenCv(path, "x", x, rows, columns, "logit");
-  ASSERT_EQ(opencv.size(), ours.size()) << c.experiment;
-  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, "x", x, {rows, columns}, "logit", nullptr);
-  ASSERT_TRUE(onnxruntime.ok()) << onnxruntime.status();
-  const double opencv_diff = MaxAbsDiff(opencv.data(), ours), onnxruntime_diff = MaxAbsDiff(onnxruntime->output.data(), ours);
-  EXPECT_LE(opencv_diff, Tolerance(ours)) << c.experiment << " discriminator, batch " << rows;
-  EXPECT_LE(onnxruntime_diff, Tolerance(ours)) << c.experiment << " discriminator, batch " << rows;
-  Report(c.experiment + " discriminator, batch " + std::to_string(rows), ours, opencv_diff, onnxruntime_diff);
+  CompareRuntimes(c.experiment + " discriminator, batch " + std::to_string(rows), path, "x", x, rows, static_cast<int>(c.shape.size()),
+                  "logit", model.discriminator->Infer(x.data(), rows));
 }
 
 class OpenCvRuntimeTest : public ::testing::Test {

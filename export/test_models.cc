@@ -12,14 +12,14 @@ TrainedModel InitialModelWithRandomBiases(const std::string& experiment_file, fl
   TrainedModel model;
   model.experiment = LoadExperimentFile(experiment_file).value();
   model.step = 1234;
-  const Shape noise = Shape::Flat(model.experiment.noise_dim());
+  const Shape noise = GeneratorInputShape(model.experiment);
   const Shape image = OutputShape(model.experiment.generator(), noise).value();
   const std::vector<float> mean(image.size(), 0.2f);
   model.generator = BuildMlp(model.experiment.generator(), noise, 1, &mean).value();
   if (model.experiment.has_autoencoder()) {
     model.encoder = BuildMlp(model.experiment.autoencoder().encoder(), image, 2).value();
   } else {
-    model.discriminator = BuildMlp(model.experiment.discriminator(), image, 2).value();
+    model.discriminator = BuildMlp(model.experiment.discriminator(), DiscriminatorInputShape(model.experiment, image), 2).value();
   }
   Rng rng(seed);
   for (Mlp* mlp : {model.generator.get(), model.discriminator.get(), model.encoder.get()}) {

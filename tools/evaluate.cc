@@ -340,7 +340,8 @@ int main(int argc, char** argv) {
                static_cast<long long>(n_valid), static_cast<long long>(splits->test.rows()));
 
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
-  const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples);
+  // A conditional G's classes in the test set's proportions: sample i is of the class of test image i (in turn).
+  const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples, gan::ConditionClasses(experiment) > 0 ? splits->test.labels : std::vector<int32_t>{});
   absl::StatusOr<std::vector<float>> generated = scored->generate(z.data(), n_samples);
   if (!generated.ok()) return gan::tools::Fail(kProgram, generated.status());
   const std::vector<float>& samples = *generated;
@@ -356,9 +357,9 @@ int main(int argc, char** argv) {
       !s.ok()) {
     return gan::tools::Fail(kProgram, s);
   }
-  // Figure 3: 10 rows of 11 images along lines between random z.
+  // Figure 3: 10 rows of 11 images along lines between random z (and a conditional G's classes).
   const std::vector<float> endpoints = gan::DrawNoise(experiment, rng, 2 * kRows);
-  const std::vector<float> line = gan::eval::InterpolateNoise(endpoints.data(), kRows, kSteps, experiment.noise_dim());
+  const std::vector<float> line = gan::eval::InterpolateNoise(endpoints.data(), kRows, kSteps, gan::GeneratorInputDim(experiment));
   absl::StatusOr<std::vector<float>> decoded = scored->generate(line.data(), kRows * kSteps);
   if (!decoded.ok()) return gan::tools::Fail(kProgram, decoded.status());
   if (absl::Status s = gan::data::WritePng(gan::data::MakeGrid(decoded->data(), kRows * kSteps, train.shape, kSteps, display), output_dir + "/figure3.png");

@@ -287,7 +287,9 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
   for (auto [name, generator] : {std::pair{"model", selected->generator.get()}, std::pair{"model_ema", selected->generator_ema.get()}}) {
     if (generator == nullptr) continue;
     gan::Rng rng(gan::kEvaluationNoiseSeed);
-    const std::vector<float> z = gan::DrawNoise(experiment, rng, kParzenSamples);
+    // A conditional G's classes in the test set's proportions, as //tools:evaluate draws them.
+    const std::vector<float> z =
+        gan::DrawNoise(experiment, rng, kParzenSamples, gan::ConditionClasses(experiment) > 0 ? splits->test.labels : std::vector<int32_t>{});
     const std::vector<float> samples = generator->Infer(z.data(), kParzenSamples);
     absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
         name, generator == selected->generator.get() ? chosen : "G's moving average in the same checkpoint", samples.data(),

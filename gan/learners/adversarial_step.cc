@@ -9,20 +9,30 @@
 namespace gan {
 
 AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, const proto::Experiment& experiment,
-                                 Rng& noise_rng, std::function<const float*()> next_data_batch, distributed::Group& group)
+                                 Rng& noise_rng, std::function<const float*()> next_data_batch, distributed::Group& group,
+                                 std::vector<int32_t> class_frequencies)
     : g_(generator), d_(discriminator), experiment_(experiment), noise_rng_(noise_rng),
       next_data_batch_(std::move(next_data_batch)), group_(group), m_whole_(experiment.batch_size()),
-      m_(m_whole_ / group.size()), data_dim_(discriminator.input_dim()), k_(std::max(1, experiment.discriminator_steps())),
+      m_(m_whole_ / group.size()), data_dim_(discriminator.input_dim()), image_dim_(generator.output_dim()),
+      classes_(ConditionClasses(experiment)), class_frequencies_(std::move(class_frequencies)), k_(std::max(1, experiment.discriminator_steps())),
       g_rows_(experiment.update_mode() == proto::SIMULTANEOUS ? m_ : (k_ + 1) * m_),
       non_saturating_(experiment.generator_loss() == proto::NON_SATURATING) {
   // Every pass is made of blocks of m rows (data, generated, or one noise
   // batch each), of which this process holds its slice.
   RowShare share;
+  if (classes_ > 0) whole_classes_.resize(m_whole_);
+  if (group.size() > 1 || classes_ > 0) whole_noise_.resize(m_whole_ * experiment.noise_dim());
   if (group.size() > 1) {
     share = {.part = group.rank(), .parts = group.size(), .slice_rows = m_};
-    whole_noise_.resize(m_whole_ * g_.input_dim());
+    // Each layer's gradient tensors, listed once: Parameters() builds names.
+    for (const Mlp* net : {&g_, &d_}) {
+      for (const std::unique_ptr<Layer>& layer : net->layers()) {
+        std::vector<GradientTensor>& tensors = gradients_of_layer_[layer.get()];
+        for (const ParameterRef& p : layer->Parameters()) tensors.push_back({p.grad, p.size});
+      }
+    }
     sum_each_layer_ = [this](Layer& layer) {
-      for (const ParameterRef& p : layer.Parameters()) group_.StartSum(p.grad, p.size);
+      for (const GradientTensor& tensor : gradients_of_layer_.at(&layer)) group_.StartSum(tensor.values, tensor.size);
       group_.Progress();
     };
   }
@@ -51,24 +61,61 @@ void AdversarialStep::ScaleForGroup(float* output_grad, int64_t rows) const {
 
 void AdversarialStep::GeneratorForward() {
   // One batch of m rows at a time: the draws, in their order, of m-row forwards.
-  float* z = g_pass_->input();  // [g_rows, noise_dim]
-  const int64_t noise_dim = g_.input_dim();
+  float* g_in = g_pass_->input();  // [g_rows, noise_dim (+ classes)]
+  const int64_t noise_dim = experiment_.noise_dim();
   for (int64_t first = 0; first < g_rows_; first += m_) {
-    if (group_.size() == 1) {
-      FillNoise(experiment_.noise(), noise_rng_, z + first * noise_dim, m_ * noise_dim);
-    } else {
-      FillNoise(experiment_.noise(), noise_rng_, whole_noise_.data(), m_whole_ * noise_dim);
-      CopySlice(whole_noise_.data(), noise_dim, z + first * noise_dim);
+    if (group_.size() == 1 && classes_ == 0) {
+      FillNoise(experiment_.noise(), noise_rng_, g_in + first * noise_dim, m_ * noise_dim);
+      continue;
+    }
+    FillNoise(experiment_.noise(), noise_rng_, whole_noise_.data(), m_whole_ * noise_dim);
+    if (classes_ == 0) {
+      CopySlice(whole_noise_.data(), noise_dim, g_in + first * noise_dim);
+      continue;
+    }
+    // A conditional G's rows: z, then its class one-hot, the class of a
+    // training example drawn at random (the labels' frequencies).
+    for (int32_t& c : whole_classes_) c = class_frequencies_[noise_rng_.NextU64() % class_frequencies_.size()];
+    const int64_t width = noise_dim + classes_;
+    for (int64_t r = 0; r < m_; ++r) {
+      const int64_t whole_row = group_.rank() * m_ + r;
+      float* row = g_in + (first + r) * width;
+      std::copy(whole_noise_.data() + whole_row * noise_dim, whole_noise_.data() + (whole_row + 1) * noise_dim, row);
+      std::fill(row + noise_dim, row + width, 0.0f);
+      row[noise_dim + whole_classes_[whole_row]] = 1.0f;
     }
   }
   g_pass_->Forward(/*training=*/true);
 }
 
-void AdversarialStep::DiscriminatorForward(const float* generated) {
+void AdversarialStep::GeneratedToDiscriminator(int64_t first_g_row, float* d_rows) const {
+  const float* generated = g_pass_->output() + first_g_row * image_dim_;  // [m, image_dim]
+  if (classes_ == 0) {
+    std::copy(generated, generated + m_ * image_dim_, d_rows);
+    return;
+  }
+  const int64_t noise_dim = experiment_.noise_dim(), g_width = noise_dim + classes_;
+  const float* g_in = g_pass_->input() + first_g_row * g_width;
+  for (int64_t r = 0; r < m_; ++r) {
+    std::copy(generated + r * image_dim_, generated + (r + 1) * image_dim_, d_rows + r * data_dim_);
+    std::copy(g_in + r * g_width + noise_dim, g_in + (r + 1) * g_width, d_rows + r * data_dim_ + image_dim_);
+  }
+}
+
+void AdversarialStep::DiscriminatorGradToGenerator(const float* d_input_grad, int64_t first_g_row) const {
+  float* g_out_grad = g_pass_->output_grad() + first_g_row * image_dim_;
+  if (classes_ == 0) {
+    std::copy(d_input_grad, d_input_grad + m_ * image_dim_, g_out_grad);
+    return;
+  }
+  for (int64_t r = 0; r < m_; ++r) std::copy(d_input_grad + r * data_dim_, d_input_grad + r * data_dim_ + image_dim_, g_out_grad + r * image_dim_);
+}
+
+void AdversarialStep::DiscriminatorForward(int64_t first_g_row) {
   MlpPass& d = *d_pass_;
   float* d_in = d.input();  // [2m, data_dim]: data rows, then generated rows
   CopySlice(next_data_batch_(), data_dim_, d_in);
-  std::copy(generated, generated + m_ * data_dim_, d_in + m_ * data_dim_);
+  GeneratedToDiscriminator(first_g_row, d_in + m_ * data_dim_);
   d.Forward(/*training=*/true);
 }
 
@@ -81,9 +128,9 @@ void AdversarialStep::DiscriminatorBackward(StepStats& stats) {
   d.Backward(/*input_grad=*/false, /*param_grads=*/true, sum_each_layer_);
 }
 
-absl::StatusOr<StepStats> AdversarialStep::DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer) {
+absl::StatusOr<StepStats> AdversarialStep::DiscriminatorUpdate(int64_t first_g_row, Optimizer& d_optimizer) {
   StepStats stats;
-  DiscriminatorForward(generated);
+  DiscriminatorForward(first_g_row);
   DiscriminatorBackward(stats);
   if (absl::Status summed = group_.FinishSums(); !summed.ok()) return summed;
   d_optimizer.Step();
@@ -95,15 +142,14 @@ absl::StatusOr<StepStats> AdversarialStep::GeneratorUpdate(Optimizer& g_optimize
   MlpPass& g = *g_pass_;
   MlpPass& d = *d_generated_pass_;
   const int64_t first = g_rows_ - m_;
-  const float* generated = g.output() + first * data_dim_;  // G(z_k+1) [m, data_dim]
-  std::copy(generated, generated + m_ * data_dim_, d.input());
+  GeneratedToDiscriminator(first, d.input());  // G(z_k+1) [m, data_dim]
   d.Forward(/*training=*/true);
   StepStats stats;
   stats.g_loss = GeneratorObjective(d.output(), m_, non_saturating_, d.output_grad()).value;
   ScaleForGroup(d.output_grad(), m_);
   // G's gradient flows through D's input; D's own parameter gradients are not needed.
   d.Backward(/*input_grad=*/true, /*param_grads=*/false);
-  std::copy(d.input_grad(), d.input_grad() + m_ * data_dim_, g.output_grad() + first * data_dim_);
+  DiscriminatorGradToGenerator(d.input_grad(), first);
   g.BackwardRows(first, /*input_grad=*/false, /*param_grads=*/true, sum_each_layer_);
   if (absl::Status summed = group_.FinishSums(); !summed.ok()) return summed;
   g_optimizer.Step();
@@ -115,7 +161,7 @@ absl::StatusOr<StepStats> AdversarialStep::SimultaneousUpdate(Optimizer& g_optim
   MlpPass& g = *g_pass_;
   MlpPass& d = *d_pass_;
   GeneratorForward();
-  DiscriminatorForward(g.output());
+  DiscriminatorForward(/*first_g_row=*/0);
 
   // The G objective first: its backward through D must read D's parameters
   // before D's own backward updates them (a folded update moves each layer
@@ -127,8 +173,7 @@ absl::StatusOr<StepStats> AdversarialStep::SimultaneousUpdate(Optimizer& g_optim
   stats.g_loss = GeneratorObjective(logits + m_, m_, non_saturating_, d_out_grad + m_).value;
   ScaleForGroup(d_out_grad + m_, m_);
   d.BackwardRows(/*first_row=*/m_, /*input_grad=*/true, /*param_grads=*/false);
-  const float* fake_input_grad = d.input_grad() + m_ * data_dim_;
-  std::copy(fake_input_grad, fake_input_grad + m_ * data_dim_, g.output_grad());
+  DiscriminatorGradToGenerator(d.input_grad() + m_ * data_dim_, /*first_g_row=*/0);
 
   DiscriminatorBackward(stats);  // D's sums start here, and run while G's backward is computed
   g.Backward(/*input_grad=*/false, /*param_grads=*/true, sum_each_layer_);
@@ -146,7 +191,7 @@ absl::StatusOr<StepStats> AdversarialStep::Run(Optimizer& g_optimizer, Optimizer
   GeneratorForward();
   StepStats stats;
   for (int64_t i = 0; i < k_; ++i) {
-    absl::StatusOr<StepStats> d_stats = DiscriminatorUpdate(g_pass_->output() + i * m_ * data_dim_, d_optimizer);
+    absl::StatusOr<StepStats> d_stats = DiscriminatorUpdate(i * m_, d_optimizer);
     if (!d_stats.ok()) return d_stats.status();
     stats = *d_stats;
   }

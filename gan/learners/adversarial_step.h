@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -63,8 +64,12 @@ class AdversarialStep {
   // and the optimisers must not fold their update into the products, whose
   // gradients the group could then not sum (GanLearner checks both). Nothing
   // is owned; all must outlive this object.
+  // A conditional experiment (Experiment.conditioning) gives D's data rows
+  // with their class columns, and draws G's classes from
+  // class_frequencies, one class per training example (its labels).
   AdversarialStep(Mlp& generator, Mlp& discriminator, const proto::Experiment& experiment, Rng& noise_rng,
-                  std::function<const float*()> next_data_batch, distributed::Group& group = distributed::Solo());
+                  std::function<const float*()> next_data_batch, distributed::Group& group = distributed::Solo(),
+                  std::vector<int32_t> class_frequencies = {});
 
   // One iteration: G's updates by g_optimizer, D's by d_optimizer (each over
   // that net's parameters). The stats are this process's rows'; an error is
@@ -77,13 +82,19 @@ class AdversarialStep {
 
  private:
   // Below, m is this process's rows of a batch (all of it alone).
-  void GeneratorForward();  // noise -> G(z), g_rows_ rows
-  // D's forward (training) on fresh data and G(z) [m, data_dim]: the 2m-row pass.
-  void DiscriminatorForward(const float* generated);
+  void GeneratorForward();  // noise (and classes) -> G(z), g_rows_ rows
+  // G's rows [first_g_row, + m) as D's input rows [m, data_dim]: the images,
+  // then a conditional G's class columns.
+  void GeneratedToDiscriminator(int64_t first_g_row, float* d_rows) const;
+  // D's input gradient of m generated rows [m, data_dim] into G's output
+  // gradient rows [first_g_row, + m): the image columns.
+  void DiscriminatorGradToGenerator(const float* d_input_grad, int64_t first_g_row) const;
+  // D's forward (training) on fresh data and G's rows [first_g_row, + m): the 2m-row pass.
+  void DiscriminatorForward(int64_t first_g_row);
   // The D objective of that forward into `stats`, and D's parameter gradients
   // (or, with a folded optimiser, its update: gan/nets/optimizer.h).
   void DiscriminatorBackward(StepStats& stats);
-  absl::StatusOr<StepStats> DiscriminatorUpdate(const float* generated, Optimizer& d_optimizer);  // the above, then the D update
+  absl::StatusOr<StepStats> DiscriminatorUpdate(int64_t first_g_row, Optimizer& d_optimizer);  // the above, then the D update
   absl::StatusOr<StepStats> GeneratorUpdate(Optimizer& g_optimizer);  // the G update, on G's last m rows
   absl::StatusOr<StepStats> SimultaneousUpdate(Optimizer& g_optimizer, Optimizer& d_optimizer);
   // In a group: this process's share of an objective's gradient (rows
@@ -100,7 +111,11 @@ class AdversarialStep {
   distributed::Group& group_;
   int64_t m_whole_;  // the experiment's batch
   int64_t m_;        // this process's rows of it: m_whole_ / group size
-  int64_t data_dim_;
+  int64_t data_dim_;   // D's input: the image's values, then a conditional D's class columns
+  int64_t image_dim_;  // G's output
+  int64_t classes_;    // a conditional experiment's classes; 0 otherwise
+  std::vector<int32_t> class_frequencies_;
+  std::vector<int32_t> whole_classes_;  // [m_whole_]: a conditional G's classes of one noise batch
   int64_t k_;       // D updates per iteration (alternating)
   int64_t g_rows_;  // rows of G's forward: (k + 1) m alternating, m simultaneous
   bool non_saturating_;
@@ -108,11 +123,16 @@ class AdversarialStep {
   // D over [data; generated], 2m rows (backward of the generated rows alone
   // simultaneous); D over G's m rows of the G update (alternating only).
   std::unique_ptr<MlpPass> g_pass_, d_pass_, d_generated_pass_;
-  std::vector<float> whole_noise_;  // [m_whole_, noise_dim] in a group, for the slice of each noise batch
+  std::vector<float> whole_noise_;  // [m_whole_, noise_dim] in a group or conditional, for the rows of each noise batch
   // In a group, the backward passes' hook: each layer's parameter gradients
   // start summing as soon as the layer's backward has made them, and pending
   // sums advance after every layer. Alone, empty.
   MlpPass::AfterLayer sum_each_layer_;
+  struct GradientTensor {
+    float* values;
+    int64_t size;
+  };
+  std::unordered_map<const Layer*, std::vector<GradientTensor>> gradients_of_layer_;  // in a group, for sum_each_layer_
 };
 
 }  // namespace gan

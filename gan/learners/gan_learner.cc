@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
+#include "gan/spec/noise.h"
 #include "gan/spec/seed_streams.h"
 
 namespace gan {
@@ -71,15 +72,16 @@ absl::Status GanLearner::Build(const data::Dataset& train, std::function<const f
   phase_last_epoch_ = {e.epochs()};
   for (const proto::Phase& phase : e.phases()) phase_last_epoch_.push_back(phase_last_epoch_.back() + phase.epochs());
   const std::vector<float> pixel_mean = train.PixelMean();
-  const Shape noise = Shape::Flat(e.noise_dim());
+  const Shape noise = GeneratorInputShape(e);
   absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(e.generator(), noise, StreamSeed(e.seed(), SeedStream::kGeneratorOrDecoderInit), &pixel_mean);
   if (!g.ok()) return absl::Status(g.status().code(), absl::StrCat("generator: ", g.status().message()));
   g_ = *std::move(g);
   if (g_->output_dim() != train.dim()) {
     return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train.dim()));
   }
-  // D reads what G makes: its input has G's output shape.
-  absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(e.discriminator(), g_->output_shape(), StreamSeed(e.seed(), SeedStream::kDiscriminatorOrEncoderInit));
+  // D reads what G makes: its input has G's output shape (and a conditional D the classes).
+  absl::StatusOr<std::unique_ptr<Mlp>> d =
+      BuildMlp(e.discriminator(), DiscriminatorInputShape(e, g_->output_shape()), StreamSeed(e.seed(), SeedStream::kDiscriminatorOrEncoderInit));
   if (!d.ok()) return absl::Status(d.status().code(), absl::StrCat("discriminator: ", d.status().message()));
   d_ = *std::move(d);
   if (d_->output_dim() != 1) return absl::InvalidArgumentError("discriminator: its last layer must have 1 unit (the logit)");
@@ -104,7 +106,8 @@ absl::Status GanLearner::Build(const data::Dataset& train, std::function<const f
   // Every pass's buffers and oneDNN primitives are made here: the edge where
   // a machine's limits show, so their failures become errors here.
   try {
-    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, experiment_, noise_rng_, std::move(next_data_batch), group_);
+    step_runner_ = std::make_unique<AdversarialStep>(*g_, *d_, experiment_, noise_rng_, std::move(next_data_batch), group_,
+                                                     ConditionClasses(e) > 0 ? train.labels : std::vector<int32_t>{});
     samples_inference_ = std::make_unique<Inference>(*g_, kSampleGridImages);
   } catch (const dnnl::error& error) {
     return absl::InternalError(absl::StrCat("oneDNN could not make the training step's primitives (batch ",

@@ -29,6 +29,31 @@ absl::Status CheckIrange(const char* kind, float irange) {
   return absl::OkStatus();
 }
 
+// A joined layer's blocks in W's coordinates (a maxout unit owns `pieces`
+// consecutive columns), checked against the layer's input and units; errors
+// name the layer kind and the block.
+absl::StatusOr<std::vector<AffineParameters::Block>> JoinedBlocks(const char* kind,
+                                                                  const google::protobuf::RepeatedPtrField<proto::JoinedBlock>& join,
+                                                                  const Shape& input, int64_t units, int64_t pieces) {
+  std::vector<AffineParameters::Block> blocks;
+  int64_t ins = 0, outs = 0;
+  for (int i = 0; i < join.size(); ++i) {
+    const proto::JoinedBlock& b = join[i];
+    if (b.inputs() <= 0 || b.units() <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat("(", kind, "): join[", i, "]: inputs and units must be positive"));
+    }
+    GAN_RETURN_IF_ERROR(CheckIrange(kind, b.weight_irange()));
+    blocks.push_back({ins, b.inputs(), outs * pieces, int64_t{b.units()} * pieces, b.weight_irange()});
+    ins += b.inputs();
+    outs += b.units();
+  }
+  if (ins != input.size() || outs != units) {
+    return absl::InvalidArgumentError(absl::StrCat("(", kind, "): the join's blocks read ", ins, " inputs and make ", outs,
+                                                   " units; the layer has ", input.size(), " inputs and ", units, " units"));
+  }
+  return blocks;
+}
+
 // The plan of a Linear or Maxout layer without its make.
 LayerPlan AffinePlan(const char* kind, const Shape& input, int64_t outputs, int64_t units) {
   return {kind, Shape::Flat(units), absl::StrCat(input.size(), " x ", outputs),
@@ -38,7 +63,13 @@ LayerPlan AffinePlan(const char* kind, const Shape& input, int64_t outputs, int6
 absl::StatusOr<std::unique_ptr<Layer>> MakeLinear(const proto::LinearLayer& linear, const Shape& input, Rng& init_rng,
                                                   const std::vector<float>* data_mean) {
   auto layer = std::make_unique<Linear>(input, linear.units(), FromProto(linear.activation()));
-  layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
+  if (linear.join_size() > 0) {
+    absl::StatusOr<std::vector<AffineParameters::Block>> blocks = JoinedBlocks("linear", linear.join(), input, linear.units(), 1);
+    if (!blocks.ok()) return blocks.status();
+    layer->params().InitializeJoined(*std::move(blocks), linear.bias(), init_rng);
+  } else {
+    layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
+  }
   layer->params().max_column_norm = linear.max_column_norm();
   if (linear.bias_from_data_mean_logit()) {
     if (data_mean == nullptr || static_cast<int64_t>(data_mean->size()) != linear.units()) {
@@ -56,12 +87,22 @@ absl::StatusOr<std::unique_ptr<Layer>> MakeLinear(const proto::LinearLayer& line
 
 }  // namespace
 
+Shape GeneratorInputShape(const proto::Experiment& experiment) {
+  return Shape::Flat(experiment.noise_dim() + experiment.conditioning().classes());
+}
+
+Shape DiscriminatorInputShape(const proto::Experiment& experiment, const Shape& image) {
+  const int64_t classes = experiment.conditioning().classes();
+  return classes > 0 ? Shape::Flat(image.size() + classes) : image;
+}
+
 absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input) {
   switch (spec.kind_case()) {
     case proto::Layer::kLinear: {
       const proto::LinearLayer& linear = spec.linear();
       if (linear.units() <= 0) return absl::InvalidArgumentError("(linear): units must be positive");
       GAN_RETURN_IF_ERROR(CheckIrange("linear", linear.weight_irange()));
+      if (linear.join_size() > 0) GAN_RETURN_IF_ERROR(JoinedBlocks("linear", linear.join(), input, linear.units(), 1).status());
       LayerPlan plan = AffinePlan("linear", input, linear.units(), linear.units());
       plan.make = [linear, input](Rng& init_rng, const std::vector<float>* data_mean) {
         return MakeLinear(linear, input, init_rng, data_mean);
@@ -72,10 +113,20 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
       const proto::MaxoutLayer& maxout = spec.maxout();
       if (maxout.units() <= 0 || maxout.pieces() <= 0) return absl::InvalidArgumentError("(maxout): units and pieces must be positive");
       GAN_RETURN_IF_ERROR(CheckIrange("maxout", maxout.weight_irange()));
+      if (maxout.join_size() > 0) {
+        GAN_RETURN_IF_ERROR(JoinedBlocks("maxout", maxout.join(), input, maxout.units(), maxout.pieces()).status());
+      }
       LayerPlan plan = AffinePlan("maxout", input, int64_t{maxout.units()} * maxout.pieces(), maxout.units());
       plan.make = [maxout, input](Rng& init_rng, const std::vector<float>*) -> absl::StatusOr<std::unique_ptr<Layer>> {
         auto layer = std::make_unique<Maxout>(input, maxout.units(), maxout.pieces());
-        layer->params().Initialize(maxout.weight_irange(), maxout.bias(), init_rng);
+        if (maxout.join_size() > 0) {
+          absl::StatusOr<std::vector<AffineParameters::Block>> blocks =
+              JoinedBlocks("maxout", maxout.join(), input, maxout.units(), maxout.pieces());
+          if (!blocks.ok()) return blocks.status();
+          layer->params().InitializeJoined(*std::move(blocks), maxout.bias(), init_rng);
+        } else {
+          layer->params().Initialize(maxout.weight_irange(), maxout.bias(), init_rng);
+        }
         layer->params().max_column_norm = maxout.max_column_norm();
         return layer;
       };

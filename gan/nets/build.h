@@ -49,6 +49,12 @@ absl::StatusOr<std::unique_ptr<Layer>> MakeLayer(const proto::Layer& spec, const
 // without building it; errors as BuildMlp's.
 absl::StatusOr<Shape> OutputShape(const proto::Mlp& config, const Shape& input);
 
+// The input shapes of an experiment's nets: G reads noise_dim values (then a
+// conditional experiment's classes); D reads G's output `image` (a
+// conditional D: its values, then the classes, as flat rows).
+Shape GeneratorInputShape(const proto::Experiment& experiment);
+Shape DiscriminatorInputShape(const proto::Experiment& experiment, const Shape& image);
+
 // Builds an Mlp from its description, initialised from `seed`. `data_mean`
 // (per input pixel, in (0, 1)) is needed only by layers that set
 // bias_from_data_mean_logit. Errors name the layer and what is wrong with it;

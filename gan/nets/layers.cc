@@ -440,7 +440,26 @@ void AffineParameters::Initialize(float irange, float bias_value, Rng& rng) {
   std::fill(bias.begin(), bias.end(), bias_value);
 }
 
-void AffineParameters::ClipColumnNorms() {
+void AffineParameters::InitializeJoined(std::vector<Block> joined, float bias_value, Rng& rng) {
+  blocks = std::move(joined);
+  std::fill(weights.begin(), weights.end(), 0.0f);
+  for (const Block& b : blocks) {
+    for (int64_t i = b.first_in; i < b.first_in + b.ins; ++i) rng.FillUniform(weights.data() + i * out + b.first_out, b.outs, -b.irange, b.irange);
+  }
+  std::fill(bias.begin(), bias.end(), bias_value);
+}
+
+void AffineParameters::ApplyConstraints() {
+  if (!blocks.empty()) {
+    // Each row of W (one input column) belongs to one block: zero its other columns.
+    for (const Block& b : blocks) {
+      for (int64_t i = b.first_in; i < b.first_in + b.ins; ++i) {
+        float* row = weights.data() + i * out;
+        std::fill(row, row + b.first_out, 0.0f);
+        std::fill(row + b.first_out + b.outs, row + out, 0.0f);
+      }
+    }
+  }
   if (max_column_norm <= 0) return;
   std::vector<double> norms(out, 0.0);
   for (int64_t i = 0; i < in; ++i) {

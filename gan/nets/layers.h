@@ -163,12 +163,24 @@ class Layer {
 
 // Weights W [in, out] and bias b [out] of an affine map, with their gradients.
 struct AffineParameters {
+  // A block of a joined layer's W: rows [first_in, first_in + ins) (input
+  // columns) by columns [first_out, first_out + outs); outside every block W
+  // is zero.
+  struct Block {
+    int64_t first_in, ins, first_out, outs;
+    float irange;
+  };
+
   AffineParameters(int64_t in, int64_t out);
   // W uniform in [-irange, irange] from rng; b constant.
   void Initialize(float irange, float bias, Rng& rng);
-  // If max_column_norm > 0, rescales each column of W (one output) whose L2
-  // norm exceeds it to exactly that norm.
-  void ClipColumnNorms();
+  // A joined layer's W: zero, then each block's entries uniform in its
+  // irange, block by block, row by row; b constant. `blocks` are kept.
+  void InitializeJoined(std::vector<Block> blocks, float bias, Rng& rng);
+  // After every update: W zero outside the blocks (a joined layer), then, if
+  // max_column_norm > 0, each column of W (one output) whose L2 norm exceeds
+  // it rescaled to exactly that norm.
+  void ApplyConstraints();
 
   // The tensors as Parameters() lists them, named "<kind>.weights" and "<kind>.bias".
   std::vector<ParameterRef> Refs(const std::string& kind);
@@ -178,6 +190,7 @@ struct AffineParameters {
   std::vector<float> bias, bias_grad;        // [out]
   FoldedMomentum weights_fold, bias_fold;
   float max_column_norm = 0;
+  std::vector<Block> blocks;  // empty unless joined
   Products products = Products::kFp32;
 };
 
@@ -190,7 +203,7 @@ class Linear : public Layer {
   Shape input_shape() const override { return input_; }
   Shape output_shape() const override { return Shape::Flat(params_.out); }
   std::vector<ParameterRef> Parameters() override;
-  void ApplyConstraints() override { params_.ClipColumnNorms(); }
+  void ApplyConstraints() override { params_.ApplyConstraints(); }
   bool SetProducts(Products products) override {
     params_.products = products;
     return true;
@@ -221,7 +234,7 @@ class Maxout : public Layer {
   Shape input_shape() const override { return input_; }
   Shape output_shape() const override { return Shape::Flat(units_); }
   std::vector<ParameterRef> Parameters() override;
-  void ApplyConstraints() override { params_.ClipColumnNorms(); }
+  void ApplyConstraints() override { params_.ApplyConstraints(); }
   bool SetProducts(Products products) override {
     params_.products = products;
     return true;

@@ -9,11 +9,14 @@
 // finite differences themselves (double, step 1e-6) are accurate to ~1e-8.
 #include "gan/nets/layers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "gan/nets/build.h"
+#include "google/protobuf/text_format.h"
 #include "gan/nets/gradient_check.h"
 #include "gan/nets/mlp.h"
 #include "gtest/gtest.h"
@@ -101,14 +104,14 @@ TEST(AffineParametersTest, ClipColumnNormsRescalesOnlyLongColumns) {
   AffineParameters p(2, 3);
   p.weights = {3, 0.1f, 1, 4, 0.1f, -1};  // column norms 5, ~0.141, ~1.414
   p.max_column_norm = 2.0f;
-  p.ClipColumnNorms();
+  p.ApplyConstraints();
   EXPECT_FLOAT_EQ(p.weights[0], 1.2f);
   EXPECT_FLOAT_EQ(p.weights[3], 1.6f);
   EXPECT_FLOAT_EQ(p.weights[1], 0.1f);
   EXPECT_FLOAT_EQ(p.weights[5], -1.0f);
   p.max_column_norm = 0;  // off
   p.weights[0] = 100;
-  p.ClipColumnNorms();
+  p.ApplyConstraints();
   EXPECT_EQ(p.weights[0], 100);
 }
 
@@ -240,6 +243,85 @@ TEST(LayerShapeTest, PlanErrorsNameTheKindAndField) {
             std::string::npos);
   Rng rng(21);
   EXPECT_FALSE(MakeLayer(bad_irange, Shape::Flat(3), rng, nullptr).ok());
+}
+
+// A joined layer (Mirza and Osindero's nets: each input through a layer of its
+// own, the outputs side by side) from its experiment text.
+std::unique_ptr<Mlp> JoinedNet(const std::string& layer_text, int64_t inputs) {
+  proto::Mlp config;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(layer_text, config.add_layers())) << layer_text;
+  absl::StatusOr<std::unique_ptr<Mlp>> net = BuildMlp(config, Shape::Flat(inputs), 7);
+  EXPECT_TRUE(net.ok()) << net.status();
+  return net.ok() ? *std::move(net) : nullptr;
+}
+
+TEST(JoinedLayerTest, EqualsItsBlocksAsSeparateLayersSideBySide) {
+  // [a (3 columns) | b (2 columns)] -> [linear(a) 2 units | linear(b) 4 units].
+  std::unique_ptr<Mlp> joined = JoinedNet(
+      "linear { units: 6 activation: RELU bias: 0.1 join { inputs: 3 units: 2 weight_irange: 0.5 } join { inputs: 2 units: 4 weight_irange: 0.9 } }",
+      5);
+  ASSERT_NE(joined, nullptr);
+  const std::vector<ParameterRef> p = joined->Parameters();
+  ASSERT_EQ(p[0].size, 5 * 6);
+  auto w = [&](int i, int o) { return p[0].value[i * 6 + o]; };
+  // Zero outside the blocks, inside each block within its own range and not zero.
+  for (int i = 0; i < 5; ++i) {
+    for (int o = 0; o < 6; ++o) {
+      const bool first_block = i < 3 && o < 2, second_block = i >= 3 && o >= 2;
+      const float range = first_block ? 0.5f : second_block ? 0.9f : 0.0f;
+      if (range == 0.0f) {
+        EXPECT_EQ(w(i, o), 0.0f) << i << ", " << o;
+      } else {
+        EXPECT_TRUE(w(i, o) != 0.0f && std::abs(w(i, o)) <= range) << i << ", " << o;
+      }
+    }
+  }
+  // The outputs are those of the two layers computed apart.
+  const std::vector<float> x = {0.3f, -0.7f, 0.2f, 0.9f, -0.4f, -0.1f, 0.5f, 0.6f, -0.8f, 0.2f};  // 2 rows
+  const std::vector<float> y = joined->Infer(x.data(), 2);
+  for (int n = 0; n < 2; ++n) {
+    for (int o = 0; o < 6; ++o) {
+      double sum = p[1].value[o];
+      const int first = o < 2 ? 0 : 3, count = o < 2 ? 3 : 2;
+      for (int i = first; i < first + count; ++i) sum += double{x[n * 5 + i]} * w(i, o);
+      EXPECT_NEAR(y[n * 6 + o], std::max(sum, 0.0), kForwardTolerance) << n << ", " << o;
+    }
+  }
+}
+
+TEST(JoinedLayerTest, StaysJoinedThroughUpdatesAndItsGradientsMatch) {
+  std::unique_ptr<Mlp> joined =
+      JoinedNet("maxout { units: 5 pieces: 3 join { inputs: 4 units: 3 weight_irange: 0.7 } join { inputs: 2 units: 2 weight_irange: 0.7 } }", 6);
+  ASSERT_NE(joined, nullptr);
+  ExpectForwardMatchesReference(*joined, 4, false, 31);
+  ExpectGradientsMatch(*joined, 4, false, 32);
+  // A step along a gradient that fills every entry, then the constraints:
+  // zero again outside the blocks (rows 0-3 own columns 0-8, rows 4-5 columns 9-14).
+  const ParameterRef w = joined->Parameters()[0];
+  for (int64_t i = 0; i < w.size; ++i) w.value[i] += 0.01f;
+  joined->ApplyConstraints();
+  for (int64_t i = 0; i < 6; ++i) {
+    for (int64_t c = 0; c < 15; ++c) {
+      const bool inside = (i < 4) == (c < 9);
+      if (inside) {
+        EXPECT_NE(w.value[i * 15 + c], 0.0f) << i << ", " << c;
+      } else {
+        EXPECT_EQ(w.value[i * 15 + c], 0.0f) << i << ", " << c;
+      }
+    }
+  }
+}
+
+TEST(JoinedLayerTest, BlocksThatDoNotCoverTheLayerAreRefused) {
+  proto::Layer layer;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "maxout { units: 5 pieces: 2 join { inputs: 4 units: 3 } join { inputs: 1 units: 2 } }", &layer));
+  const absl::Status status = PlanLayer(layer, Shape::Flat(6)).status();
+  EXPECT_NE(status.message().find("(maxout): the join's blocks read 5 inputs and make 5 units; the layer has 6 inputs and 5 units"),
+            std::string::npos)
+      << status;
+  layer.mutable_maxout()->mutable_join(1)->set_units(0);
+  EXPECT_NE(PlanLayer(layer, Shape::Flat(5)).status().message().find("join[1]: inputs and units must be positive"), std::string::npos);
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   // The data's shape is the generator's output; its per-pixel mean only
   // initialises a bias the checkpoint then overwrites.
   const proto::Mlp& g_config = model.experiment.generator();
-  const Shape noise = Shape::Flat(model.experiment.noise_dim());
+  const Shape noise = GeneratorInputShape(model.experiment);
   absl::StatusOr<Shape> data_shape = OutputShape(g_config, noise);
   if (!data_shape.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", data_shape.status().message()));
   const std::vector<float> placeholder_mean(data_shape->size(), 0.5f);
@@ -45,7 +45,7 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
     if (!encoder.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": autoencoder.encoder: ", encoder.status().message()));
     model.encoder = *std::move(encoder);
   } else {
-    absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), *data_shape, 0);
+    absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), DiscriminatorInputShape(model.experiment, *data_shape), 0);
     if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
     model.discriminator = *std::move(d);
   }

@@ -93,16 +93,23 @@ absl::Status Trainer::Build() {
   }
   total_epochs_ = e.epochs();
   for (const proto::Phase& phase : e.phases()) total_epochs_ += phase.epochs();
-  batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), StreamSeed(e.seed(), SeedStream::kBatches));
+  if (const int64_t classes = ConditionClasses(e); classes > 0) {
+    for (int64_t i = 0; i < train_.rows(); ++i) {
+      if (train_.labels[i] < 0 || train_.labels[i] >= classes) {
+        return absl::InvalidArgumentError(absl::StrCat("conditioning: training example ", i, " of data set '", e.data().dataset(),
+                                                       "' has label ", train_.labels[i], ", not one of the ", classes, " classes"));
+      }
+    }
+  }
+  batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), StreamSeed(e.seed(), SeedStream::kBatches), ConditionClasses(e));
   absl::StatusOr<std::unique_ptr<Learner>> learner = MakeLearner(e, train_, [this] { return batcher_->Next(); }, group_);
   if (!learner.ok()) return learner.status();
   learner_ = *std::move(learner);
   figure_names_ = learner_->StepFigureNames();
   steps_per_epoch_ = learner_->StepsPerEpoch(batcher_->batches_per_epoch());
   if (e.has_noise()) {
-    fixed_noise_.resize(kSampleGridImages * e.noise_dim());
     Rng sample_rng(SampleGridSeed(e.seed()));
-    FillNoise(e.noise(), sample_rng, fixed_noise_.data(), static_cast<int64_t>(fixed_noise_.size()));
+    fixed_noise_ = DrawNoise(e, sample_rng, kSampleGridImages);  // a conditional G's classes in turn
   }
   if (reporting()) {
     if (options_.report_samples <= 0) {

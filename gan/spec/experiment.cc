@@ -148,6 +148,12 @@ absl::Status ValidateExperiment(const proto::Experiment& e) {
   } else if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) {
     return noise;
   }
+  if (e.has_conditioning()) {
+    if (e.conditioning().classes() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat("experiment: conditioning.classes must be at least 2, not ", e.conditioning().classes()));
+    }
+    if (e.has_autoencoder()) return absl::InvalidArgumentError("experiment: conditioning applies to the GAN, not to an autoencoder");
+  }
   if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
   if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
   if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");

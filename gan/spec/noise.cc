@@ -1,5 +1,6 @@
 #include "gan/spec/noise.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -44,10 +45,19 @@ void FillNoise(const proto::Noise& noise, Rng& rng, float* z, int64_t n) {
   }
 }
 
-std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count) {
-  std::vector<float> z(count * experiment.noise_dim());
+std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count, const std::vector<int32_t>& labels) {
+  const int64_t noise_dim = experiment.noise_dim(), classes = ConditionClasses(experiment);
+  std::vector<float> z(count * noise_dim);
   FillNoise(experiment.noise(), rng, z.data(), static_cast<int64_t>(z.size()));
-  return z;
+  if (classes == 0) return z;
+  const int64_t width = noise_dim + classes;
+  std::vector<float> input(count * width, 0.0f);
+  for (int64_t i = 0; i < count; ++i) {
+    std::copy(z.begin() + i * noise_dim, z.begin() + (i + 1) * noise_dim, input.begin() + i * width);
+    const int64_t label = labels.empty() ? i % classes : labels[i % labels.size()];
+    input[i * width + noise_dim + label] = 1.0f;
+  }
+  return input;
 }
 
 std::string NoiseKind(const proto::Noise& noise) { return noise.has_uniform() ? "uniform" : "normal"; }

@@ -30,8 +30,19 @@ void FillNoise(const proto::Noise& noise, Rng& rng, float* z, int64_t n);
 // default, the trainer's reports), so both give the same figure.
 inline constexpr uint64_t kEvaluationNoiseSeed = 1;
 
-// `count` noise vectors [count, experiment.noise_dim()].
-std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count);
+// The classes of a conditional experiment (Experiment.conditioning); 0 for
+// an unconditional one.
+inline int64_t ConditionClasses(const proto::Experiment& experiment) { return experiment.conditioning().classes(); }
+// Values per row of G's input: noise_dim, then a conditional experiment's classes.
+inline int64_t GeneratorInputDim(const proto::Experiment& experiment) {
+  return experiment.noise_dim() + ConditionClasses(experiment);
+}
+
+// `count` inputs of G [count, GeneratorInputDim(experiment)]: noise vectors
+// (the draws of an unconditional experiment), then in a conditional one the
+// class of row i as one-hot columns: labels[i % labels.size()], or
+// i % classes when `labels` is empty. Each label must be in [0, classes).
+std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count, const std::vector<int32_t>& labels = {});
 
 // The noise's text forms, all here:
 // For people: "uniform" or "normal", and with its parameters, e.g.

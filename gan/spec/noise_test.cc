@@ -85,6 +85,28 @@ TEST(NoiseTest, ValidationNamesTheField) {
   }
 }
 
+TEST(NoiseTest, ConditionalInputsAreTheNoiseThenTheClass) {
+  proto::Experiment e = ParseExperiment("noise_dim: 3 noise { uniform { low: 0 high: 1 } } conditioning { classes: 4 }", "test").value();
+  EXPECT_EQ(GeneratorInputDim(e), 7);
+  proto::Experiment plain = e;
+  plain.clear_conditioning();
+  Rng a(5), b(5), c(5);
+  const std::vector<float> z = DrawNoise(plain, a, 6);
+  const std::vector<float> cycled = DrawNoise(e, b, 6), given = DrawNoise(e, c, 6, {3, 1});
+  ASSERT_EQ(z.size(), 18u);
+  ASSERT_EQ(cycled.size(), 42u);
+  for (int i = 0; i < 6; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      EXPECT_EQ(cycled[i * 7 + j], z[i * 3 + j]) << "the unconditional draws";
+      EXPECT_EQ(given[i * 7 + j], z[i * 3 + j]);
+    }
+    for (int k = 0; k < 4; ++k) {
+      EXPECT_EQ(cycled[i * 7 + 3 + k], k == i % 4 ? 1.0f : 0.0f) << "row " << i << ": classes in turn";
+      EXPECT_EQ(given[i * 7 + 3 + k], k == (i % 2 == 0 ? 3 : 1) ? 1.0f : 0.0f) << "row " << i << ": the labels given, in turn";
+    }
+  }
+}
+
 TEST(NoiseTest, Description) {
   EXPECT_EQ(DescribeNoise(Parse("uniform { low: -1.7320508075688772 high: 1.7320508075688772 }")),
             "uniform on [-1.7320508075688772, 1.7320508075688772]");
