@@ -9,14 +9,30 @@
 
 namespace gan::eval {
 
-data::Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, data::Display display) {
+data::Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, data::Display display,
+                                   const std::vector<int32_t>& row_classes) {
   const int64_t dim = train.dim();
   std::vector<float> last_samples(rows * dim);
   for (int64_t r = 0; r < rows; ++r) {
     const float* last = samples + (r * columns + columns - 1) * dim;
     std::copy(last, last + dim, last_samples.begin() + r * dim);
   }
-  const std::vector<int64_t> nearest = SquaredDistances(train.pixels.data(), train.rows(), dim).Nearest(last_samples.data(), rows);
+  std::vector<int64_t> nearest;  // training rows
+  if (row_classes.empty()) {
+    nearest = SquaredDistances(train.pixels.data(), train.rows(), dim).Nearest(last_samples.data(), rows);
+  } else {
+    for (int64_t r = 0; r < rows; ++r) {
+      std::vector<float> pixels;
+      std::vector<int64_t> index;  // of the class's rows in `train`
+      for (int64_t i = 0; i < train.rows(); ++i) {
+        if (train.labels[i] != row_classes[r]) continue;
+        pixels.insert(pixels.end(), train.Row(i), train.Row(i) + dim);
+        index.push_back(i);
+      }
+      nearest.push_back(index.empty() ? 0 : index[SquaredDistances(pixels.data(), static_cast<int64_t>(index.size()), dim)
+                                                          .Nearest(last_samples.data() + r * dim, 1)[0]]);
+    }
+  }
   std::vector<float> cells((rows * (columns + 1)) * dim);  // [rows, columns + 1, D]
   for (int64_t r = 0; r < rows; ++r) {
     float* row = cells.data() + r * (columns + 1) * dim;

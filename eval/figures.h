@@ -15,8 +15,11 @@ namespace gan::eval {
 // each row followed by the training example nearest (Euclidean) to its last
 // sample, so a reader can see the samples are not copies of training data.
 // With kSharedSymmetricScale the samples set the scale, as in the authors'
-// show_samples scripts; a neighbour beyond it is clipped.
-data::Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, data::Display display);
+// show_samples scripts; a neighbour beyond it is clipped. With `row_classes`
+// (one per row) a row's neighbour is the nearest training example of that
+// class (a conditional generator's rows).
+data::Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t columns, const data::Dataset& train, data::Display display,
+                                   const std::vector<int32_t>& row_classes = {});
 
 // Figure 3's inputs: for each of `rows` pairs of noise vectors (endpoints
 // [2 * rows, noise_dim]: start, end, start, end, ...), `steps` >= 2 points

@@ -47,6 +47,7 @@
 #include "data/image_grid.h"
 #include "eval/table1.h"
 #include "eval/classifier.h"
+#include "eval/conditional_figures.h"
 #include "gan/spec/experiment.h"
 #include "gan/spec/noise.h"
 #include "gan/run/trained_model.h"
@@ -291,6 +292,33 @@ absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits&
   return gan::base::WriteFileAtomically(output_dir + "/parzen.json", json);
 }
 
+// A conditional generator's figures class by class (eval/conditional_figures.h):
+// printed, in classes.json, and one row of samples per class with its nearest
+// training image of the same class in class_figure.png. Sample i is of class
+// labels[i].
+absl::Status WriteClassFigures(const ScoredGenerator& scored, const gan::data::Splits& splits, const std::vector<float>& samples,
+                               const std::vector<int32_t>& labels, int64_t n_valid, const std::string& output_dir, const char* argv0) {
+  const gan::proto::Experiment& experiment = scored.experiment;
+  const int64_t classes = gan::ConditionClasses(experiment);
+  FigureClassifier figure_classifier;
+  if (absl::GetFlag(FLAGS_feature_figures)) {
+    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(experiment.data().dataset(), splits, argv0);
+    if (!found.ok()) return found.status();
+    figure_classifier = *std::move(found);
+  }
+  absl::StatusOr<gan::eval::ClassScores> scores =
+      gan::eval::ScoreClasses(samples.data(), labels, classes, splits, n_valid, figure_classifier.classifier.get());
+  if (!scores.ok()) return scores.status();
+  std::printf("Class by class (each class's samples against its test images):\n%s", gan::eval::FormatTable1(scores->rows).c_str());
+  if (scores->accuracy >= 0) std::printf("classifier's accuracy on the class-conditioned samples: %.2f %%\n", 100 * scores->accuracy);
+  const std::string json = absl::StrCat("{\n  \"checkpoint\": \"", scored.path, "\",\n  \"classes\": ", classes,
+                                        ",\n  \"accuracy\": ", scores->accuracy, ",\n  \"rows\": ",
+                                        absl::StrReplaceAll(gan::eval::Table1Json(scores->rows), {{"\n", "\n  "}}), "\n}\n");
+  GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(output_dir + "/classes.json", json));
+  const gan::data::Display display = gan::data::DisplayFor(experiment.data().gcn_scale());
+  return gan::data::WritePng(gan::eval::ClassFigure(samples.data(), labels, classes, 8, splits.train, display), output_dir + "/class_figure.png");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -341,13 +369,21 @@ int main(int argc, char** argv) {
 
   gan::Rng rng(absl::GetFlag(FLAGS_seed));
   // A conditional G's classes in the test set's proportions: sample i is of the class of test image i (in turn).
-  const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples, gan::ConditionClasses(experiment) > 0 ? splits->test.labels : std::vector<int32_t>{});
+  const bool conditional = gan::ConditionClasses(experiment) > 0;
+  std::vector<int32_t> sample_labels;
+  for (int64_t i = 0; conditional && i < n_samples; ++i) sample_labels.push_back(splits->test.labels[i % splits->test.rows()]);
+  const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples, sample_labels);
   absl::StatusOr<std::vector<float>> generated = scored->generate(z.data(), n_samples);
   if (!generated.ok()) return gan::tools::Fail(kProgram, generated.status());
   const std::vector<float>& samples = *generated;
 
   if (measurable) {
     if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, argv[0]); !s.ok()) return gan::tools::Fail(kProgram, s);
+    if (conditional) {
+      if (absl::Status s = WriteClassFigures(*scored, *splits, samples, sample_labels, n_valid, output_dir, argv[0]); !s.ok()) {
+        return gan::tools::Fail(kProgram, s);
+      }
+    }
   }
 
   const gan::data::Display display = gan::data::DisplayFor(experiment.data().gcn_scale());
@@ -366,6 +402,7 @@ int main(int argc, char** argv) {
       !s.ok()) {
     return gan::tools::Fail(kProgram, s);
   }
-  std::fprintf(stderr, "evaluate: wrote %s/%sfigure2.png, figure3.png\n", output_dir.c_str(), measurable ? "parzen.json, " : "");
+  std::fprintf(stderr, "evaluate: wrote %s/%s%sfigure2.png, figure3.png\n", output_dir.c_str(), measurable ? "parzen.json, " : "",
+               measurable && conditional ? "classes.json, class_figure.png, " : "");
   return 0;
 }

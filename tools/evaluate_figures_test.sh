@@ -24,8 +24,8 @@ PBTXT
 evaluate() {
   tools/evaluate --checkpoint="$TEST_TMPDIR/run/checkpoint.ckpt" --samples=2000 --kmeans_iterations=0 "$@"
 }
-# The value of figure $2 in row $1 of parzen.json in directory $3.
-figure() { grep "\"name\": \"$1\"" "$3/parzen.json" | grep -o "\"$2\": [-0-9.e+]*" | cut -d' ' -f2; }
+# The value of figure $2 in row $1 of parzen.json (or of file $4) in directory $3.
+figure() { grep "\"name\": \"$1\"" "$3/${4:-parzen.json}" | grep -o "\"$2\": [-0-9.e+]*" | cut -d' ' -f2; }
 
 # 1. First call: the classifier is trained and cached.
 evaluate --classifier_experiment="$TEST_TMPDIR/small_classifier.pbtxt" --output_dir="$TEST_TMPDIR/first" \
@@ -113,4 +113,37 @@ if evaluate --classifier_experiment="$TEST_TMPDIR/mnist_classifier.pbtxt" --refe
   fail "a classifier of another data set was accepted"
 fi
 grep -q "is for data set 'mnist', the model's is 'fashion_mnist'" "$TEST_TMPDIR/bad.log" || fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
+# 7. A conditional generator: the class-by-class rows (Parzen, the
+# classifier's accuracy and the feature figures per class) and the figure
+# with a row per class.
+cat > "$TEST_TMPDIR/conditional.pbtxt" <<'PBTXT'
+name: "small_conditional" noise_dim: 10 batch_size: 50 epochs: 1 seed: 1 update_mode: SIMULTANEOUS
+noise { uniform { low: 0 high: 1 } } data { dataset: "fashion_mnist" max_train_examples: 1000 } conditioning { classes: 10 }
+generator {
+  layers { linear { units: 64 activation: RELU join { inputs: 10 units: 32 weight_irange: 0.05 } join { inputs: 10 units: 32 weight_irange: 0.05 } } }
+  layers { linear { units: 784 activation: SIGMOID weight_irange: 0.05 } }
+}
+discriminator {
+  layers { maxout { units: 40 pieces: 2 join { inputs: 784 units: 32 weight_irange: 0.005 } join { inputs: 10 units: 8 weight_irange: 0.005 } } }
+  layers { maxout { units: 16 pieces: 2 weight_irange: 0.005 } }
+  layers { linear { units: 1 weight_irange: 0.005 } }
+}
+generator_optimizer { sgd { learning_rate: 0.1 initial_momentum: 0.5 final_momentum: 0.5 } }
+discriminator_optimizer { sgd { learning_rate: 0.1 initial_momentum: 0.5 final_momentum: 0.5 } }
+PBTXT
+tools/train --experiment="$TEST_TMPDIR/conditional.pbtxt" --parzen_every_epochs=0 --output_dir="$TEST_TMPDIR/conditional" \
+  > /dev/null 2> "$TEST_TMPDIR/conditional_train.log" || fail "train conditional failed: $(cat "$TEST_TMPDIR/conditional_train.log")"
+tools/evaluate --checkpoint="$TEST_TMPDIR/conditional/checkpoint.ckpt" --samples=2000 --classifier="$TEST_TMPDIR/given.classifier" \
+  --reference_rows=false --output_dir="$TEST_TMPDIR/conditional_eval" > "$TEST_TMPDIR/conditional_eval.txt" 2> "$TEST_TMPDIR/conditional_eval.log" ||
+  fail "evaluate of a conditional generator failed: $(cat "$TEST_TMPDIR/conditional_eval.log")"
+grep -q "classifier's accuracy on the class-conditioned samples: [0-9.]* %" "$TEST_TMPDIR/conditional_eval.txt" ||
+  fail "no accuracy printed: $(cat "$TEST_TMPDIR/conditional_eval.txt")"
+for c in 0 1 2 3 4 5 6 7 8 9; do
+  for name in accuracy frechet_distance precision recall; do
+    [[ -n "$(figure "class $c" $name "$TEST_TMPDIR/conditional_eval" classes.json)" ]] ||
+      fail "class $c has no $name: $(cat "$TEST_TMPDIR/conditional_eval/classes.json")"
+  done
+done
+[[ -s "$TEST_TMPDIR/conditional_eval/class_figure.png" ]] || fail "no class_figure.png"
+
 echo PASS
