@@ -73,7 +73,7 @@ int Main() {
       for (int i = 0; i < repeats; ++i) ours = inference.Run(z.data());
       ours_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() / repeats);
       absl::StatusOr<RuntimeResult> runtime =
-          RunInOnnxRuntime(path, "z", z, {rows, model.experiment.noise_dim()}, "x", &ours, RuntimeOptions{repeats});
+          RunInOnnxRuntime(path, {{"z", z, {rows, model.experiment.noise_dim()}}}, "x", &ours, RuntimeOptions{repeats});
       if (!runtime.ok()) return Fail(runtime.status());
       runtime_ms.push_back(runtime->mean_ms);
       max_abs_diff = std::max(max_abs_diff, runtime->max_abs_diff);

@@ -116,6 +116,7 @@ onnx::ModelProto NewModel(const TrainedModel& model, const data::ImageShape& sha
       {"gcn_scale", absl::StrFormat("%.17g", e.data().gcn_scale())},
       {"training_step", absl::StrCat(model.step)},
   });
+  if (ConditionClasses(e) > 0) properties.emplace_back("condition_classes", absl::StrCat(ConditionClasses(e)));
   for (const auto& [key, value] : properties) {
     onnx::StringStringEntryProto* entry = proto.add_metadata_props();
     entry->set_key(key);
@@ -123,6 +124,18 @@ onnx::ModelProto NewModel(const TrainedModel& model, const data::ImageShape& sha
   }
   proto.mutable_graph()->set_name(network);
   return proto;
+}
+
+// A conditional net's second input, y [batch, classes] (the class,
+// one-hot), and the row the net reads: `first` followed by y. Returns
+// `first` for an unconditional net.
+absl::StatusOr<std::string> AddClassInput(const proto::Experiment& experiment, onnx::ModelProto& proto, OnnxGraph& graph,
+                                          const std::string& first) {
+  const int64_t classes = ConditionClasses(experiment);
+  if (classes == 0) return first;
+  SetTensorType(proto.mutable_graph()->add_input(), "y", classes);
+  GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.y", absl::StrCat("the class, one-hot over ", classes, " classes")));
+  return graph.AddNode("Concat", {first, "y"}, first + "_and_y", {{"axis", {1}, false}});
 }
 
 absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape) {
@@ -136,15 +149,15 @@ absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape
 }  // namespace
 
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape) {
-  if (ConditionClasses(model.experiment) > 0) {
-    return absl::UnimplementedError("a conditional generator (experiment.conditioning) is not exported yet: its graph takes two inputs, noise and class");
-  }
   GAN_RETURN_IF_ERROR(CheckShape(model, shape));
   GAN_RETURN_IF_ERROR(CheckGeneratesFromNoise(model));
   onnx::ModelProto proto = NewModel(model, shape, "generator");
   OnnxGraph graph(proto.mutable_graph());
-  SetTensorType(proto.mutable_graph()->add_input(), "z", model.generator->input_dim());
-  graph.AddNode("Identity", {AddMlp(graph, *model.generator, "z")}, "x", {});
+  SetTensorType(proto.mutable_graph()->add_input(), "z", model.experiment.noise_dim());
+  GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.z", "the noise (noise_distribution)"));
+  const absl::StatusOr<std::string> input = AddClassInput(model.experiment, proto, graph, "z");
+  if (!input.ok()) return input.status();
+  graph.AddNode("Identity", {AddMlp(graph, *model.generator, *input)}, "x", {});
   SetTensorType(proto.mutable_graph()->add_output(), "x", shape.size());
   return proto;
 }
@@ -155,7 +168,10 @@ absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const 
   onnx::ModelProto proto = NewModel(model, shape, "discriminator");
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "x", shape.size());
-  const std::string logit = AddMlp(graph, *model.discriminator, "x");
+  GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.x", "images as rows, C*H*W values each"));
+  const absl::StatusOr<std::string> input = AddClassInput(model.experiment, proto, graph, "x");
+  if (!input.ok()) return input.status();
+  const std::string logit = AddMlp(graph, *model.discriminator, *input);
   graph.AddNode("Identity", {logit}, "logit", {});
   graph.AddNode("Sigmoid", {logit}, "probability", {});
   SetTensorType(proto.mutable_graph()->add_output(), "logit", 1);

@@ -11,6 +11,10 @@
 //
 //   generator:      z [batch, noise_dim]  ->  x [batch, C*H*W]  (images as [C, H, W])
 //   discriminator:  x [batch, C*H*W]      ->  logit [batch, 1], probability [batch, 1] = D(x)
+//
+// A conditional model (experiment.conditioning) takes a second input, the
+// class y [batch, classes] one-hot, which the graph concatenates after z
+// (G) or x (D), as the nets read it in training.
 
 #include <cstdint>
 #include <string>
@@ -31,7 +35,9 @@ constexpr int64_t kIrVersion = 8;
 // image_width, noise_dim, noise_distribution ("uniform" with noise_low and
 // noise_high, or "normal" with noise_mean and noise_stddev),
 // noise_description, dataset, gcn_scale, training_step (what
-// //tools:evaluate --onnx needs to score the generator).
+// //tools:evaluate --onnx needs to score the generator), and what each input
+// is (input.z, input.x, and input.y with condition_classes for a conditional
+// model).
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape);
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape);
 

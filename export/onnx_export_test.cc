@@ -4,12 +4,15 @@
 #include "export/onnxruntime_runner.h"
 #include "export/test_models.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gan/spec/experiment.h"
@@ -32,7 +35,7 @@ RuntimeResult Compare(const std::string& model_path, const std::string& input_na
                       int64_t rows, int64_t columns, const std::string& output_name, const std::vector<float>& expected,
                       int repeats = 1) {
   absl::StatusOr<RuntimeResult> result =
-      RunInOnnxRuntime(model_path, input_name, input, {rows, columns}, output_name, &expected, RuntimeOptions{repeats});
+      RunInOnnxRuntime(model_path, {{input_name, input, {rows, columns}}}, output_name, &expected, RuntimeOptions{repeats});
   EXPECT_TRUE(result.ok()) << result.status();
   return result.ok() ? *result : RuntimeResult{};
 }
@@ -206,12 +209,79 @@ TEST(OnnxExportTest, VariationalDecoderInOnnxRuntimeMatchesOurForward) {
   EXPECT_EQ(ExportGenerator(model, kMnistShape).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST(OnnxExportTest, ConditionalGeneratorIsRefusedByName) {
+// Splits rows of `columns` values into their first `first` columns and the rest.
+std::pair<std::vector<float>, std::vector<float>> SplitColumns(const std::vector<float>& rows, int64_t columns, int64_t first) {
+  std::pair<std::vector<float>, std::vector<float>> parts;
+  for (size_t r = 0; r < rows.size() / columns; ++r) {
+    const float* row = rows.data() + r * columns;
+    parts.first.insert(parts.first.end(), row, row + first);
+    parts.second.insert(parts.second.end(), row + first, row + columns);
+  }
+  return parts;
+}
+
+// A conditional G (Mirza and Osindero's joined nets) takes the noise z and
+// the one-hot class y as two inputs, and D the image x and y; ONNX Runtime
+// computes from them what our forward computes from the rows it reads in
+// training (the noise or the image followed by y).
+TEST(OnnxExportTest, ConditionalNetsTakeTheClassAsASecondInputInOnnxRuntime) {
   TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_conditional.pbtxt", -0.5f, 0.5f, 3);
-  const absl::StatusOr<onnx::ModelProto> refused = ExportGenerator(model, kMnistShape);
-  ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_NE(refused.status().message().find("a conditional generator"), std::string::npos) << refused.status();
+  const int64_t noise_dim = model.experiment.noise_dim(), classes = ConditionClasses(model.experiment);
+  ASSERT_EQ(classes, 10);
+  const onnx::ModelProto g = ExportGenerator(model, kMnistShape).value();
+  const onnx::ModelProto d = ExportDiscriminator(model, kMnistShape).value();
+  for (const onnx::ModelProto* proto : {&g, &d}) {
+    ASSERT_TRUE(CheckModel(*proto).ok()) << CheckModel(*proto);
+    ASSERT_EQ(proto->graph().input_size(), 2);
+    EXPECT_EQ(proto->graph().input(1).name(), "y");
+    EXPECT_EQ(proto->graph().input(1).type().tensor_type().shape().dim(1).dim_value(), classes);
+    std::map<std::string, std::string> metadata;
+    for (const auto& entry : proto->metadata_props()) metadata[entry.key()] = entry.value();
+    EXPECT_EQ(metadata["condition_classes"], "10");
+    EXPECT_EQ(metadata["input.y"], "the class, one-hot over 10 classes");
+  }
+  EXPECT_EQ(g.graph().input(0).name(), "z");
+  EXPECT_EQ(g.graph().input(0).type().tensor_type().shape().dim(1).dim_value(), noise_dim);
+  EXPECT_EQ(d.graph().input(0).name(), "x");
+  const std::string g_path = TempPath("conditional_generator.onnx"), d_path = TempPath("conditional_discriminator.onnx");
+  ASSERT_TRUE(WriteModel(g, g_path).ok());
+  ASSERT_TRUE(WriteModel(d, d_path).ok());
+
+  for (int64_t rows : {1, 7, 100}) {
+    std::vector<int32_t> labels;
+    for (int64_t i = 0; i < rows; ++i) labels.push_back(static_cast<int32_t>((i * 3 + rows) % classes));
+    Rng noise(rows);
+    const std::vector<float> g_rows = DrawNoise(model.experiment, noise, rows, labels);
+    const std::vector<float> images = model.generator->Infer(g_rows.data(), rows);
+    const auto [z, y] = SplitColumns(g_rows, noise_dim + classes, noise_dim);
+    absl::StatusOr<RuntimeResult> result = RunInOnnxRuntime(
+        g_path, {{"z", z, {rows, noise_dim}}, {"y", y, {rows, classes}}}, "x", &images);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_GE(result->max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(result->max_abs_diff, 1e-5) << "generator, batch " << rows;
+
+    // D reads each image followed by its class.
+    std::vector<float> d_rows;
+    for (int64_t r = 0; r < rows; ++r) {
+      d_rows.insert(d_rows.end(), images.begin() + r * kMnistShape.size(), images.begin() + (r + 1) * kMnistShape.size());
+      d_rows.insert(d_rows.end(), y.begin() + r * classes, y.begin() + (r + 1) * classes);
+    }
+    const std::vector<float> logits = model.discriminator->Infer(d_rows.data(), rows);
+    result = RunInOnnxRuntime(d_path, {{"x", images, {rows, kMnistShape.size()}}, {"y", y, {rows, classes}}}, "logit", &logits);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_LE(result->max_abs_diff, 1e-5) << "discriminator, batch " << rows;
+  }
+
+  // The class matters: the same noise under another class gives another image.
+  Rng class_noise(5);
+  std::vector<float> g_rows = DrawNoise(model.experiment, class_noise, 2, {0, 1});
+  std::copy(g_rows.begin(), g_rows.begin() + noise_dim, g_rows.begin() + noise_dim + classes);
+  const auto [z, y] = SplitColumns(g_rows, noise_dim + classes, noise_dim);
+  absl::StatusOr<RuntimeResult> two = RunInOnnxRuntime(g_path, {{"z", z, {2, noise_dim}}, {"y", y, {2, classes}}}, "x", nullptr);
+  ASSERT_TRUE(two.ok()) << two.status();
+  float difference = 0.0f;
+  for (int64_t i = 0; i < kMnistShape.size(); ++i) difference += std::abs(two->output[i] - two->output[kMnistShape.size() + i]);
+  EXPECT_GT(difference, 1e-3f);
 }
 
 TEST(OnnxExportTest, WrongImageShapeIsRefused) {

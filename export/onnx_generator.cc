@@ -55,12 +55,23 @@ absl::StatusOr<std::unique_ptr<OnnxGenerator>> OnnxGenerator::Load(const std::st
     for (const onnx::TensorProto& t : graph.initializer()) constant |= t.name() == v.name();
     if (!constant) inputs.push_back(&v);
   }
-  if (inputs.size() != 1 || graph.output_size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": a generator has one input (the noise) and one output (the images); this graph has ",
-                                                   inputs.size(), " and ", graph.output_size()));
+  if (inputs.empty() || inputs.size() > 2 || graph.output_size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": a generator has one input (the noise) or two (the noise and the class) and one ",
+                                                   "output (the images); this graph has ", inputs.size(), " and ", graph.output_size()));
   }
   auto generator = std::unique_ptr<OnnxGenerator>(new OnnxGenerator());
   generator->path_ = path;
+  if (inputs.size() == 2) {
+    if (inputs[0]->name() == "y") std::swap(inputs[0], inputs[1]);
+    const onnx::TypeProto::Tensor& y = inputs[1]->type().tensor_type();
+    const onnx::TensorShapeProto& y_shape = y.shape();
+    if (y.elem_type() != onnx::TensorProto::FLOAT || y_shape.dim_size() != 2 || !y_shape.dim(1).has_dim_value() || y_shape.dim(1).dim_value() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": the class input '", inputs[1]->name(), "' is ", DimsText(y_shape),
+                                                     "; a conditional generator's class is float [batch, classes], one-hot, with 2 or more classes"));
+    }
+    generator->class_input_name_ = inputs[1]->name();
+    generator->classes_ = y_shape.dim(1).dim_value();
+  }
   generator->input_name_ = inputs[0]->name();
   generator->output_name_ = graph.output(0).name();
   const onnx::TypeProto::Tensor& input = inputs[0]->type().tensor_type();
@@ -96,13 +107,19 @@ absl::StatusOr<OutputRange> OnnxGenerator::OutputRangeFromMetadata() const {
 }
 
 absl::StatusOr<std::vector<float>> OnnxGenerator::Run(const float* z, int64_t rows, const OutputRange& range) const {
-  std::vector<int64_t> dims = {rows, noise_dim_};
-  if (noise_as_image_) dims.insert(dims.end(), {1, 1});
+  std::vector<RuntimeInput> inputs = {{input_name_, {}, {rows, noise_dim_}}};
+  if (noise_as_image_) inputs[0].dims.insert(inputs[0].dims.end(), {1, 1});
+  if (classes_ > 0) inputs.push_back({class_input_name_, {}, {rows, classes_}});
+  // Each row of `z` is the noise followed by the class.
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* row = z + r * (noise_dim_ + classes_);
+    inputs[0].values.insert(inputs[0].values.end(), row, row + noise_dim_);
+    if (classes_ > 0) inputs[1].values.insert(inputs[1].values.end(), row + noise_dim_, row + noise_dim_ + classes_);
+  }
   RuntimeOptions options;
   options.batch = fixed_batch_ > 0 ? fixed_batch_ : kRowsPerRun;
   options.pad = fixed_batch_ > 0;
-  absl::StatusOr<RuntimeResult> run =
-      RunInOnnxRuntime(path_, input_name_, std::vector<float>(z, z + rows * noise_dim_), dims, output_name_, nullptr, options);
+  absl::StatusOr<RuntimeResult> run = RunInOnnxRuntime(path_, inputs, output_name_, nullptr, options);
   if (!run.ok()) return absl::Status(run.status().code(), absl::StrCat(path_, ": ", run.status().message()));
   if (run->output_dims.empty() || run->output_dims[0] != rows || run->output.size() % rows != 0) {
     return absl::InvalidArgumentError(absl::StrCat(path_, ": the output '", output_name_, "' is [", absl::StrJoin(run->output_dims, ", "),

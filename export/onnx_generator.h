@@ -10,6 +10,10 @@
 // output whose first dimension is the batch: an image per row, as
 // [batch, C*H*W] or [batch, C, H, W]. A batch dimension fixed in the file is
 // honoured (rows run in slices of that size, the last one filled up).
+//
+// A conditional generator takes a second input, the class one-hot as
+// [batch, classes]: the input named "y" (this project's exporter's name), or
+// else the second of the graph's inputs.
 
 #include <cstdint>
 #include <map>
@@ -40,6 +44,7 @@ class OnnxGenerator {
   static absl::StatusOr<std::unique_ptr<OnnxGenerator>> Load(const std::string& path);
 
   int64_t noise_dim() const { return noise_dim_; }
+  int64_t classes() const { return classes_; }  // 0 for an unconditional generator
   // The model's metadata_props (this project's exporter writes the
   // experiment, the image shape and the noise).
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
@@ -51,17 +56,19 @@ class OnnxGenerator {
   // Metadata output_range ("LOW,HIGH") when present, else [0, 1].
   absl::StatusOr<OutputRange> OutputRangeFromMetadata() const;
 
-  // The outputs [rows, values per row] for noise z [rows, noise_dim], each
-  // value mapped from `range` to [0, 1] (values outside it are not clipped).
-  // Errors carry ONNX Runtime's message.
+  // The outputs [rows, values per row] for G's input rows [rows, noise_dim +
+  // classes] (the noise followed by the one-hot class, as gan::DrawNoise
+  // makes them), each value mapped from `range` to [0, 1] (values outside it
+  // are not clipped). Errors carry ONNX Runtime's message.
   absl::StatusOr<std::vector<float>> Run(const float* z, int64_t rows, const OutputRange& range = {}) const;
 
  private:
   OnnxGenerator() = default;
 
   std::string path_;
-  std::string input_name_, output_name_;
+  std::string input_name_, class_input_name_, output_name_;
   int64_t noise_dim_ = 0;
+  int64_t classes_ = 0;
   bool noise_as_image_ = false;  // input [batch, noise_dim, 1, 1]
   int64_t fixed_batch_ = 0;      // the file's batch dimension, when it fixes one
   std::map<std::string, std::string> metadata_;

@@ -45,17 +45,23 @@ TEST(OnnxGeneratorTest, RunsExportedGeneratorsAsOurForwardDoes) {
     data::ImageShape shape;
     int64_t rows;  // MNIST's 2,203 rows run in slices of 1,000, 1,000 and 203
   };
-  for (const Case& c : {Case{"experiments/mnist.pbtxt", {1, 28, 28}, 2203}, Case{"experiments/cifar10_conv.pbtxt", {3, 32, 32}, 7}}) {
+  // The conditional G takes its rows' classes as a second input, sliced with the noise.
+  for (const Case& c : {Case{"experiments/mnist.pbtxt", {1, 28, 28}, 2203}, Case{"experiments/cifar10_conv.pbtxt", {3, 32, 32}, 7},
+                        Case{"experiments/mnist_conditional.pbtxt", {1, 28, 28}, 1003}}) {
     TrainedModel model = InitialModelWithRandomBiases(c.file, -0.5f, 0.5f, 3);
+    const int64_t classes = ConditionClasses(model.experiment);
+    std::vector<int32_t> labels;
+    for (int64_t i = 0; i < c.rows && classes > 0; ++i) labels.push_back(static_cast<int32_t>(i * 7 % classes));
     const std::string path = TempPath("generator.onnx");
     ASSERT_TRUE(WriteModel(ExportGenerator(model, c.shape).value(), path).ok());
     absl::StatusOr<std::unique_ptr<OnnxGenerator>> loaded = OnnxGenerator::Load(path);
     ASSERT_TRUE(loaded.ok()) << loaded.status();
     EXPECT_EQ((*loaded)->noise_dim(), model.experiment.noise_dim());
+    EXPECT_EQ((*loaded)->classes(), classes) << c.file;
     const proto::Noise noise = (*loaded)->NoiseFromMetadata().value();
     EXPECT_EQ(noise.SerializeAsString(), model.experiment.noise().SerializeAsString()) << c.file;
     Rng rng(5);
-    const std::vector<float> z = DrawNoise(model.experiment, rng, c.rows);
+    const std::vector<float> z = DrawNoise(model.experiment, rng, c.rows, labels);
     const std::vector<float> ours = model.generator->Infer(z.data(), c.rows);
     absl::StatusOr<std::vector<float>> theirs = (*loaded)->Run(z.data(), c.rows);
     ASSERT_TRUE(theirs.ok()) << theirs.status();
@@ -435,8 +441,24 @@ TEST(OnnxGeneratorTest, FilesThatAreNotGeneratorsAreRefusedByName) {
   two.Node("Sigmoid", {"z"}, "b");
   two.Output("a", {-1, 8});
   two.Output("b", {-1, 8});
-  EXPECT_NE(refusal(two.Write("two_outputs.onnx")).find("one input (the noise) and one output (the images); this graph has 1 and 2"),
-            std::string::npos);
+  EXPECT_NE(refusal(two.Write("two_outputs.onnx")).find("and one output (the images); this graph has 1 and 2"), std::string::npos);
+  // Three inputs.
+  GraphBuilder three;
+  for (const char* name : {"z", "y", "w"}) three.Input(name, {-1, 8});
+  three.Node("Sum", {"z", "y", "w"}, "images");
+  three.Output("images", {-1, 8});
+  EXPECT_NE(refusal(three.Write("three_inputs.onnx")).find("one input (the noise) or two (the noise and the class)"), std::string::npos);
+  // A class input that is not [batch, classes]: rank 3, and one class.
+  for (const std::vector<int64_t>& dims : {std::vector<int64_t>{-1, 10, 1}, std::vector<int64_t>{-1, 1}}) {
+    GraphBuilder conditional;
+    conditional.Input("z", {-1, 8});
+    conditional.Input("y", dims);
+    conditional.Node("Relu", {"z"}, "images");
+    conditional.Output("images", {-1, 8});
+    const std::string message = refusal(conditional.Write("bad_class.onnx"));
+    EXPECT_NE(message.find("the class input 'y' is [batch, "), std::string::npos) << message;
+    EXPECT_NE(message.find("float [batch, classes], one-hot, with 2 or more classes"), std::string::npos) << message;
+  }
   // Not a model at all, and no file.
   const std::string garbage = TempPath("garbage.onnx");
   std::FILE* f = std::fopen(garbage.c_str(), "wb");

@@ -56,23 +56,25 @@ absl::Status WriteFloats(const std::string& path, const std::vector<float>& valu
 
 }  // namespace
 
-absl::StatusOr<RuntimeResult> RunInOnnxRuntime(const std::string& model_path, const std::string& input_name,
-                                               const std::vector<float>& input, const std::vector<int64_t>& input_dims,
+absl::StatusOr<RuntimeResult> RunInOnnxRuntime(const std::string& model_path, const std::vector<RuntimeInput>& inputs,
                                                const std::string& output_name, const std::vector<float>* expected,
                                                const RuntimeOptions& options) {
   ScratchDir scratch;
   if (scratch.path().empty()) return absl::InternalError("cannot make a temporary directory for ONNX Runtime's input and output");
-  const std::string input_path = scratch.path() + "/input.f32", output_path = scratch.path() + "/output.f32";
-  if (absl::Status written = WriteFloats(input_path, input); !written.ok()) return written;
+  const std::string output_path = scratch.path() + "/output.f32";
   if (expected != nullptr) {
     if (absl::Status written = WriteFloats(output_path, *expected); !written.ok()) return written;
   }
   std::string command = absl::StrCat(
       "node ", ShellQuoted(RunfilePath("export/run_onnxruntime.js")), " ",
       ShellQuoted(RunfilePath("third_party/onnxruntime/node_modules/onnxruntime-node")), " ", ShellQuoted(model_path), " ",
-      ShellQuoted(input_name), " ", ShellQuoted(input_path), " ", absl::StrJoin(input_dims, ","), " ", ShellQuoted(output_name), " ",
-      ShellQuoted(expected != nullptr ? output_path : "write:" + output_path), " --repeats=", options.repeats, " --batch=", options.batch,
-      options.pad ? " --pad" : "");
+      ShellQuoted(output_name), " ", ShellQuoted(expected != nullptr ? output_path : "write:" + output_path), " --repeats=", options.repeats,
+      " --batch=", options.batch, options.pad ? " --pad" : "");
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const std::string input_path = absl::StrCat(scratch.path(), "/input", i, ".f32");
+    if (absl::Status written = WriteFloats(input_path, inputs[i].values); !written.ok()) return written;
+    absl::StrAppend(&command, " --input ", ShellQuoted(inputs[i].name), " ", ShellQuoted(input_path), " ", absl::StrJoin(inputs[i].dims, ","));
+  }
   std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return absl::InternalError(absl::StrCat("cannot run: ", command));
   std::string printed;

@@ -4,7 +4,7 @@
 // Runs an ONNX model in ONNX Runtime: its Node.js binding (onnxruntime-node,
 // which setup.sh installs into third_party/onnxruntime) driven by
 // export/run_onnxruntime.js, both in the runfiles of whatever depends on this
-// library, on one float32 input.
+// library, on float32 inputs.
 
 #include <cstdint>
 #include <string>
@@ -27,12 +27,18 @@ struct RuntimeOptions {
   bool pad = false;      // fill the last run up to `batch` rows (a model with a fixed batch dimension)
 };
 
-// Runs the model at `model_path` on `input` of shape `input_dims` (rows
-// first) fed as `input_name`. Compares output `output_name` with `expected`
-// if it is not null; else returns the output's values and shape. Errors
-// carry the command and what it printed.
-absl::StatusOr<RuntimeResult> RunInOnnxRuntime(const std::string& model_path, const std::string& input_name,
-                                               const std::vector<float>& input, const std::vector<int64_t>& input_dims,
+// One of the graph's inputs: its name, values and shape (rows first).
+struct RuntimeInput {
+  std::string name;
+  std::vector<float> values;
+  std::vector<int64_t> dims;
+};
+
+// Runs the model at `model_path` on `inputs` (each with the same number of
+// rows). Compares output `output_name` with `expected` if it is not null;
+// else returns the output's values and shape. Errors carry the command and
+// what it printed.
+absl::StatusOr<RuntimeResult> RunInOnnxRuntime(const std::string& model_path, const std::vector<RuntimeInput>& inputs,
                                                const std::string& output_name, const std::vector<float>* expected,
                                                const RuntimeOptions& options = {});
 

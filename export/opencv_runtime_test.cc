@@ -84,7 +84,7 @@ void CompareRuntimes(const std::string& graph, const std::string& path, const st
                      int rows, int columns, const std::string& output_name, const std::vector<float>& ours) {
   const std::vector<float> opencv = RunInOpenCv(path, input_name, input, rows, columns, output_name);
   ASSERT_EQ(opencv.size(), ours.size()) << graph;
-  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, input_name, input, {rows, columns}, output_name, nullptr);
+  const absl::StatusOr<RuntimeResult> onnxruntime = RunInOnnxRuntime(path, {{input_name, input, {rows, columns}}}, output_name, nullptr);
   ASSERT_TRUE(onnxruntime.ok()) << onnxruntime.status();
   const double opencv_diff = MaxAbsDiff(opencv.data(), ours), onnxruntime_diff = MaxAbsDiff(onnxruntime->output.data(), ours);
   EXPECT_LE(opencv_diff, Tolerance(ours)) << graph;

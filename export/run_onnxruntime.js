@@ -1,12 +1,14 @@
-// Runs an ONNX model in ONNX Runtime (Node.js) on one float32 input read
-// from a file, and compares an output with the values our C++ forward
-// computed, or writes the output to a file.
+// Runs an ONNX model in ONNX Runtime (Node.js) on float32 inputs read from
+// files, and compares an output with the values our C++ forward computed, or
+// writes the output to a file.
 //
-//   node run_onnxruntime.js <onnxruntime-node dir> <model.onnx> <input name> <input.f32> <dims>
-//                           <output name> <expected.f32 | write:output.f32> [options]
+//   node run_onnxruntime.js <onnxruntime-node dir> <model.onnx> <output name>
+//                           <expected.f32 | write:output.f32>
+//                           --input <name> <input.f32> <dims> [--input ...] [options]
 //
-// <dims> is the input's shape, comma-separated, rows first (e.g. 7,100 or
-// 7,100,1,1). Options:
+// Each --input names one of the graph's inputs, the file of its values and
+// its shape, comma-separated, rows first (e.g. 7,100 or 7,100,1,1); every
+// input has the same number of rows. Options:
 //   --repeats=N  time N runs after the warm-up (default 1)
 //   --batch=B    run B rows at a time (default: all at once); with --pad the
 //                last slice is filled up to B rows with zeros and their
@@ -23,11 +25,21 @@ function readFloats(path) {
   return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
 }
 
+// The options and the inputs ({name, values, dims}).
 function parseOptions(args) {
-  const options = {repeats: 1, batch: 0, pad: false};
-  for (const arg of args) {
+  const options = {repeats: 1, batch: 0, pad: false, inputs: []};
+  for (let i = 0; i < args.length; ++i) {
+    const arg = args[i];
     const [key, value] = arg.split('=');
-    if (key === '--repeats') options.repeats = Number(value);
+    if (arg === '--input') {
+      if (i + 3 >= args.length) throw new Error('--input takes a name, a file and dims');
+      const [name, path, dimsText] = args.slice(i + 1, i + 4);
+      const dims = dimsText.split(',').map(Number);
+      const values = readFloats(path);
+      if (values.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${path}: ${values.length} values, not [${dims}]`);
+      options.inputs.push({name, values, dims});
+      i += 3;
+    } else if (key === '--repeats') options.repeats = Number(value);
     else if (key === '--batch') options.batch = Number(value);
     else if (key === '--pad') options.pad = true;
     else throw new Error(`unknown option '${arg}'`);
@@ -35,18 +47,24 @@ function parseOptions(args) {
   return options;
 }
 
-// The output for all rows: slices of `batch` rows, concatenated.
-async function runInSlices(ort, session, inputName, input, dims, outputName, options) {
-  const rows = dims[0], rowSize = input.length / rows;
+// The output for all rows: slices of `batch` rows of every input, run
+// together, their outputs concatenated.
+async function runInSlices(ort, session, inputs, outputName, options) {
+  const rows = inputs[0].dims[0];
   const batch = options.batch > 0 ? options.batch : rows;
   const parts = [];
   let outputDims = null;
   for (let first = 0; first < rows; first += batch) {
     const count = Math.min(batch, rows - first);
     const fed = options.pad ? batch : count;
-    const slice = new Float32Array(fed * rowSize);
-    slice.set(input.subarray(first * rowSize, (first + count) * rowSize));
-    const results = await session.run({[inputName]: new ort.Tensor('float32', slice, [fed, ...dims.slice(1)])});
+    const feeds = {};
+    for (const input of inputs) {
+      const rowSize = input.values.length / rows;
+      const slice = new Float32Array(fed * rowSize);
+      slice.set(input.values.subarray(first * rowSize, (first + count) * rowSize));
+      feeds[input.name] = new ort.Tensor('float32', slice, [fed, ...input.dims.slice(1)]);
+    }
+    const results = await session.run(feeds);
     const output = results[outputName];
     if (!output) throw new Error(`the model has no output '${outputName}'`);
     if (output.dims[0] !== fed) throw new Error(`output '${outputName}' has ${output.dims[0]} rows for ${fed} input rows`);
@@ -64,17 +82,21 @@ async function runInSlices(ort, session, inputName, input, dims, outputName, opt
 }
 
 async function main() {
-  const [ortDir, modelPath, inputName, inputPath, dimsText, outputName, expectedPath, ...rest] = process.argv.slice(2);
+  const [ortDir, modelPath, outputName, expectedPath, ...rest] = process.argv.slice(2);
   if (!expectedPath) throw new Error('usage: see the top of run_onnxruntime.js');
   const options = parseOptions(rest);
+  const inputs = options.inputs;
+  if (inputs.length === 0) throw new Error('no --input given');
+  for (const input of inputs) {
+    if (input.dims[0] !== inputs[0].dims[0]) {
+      throw new Error(`input '${input.name}' has ${input.dims[0]} rows, input '${inputs[0].name}' ${inputs[0].dims[0]}`);
+    }
+  }
   const ort = require(ortDir);
-  const dims = dimsText.split(',').map(Number);
-  const input = readFloats(inputPath);
-  if (input.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`${inputPath}: ${input.length} values, not [${dims}]`);
   const session = await ort.InferenceSession.create(modelPath);
-  let output = await runInSlices(ort, session, inputName, input, dims, outputName, options);  // warm-up, and the result used
+  let output = await runInSlices(ort, session, inputs, outputName, options);  // warm-up, and the result used
   const start = process.hrtime.bigint();
-  for (let i = 0; i < options.repeats; ++i) output = await runInSlices(ort, session, inputName, input, dims, outputName, options);
+  for (let i = 0; i < options.repeats; ++i) output = await runInSlices(ort, session, inputs, outputName, options);
   const meanMs = Number(process.hrtime.bigint() - start) / 1e6 / options.repeats;
   if (expectedPath.startsWith('write:')) {
     const values = output.values;

@@ -62,7 +62,7 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
   Rng rng(kEvaluationNoiseSeed);
   const std::vector<float> z = DrawNoise(noise, rng, kSamples);
   absl::StatusOr<exporter::RuntimeResult> run =
-      exporter::RunInOnnxRuntime(kModel, "z", z, {kSamples, noise.noise_dim()}, "x", nullptr);
+      exporter::RunInOnnxRuntime(kModel, {{"z", z, {kSamples, noise.noise_dim()}}}, "x", nullptr);
   ASSERT_TRUE(run.ok()) << run.status();
   ASSERT_EQ(run->output.size(), static_cast<size_t>(kSamples * 784));
 

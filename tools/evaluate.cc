@@ -22,6 +22,7 @@
 // reconstructions); a VAE's decoder is then scored as a generator of its prior's
 // codes like G; a plain or denoising one has nothing to sample and stops there.
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -153,6 +154,7 @@ absl::StatusOr<ScoredGenerator> LoadOnnxGenerator(const std::string& path) {
   gan::proto::Experiment& e = scored.experiment;
   e.set_name(metadata.count("experiment") ? metadata.at("experiment") : "onnx");
   e.set_noise_dim(static_cast<int32_t>(onnx->noise_dim()));
+  if (onnx->classes() > 0) e.mutable_conditioning()->set_classes(static_cast<int32_t>(onnx->classes()));
   std::string dataset = absl::GetFlag(FLAGS_dataset);
   if (dataset.empty() && metadata.count("dataset")) dataset = metadata.at("dataset");
   if (dataset.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": its metadata names no data set; pass --dataset"));
@@ -174,7 +176,7 @@ absl::StatusOr<ScoredGenerator> LoadOnnxGenerator(const std::string& path) {
   absl::StatusOr<gan::exporter::OutputRange> range = onnx->OutputRangeFromMetadata();
   if (const std::string flag = absl::GetFlag(FLAGS_output_range); !flag.empty()) range = gan::exporter::ParseOutputRange(flag, "--output_range");
   if (!range.ok()) return range.status();
-  absl::StatusOr<std::vector<float>> probe = onnx->Run(std::vector<float>(onnx->noise_dim(), 0.0f).data(), 1, *range);
+  absl::StatusOr<std::vector<float>> probe = onnx->Run(std::vector<float>(gan::GeneratorInputDim(e), 0.0f).data(), 1, *range);
   if (!probe.ok()) return probe.status();
   scored.output_dim = static_cast<int64_t>(probe->size());
   scored.generate = [onnx, range = *range](const float* z, int64_t rows) { return onnx->Run(z, rows, range); };
@@ -371,7 +373,16 @@ int main(int argc, char** argv) {
   // A conditional G's classes in the test set's proportions: sample i is of the class of test image i (in turn).
   const bool conditional = gan::ConditionClasses(experiment) > 0;
   std::vector<int32_t> sample_labels;
-  for (int64_t i = 0; conditional && i < n_samples; ++i) sample_labels.push_back(splits->test.labels[i % splits->test.rows()]);
+  if (conditional) {
+    const std::vector<int32_t>& labels = splits->test.labels;
+    const int32_t largest = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end());
+    if (labels.empty() || largest >= gan::ConditionClasses(experiment)) {
+      return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(
+                                            checkpoint, ": a generator conditioned on ", gan::ConditionClasses(experiment), " classes; data set '",
+                                            dataset, "' has ", labels.empty() ? "no test labels" : absl::StrCat("test label ", largest))));
+    }
+    for (int64_t i = 0; i < n_samples; ++i) sample_labels.push_back(labels[i % labels.size()]);
+  }
   const std::vector<float> z = gan::DrawNoise(experiment, rng, n_samples, sample_labels);
   absl::StatusOr<std::vector<float>> generated = scored->generate(z.data(), n_samples);
   if (!generated.ok()) return gan::tools::Fail(kProgram, generated.status());

@@ -3,7 +3,7 @@
 # package): a missing classifier is trained once and cached, then read back; a
 # classifier file given by --classifier is used; every row carries every
 # figure, and real held-out images score a lower Frechet distance than a
-# one-epoch model; an exported generator scores as its checkpoint; a data set
+# one-epoch model; an exported generator, conditional or not, scores as its checkpoint; a data set
 # without test images gets its figures only; bad input gets a clear error.
 set -euo pipefail
 export XDG_CACHE_HOME="$TEST_TMPDIR/cache"
@@ -145,5 +145,20 @@ for c in 0 1 2 3 4 5 6 7 8 9; do
   done
 done
 [[ -s "$TEST_TMPDIR/conditional_eval/class_figure.png" ]] || fail "no class_figure.png"
+# The same conditional generator exported (two inputs, noise and class)
+# scores class by class as its checkpoint does.
+tools/export --checkpoint="$TEST_TMPDIR/conditional/checkpoint.ckpt" --output="$TEST_TMPDIR/conditional.onnx" \
+  2> "$TEST_TMPDIR/conditional_export.log" || fail "export of a conditional generator failed: $(cat "$TEST_TMPDIR/conditional_export.log")"
+tools/evaluate --onnx="$TEST_TMPDIR/conditional.onnx" --samples=2000 --classifier="$TEST_TMPDIR/given.classifier" \
+  --reference_rows=false --output_dir="$TEST_TMPDIR/conditional_onnx" > /dev/null 2> "$TEST_TMPDIR/conditional_onnx.log" ||
+  fail "evaluate --onnx of a conditional generator failed: $(cat "$TEST_TMPDIR/conditional_onnx.log")"
+for c in 0 1 2 3 4 5 6 7 8 9; do
+  for name in test_mean accuracy frechet_distance; do
+    a="$(figure "class $c" $name "$TEST_TMPDIR/conditional_onnx" classes.json)"
+    b="$(figure "class $c" $name "$TEST_TMPDIR/conditional_eval" classes.json)"
+    awk -v a="$a" -v b="$b" 'BEGIN { d = a - b; if (d < 0) d = -d; s = b < 0 ? -b : b; exit !(a != "" && d <= 1e-3 * (s > 1 ? s : 1)) }' ||
+      fail "class $c $name: ONNX $a, checkpoint $b"
+  done
+done
 
 echo PASS
