@@ -220,12 +220,13 @@ std::pair<std::vector<float>, std::vector<float>> SplitColumns(const std::vector
   return parts;
 }
 
-// A conditional G (Mirza and Osindero's joined nets) takes the noise z and
-// the one-hot class y as two inputs, and D the image x and y; ONNX Runtime
-// computes from them what our forward computes from the rows it reads in
-// training (the noise or the image followed by y).
-TEST(OnnxExportTest, ConditionalNetsTakeTheClassAsASecondInputInOnnxRuntime) {
-  TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_conditional.pbtxt", -0.5f, 0.5f, 3);
+// A conditional G takes the noise z and the one-hot class y as two inputs,
+// and D the image x and y; ONNX Runtime computes from them what our forward
+// computes from the rows it reads in training (the noise or the image
+// followed by y).
+void ExpectConditionalNetsTakeTheClassAsASecondInput(const std::string& experiment_file) {
+  SCOPED_TRACE(experiment_file);
+  TrainedModel model = InitialModelWithRandomBiases(experiment_file, -0.5f, 0.5f, 3);
   const int64_t noise_dim = model.experiment.noise_dim(), classes = ConditionClasses(model.experiment);
   ASSERT_EQ(classes, 10);
   const onnx::ModelProto g = ExportGenerator(model, kMnistShape).value();
@@ -282,6 +283,16 @@ TEST(OnnxExportTest, ConditionalNetsTakeTheClassAsASecondInputInOnnxRuntime) {
   float difference = 0.0f;
   for (int64_t i = 0; i < kMnistShape.size(); ++i) difference += std::abs(two->output[i] - two->output[kMnistShape.size() + i]);
   EXPECT_GT(difference, 1e-3f);
+}
+
+// G reads z and y side by side; D joins x and y in its first layer.
+TEST(OnnxExportTest, ConditionalNetsTakeTheClassAsASecondInputInOnnxRuntime) {
+  ExpectConditionalNetsTakeTheClassAsASecondInput("experiments/mnist_conditional.pbtxt");
+}
+
+// Both nets join their inputs in the first layer (Mirza and Osindero's nets).
+TEST(OnnxExportTest, JoinedConditionalNetsTakeTheClassAsASecondInputInOnnxRuntime) {
+  ExpectConditionalNetsTakeTheClassAsASecondInput("experiments/mnist_conditional_mirza_osindero.pbtxt");
 }
 
 TEST(OnnxExportTest, WrongImageShapeIsRefused) {
