@@ -11,7 +11,8 @@
 # bazel-bin: a rebuild replaces the file). The cases: the authors'
 # simultaneous step (mnist), Algorithm 1 with k = 2, a phase boundary (epoch
 # 2 starts the recipe's first fine-tuning phase), G's moving average, the
-# quickstart model with Adam, and the variational and denoising autoencoders. THREADS (default 1) threads each run; the bits
+# quickstart model with Adam, the conditional MNIST nets, and the variational
+# and denoising autoencoders. THREADS (default 1) threads each run; the bits
 # do not depend on it. GAN_DATA_DIR must point at the data sets. Each case
 # takes about half a minute on one core. Exit status 0 when every case
 # agrees, 1 when one differs (named on stderr).
@@ -32,13 +33,14 @@ declare -A cases=(
   [phase_boundary]="--experiment=$root/experiments/mnist.pbtxt --epochs=1"
   [generator_ema]="--experiment=$root/experiments/mnist.pbtxt --epochs=2 --generator_ema_decay=0.999"
   [quickstart_adam]="--experiment=$root/experiments/quickstart.pbtxt --epochs=2"
+  [conditional]="--experiment=$root/experiments/mnist_conditional.pbtxt --epochs=2"
   [vae]="--experiment=$root/experiments/mnist_vae.pbtxt --epochs=2"
   [denoising_autoencoder]="--experiment=$root/experiments/mnist_denoising_autoencoder.pbtxt --epochs=2"
 )
 # metrics.jsonl without the members that measure time.
 untimed() { sed -E 's/, "(started_at|seconds|examples_per_second)": [0-9.e+-]+//g' "$1"; }
 status=0
-for name in simultaneous alternating_k2 phase_boundary generator_ema quickstart_adam vae denoising_autoencoder; do
+for name in "${!cases[@]}"; do
   for side in old new; do
     binary=$old; [[ $side == new ]] && binary=$new
     dir="$out/${name}_$side"

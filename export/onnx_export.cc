@@ -117,6 +117,7 @@ onnx::ModelProto NewModel(const TrainedModel& model, const data::ImageShape& sha
       {"training_step", absl::StrCat(model.step)},
   });
   if (ConditionClasses(e) > 0) properties.emplace_back("condition_classes", absl::StrCat(ConditionClasses(e)));
+  if (e.has_inpainting()) properties.emplace_back("inpainting", "completes the missing pixels of 'observed' where 'mask' is 1");
   for (const auto& [key, value] : properties) {
     onnx::StringStringEntryProto* entry = proto.add_metadata_props();
     entry->set_key(key);
@@ -138,6 +139,27 @@ absl::StatusOr<std::string> AddClassInput(const proto::Experiment& experiment, o
   return graph.AddNode("Concat", {first, "y"}, first + "_and_y", {{"axis", {1}, false}});
 }
 
+// An inpainter's condition inputs, observed [batch, dim] (an image, whose
+// missing pixels are ignored) and mask [batch, dim] (1 where a pixel is
+// missing, 0 where observed), and what the net reads from them.
+struct InpaintingInputs {
+  std::string row;       // `first`, then the observed image with its missing pixels 0, then the mask
+  std::string observed;  // the observed image with its missing pixels 0
+};
+absl::StatusOr<InpaintingInputs> AddInpaintingInputs(const proto::Experiment& experiment, onnx::ModelProto& proto,
+                                                     OnnxGraph& graph, const std::string& first) {
+  const int64_t dim = InpaintingImageDim(experiment);
+  SetTensorType(proto.mutable_graph()->add_input(), "observed", dim);
+  SetTensorType(proto.mutable_graph()->add_input(), "mask", dim);
+  GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.observed", "the image to complete, as a row; its missing pixels are ignored"));
+  GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.mask", "1 where a pixel is missing (to be completed), 0 where it is observed"));
+  const float one = 1.0f;
+  const std::string kept = graph.AddNode("Sub", {graph.AddFloats("one", {}, &one), "mask"}, "observed_pixels", {});
+  const std::string observed = graph.AddNode("Mul", {"observed", kept}, "observed_only", {});
+  return InpaintingInputs{graph.AddNode("Concat", {first, observed, "mask"}, first + "_and_condition", {{"axis", {1}, false}}),
+                          observed};
+}
+
 absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape) {
   if (model.generator->output_dim() != shape.size()) {
     return absl::InvalidArgumentError(absl::StrCat("the generator makes ", model.generator->output_dim(), " values, an image of ",
@@ -150,11 +172,20 @@ absl::Status CheckShape(const TrainedModel& model, const data::ImageShape& shape
 
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape) {
   GAN_RETURN_IF_ERROR(CheckShape(model, shape));
-  GAN_RETURN_IF_ERROR(CheckGeneratesFromNoise(model));
   onnx::ModelProto proto = NewModel(model, shape, "generator");
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "z", model.experiment.noise_dim());
   GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.z", "the noise (noise_distribution)"));
+  if (model.experiment.has_inpainting()) {
+    // The completion: the observed pixels, and G's output on the missing ones.
+    const absl::StatusOr<InpaintingInputs> inputs = AddInpaintingInputs(model.experiment, proto, graph, "z");
+    if (!inputs.ok()) return inputs.status();
+    const std::string generated = graph.AddNode("Mul", {"mask", AddMlp(graph, *model.generator, inputs->row)}, "missing_pixels", {});
+    graph.AddNode("Add", {inputs->observed, generated}, "x", {});
+    SetTensorType(proto.mutable_graph()->add_output(), "x", shape.size());
+    return proto;
+  }
+  GAN_RETURN_IF_ERROR(CheckGeneratesFromNoise(model));
   const absl::StatusOr<std::string> input = AddClassInput(model.experiment, proto, graph, "z");
   if (!input.ok()) return input.status();
   graph.AddNode("Identity", {AddMlp(graph, *model.generator, *input)}, "x", {});
@@ -169,7 +200,12 @@ absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const 
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "x", shape.size());
   GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.x", "images as rows, C*H*W values each"));
-  const absl::StatusOr<std::string> input = AddClassInput(model.experiment, proto, graph, "x");
+  absl::StatusOr<std::string> input = AddClassInput(model.experiment, proto, graph, "x");
+  if (model.experiment.has_inpainting()) {
+    const absl::StatusOr<InpaintingInputs> inputs = AddInpaintingInputs(model.experiment, proto, graph, "x");
+    if (!inputs.ok()) return inputs.status();
+    input = inputs->row;
+  }
   if (!input.ok()) return input.status();
   const std::string logit = AddMlp(graph, *model.discriminator, *input);
   graph.AddNode("Identity", {logit}, "logit", {});

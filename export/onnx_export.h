@@ -37,7 +37,10 @@ constexpr int64_t kIrVersion = 8;
 // noise_description, dataset, gcn_scale, training_step (what
 // //tools:evaluate --onnx needs to score the generator), and what each input
 // is (input.z, input.x, and input.y with condition_classes for a conditional
-// model).
+// model; input.observed and input.mask with `inpainting` for an inpainter).
+// An inpainter's G takes z, observed and mask [batch, C*H*W] (mask 1 where a
+// pixel is missing) and gives the completion x: the observed pixels, and G's
+// output on the missing ones; its D takes x, observed and mask.
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape);
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape);
 

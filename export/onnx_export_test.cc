@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gan/spec/experiment.h"
+#include "gan/spec/inpainting.h"
 #include "gan/spec/noise.h"
 #include "gtest/gtest.h"
 
@@ -293,6 +294,57 @@ TEST(OnnxExportTest, ConditionalNetsTakeTheClassAsASecondInputInOnnxRuntime) {
 // Both nets join their inputs in the first layer (Mirza and Osindero's nets).
 TEST(OnnxExportTest, JoinedConditionalNetsTakeTheClassAsASecondInputInOnnxRuntime) {
   ExpectConditionalNetsTakeTheClassAsASecondInput("experiments/mnist_conditional_mirza_osindero.pbtxt");
+}
+
+// An inpainter's G takes z, the observed image and the mask and gives the
+// completion; its D takes an image, the observed image and the mask. Both in
+// ONNX Runtime against our forward (and our completion) at several batches,
+// with the observed images' missing pixels not zeroed: the graph ignores them.
+TEST(OnnxExportTest, InpainterTakesNoiseObservedImageAndMaskInOnnxRuntime) {
+  TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_inpainting.pbtxt", -0.5f, 0.5f, 4);
+  const int64_t noise_dim = model.experiment.noise_dim(), dim = kMnistShape.size();
+  const onnx::ModelProto g = ExportGenerator(model, kMnistShape).value();
+  const onnx::ModelProto d = ExportDiscriminator(model, kMnistShape).value();
+  for (const onnx::ModelProto* proto : {&g, &d}) {
+    ASSERT_TRUE(CheckModel(*proto).ok()) << CheckModel(*proto);
+    ASSERT_EQ(proto->graph().input_size(), 3);
+    EXPECT_EQ(proto->graph().input(1).name(), "observed");
+    EXPECT_EQ(proto->graph().input(2).name(), "mask");
+    std::map<std::string, std::string> metadata;
+    for (const auto& entry : proto->metadata_props()) metadata[entry.key()] = entry.value();
+    EXPECT_FALSE(metadata["input.observed"].empty());
+    EXPECT_EQ(metadata["input.mask"], "1 where a pixel is missing (to be completed), 0 where it is observed");
+  }
+  const std::string g_path = TempPath("inpainting_generator.onnx"), d_path = TempPath("inpainting_discriminator.onnx");
+  ASSERT_TRUE(WriteModel(g, g_path).ok());
+  ASSERT_TRUE(WriteModel(d, d_path).ok());
+  for (int64_t rows : {1, 7, 100}) {
+    std::vector<float> images(rows * dim), masks(rows * dim);
+    Rng draws(rows);
+    draws.FillUniform(images.data(), rows * dim, 0.0f, 1.0f);
+    for (int64_t i = 0; i < rows; ++i) DrawTrainingMask(draws, 28, 28, masks.data() + i * dim);
+    const std::vector<float> g_rows = InputsForMasks(model.experiment, draws, images.data(), masks.data(), rows);
+    const std::vector<float> generated = model.generator->Infer(g_rows.data(), rows);
+    const std::vector<float> completions = CompleteRows(model.experiment, g_rows.data(), generated.data(), rows);
+    const std::vector<float> z = SplitColumns(g_rows, noise_dim + 2 * dim, noise_dim).first;
+    absl::StatusOr<RuntimeResult> result = RunInOnnxRuntime(
+        g_path, {{"z", z, {rows, noise_dim}}, {"observed", images, {rows, dim}}, {"mask", masks, {rows, dim}}}, "x", &completions);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_LE(result->max_abs_diff, 1e-5) << "generator, batch " << rows;
+
+    // D reads each completion, then its condition (G's input after z).
+    std::vector<float> d_rows;
+    for (int64_t r = 0; r < rows; ++r) {
+      d_rows.insert(d_rows.end(), completions.begin() + r * dim, completions.begin() + (r + 1) * dim);
+      const auto condition = g_rows.begin() + r * (noise_dim + 2 * dim) + noise_dim;
+      d_rows.insert(d_rows.end(), condition, condition + 2 * dim);
+    }
+    const std::vector<float> logits = model.discriminator->Infer(d_rows.data(), rows);
+    result = RunInOnnxRuntime(
+        d_path, {{"x", completions, {rows, dim}}, {"observed", images, {rows, dim}}, {"mask", masks, {rows, dim}}}, "logit", &logits);
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_LE(result->max_abs_diff, 1e-5) << "discriminator, batch " << rows;
+  }
 }
 
 TEST(OnnxExportTest, WrongImageShapeIsRefused) {

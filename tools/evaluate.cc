@@ -21,6 +21,11 @@
 // reconstructions.png (rows of 10 test images, [their corrupted copies,] their
 // reconstructions); a VAE's decoder is then scored as a generator of its prior's
 // codes like G; a plain or denoising one has nothing to sample and stops there.
+// An inpainter's checkpoint (experiments/mnist_inpainting) is judged by its
+// completions of the first --samples test images under each reported mask
+// (gan/spec/inpainting.h), beside two baselines (eval/inpainting_figures.h):
+// inpainting.json, and inpainting_<mask>.png (rows of one test image per
+// class: the observed part, --completions_per_image completions, the truth).
 
 #include <algorithm>
 #include <cstdio>
@@ -49,7 +54,9 @@
 #include "eval/table1.h"
 #include "eval/classifier.h"
 #include "eval/conditional_figures.h"
+#include "eval/inpainting_figures.h"
 #include "gan/spec/experiment.h"
+#include "gan/spec/inpainting.h"
 #include "gan/spec/noise.h"
 #include "gan/run/trained_model.h"
 #include "tools/checkpoint_flag.h"
@@ -77,6 +84,7 @@ ABSL_FLAG(int, valid, 1000, "validation images that choose sigma");
 ABSL_FLAG(int, kmeans_iterations, 10, "Lloyd iterations for the k-means reference row (0: no k-means row)");
 ABSL_FLAG(bool, reference_rows, true, "also evaluate the training-set and k-means rows");
 ABSL_FLAG(uint64_t, seed, gan::kEvaluationNoiseSeed, "seed of the noise for the samples and figures");
+ABSL_FLAG(int, completions_per_image, 5, "an inpainter's checkpoint: completions drawn per test image and mask for the spread");
 ABSL_FLAG(int, codes_per_image, 10,
           "an autoencoder's checkpoint: codes drawn from q(z|x) per test image for its reconstruction term and ELBO");
 ABSL_FLAG(bool, feature_figures, true,
@@ -321,6 +329,68 @@ absl::Status WriteClassFigures(const ScoredGenerator& scored, const gan::data::S
   return gan::data::WritePng(gan::eval::ClassFigure(samples.data(), labels, classes, 8, splits.train, display), output_dir + "/class_figure.png");
 }
 
+// An inpainter's figures mask by mask on the first `n_images` test images:
+// printed, in inpainting.json, and as inpainting_<mask>.png.
+absl::Status WriteInpaintingFigures(const ScoredGenerator& scored, const gan::data::Splits& splits, int64_t n_images,
+                                    const std::string& output_dir, const char* argv0) {
+  const gan::proto::Experiment& experiment = scored.experiment;
+  const int64_t draws = absl::GetFlag(FLAGS_completions_per_image);
+  if (draws <= 0) return absl::InvalidArgumentError("--completions_per_image must be positive");
+  FigureClassifier figure_classifier;
+  if (absl::GetFlag(FLAGS_feature_figures)) {
+    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(experiment.data().dataset(), splits, argv0);
+    if (!found.ok()) return found.status();
+    figure_classifier = *std::move(found);
+  }
+  if (n_images <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat("data set '", experiment.data().dataset(), "' has no test images to complete"));
+  }
+  gan::data::Dataset images = splits.test;
+  images.pixels.resize(n_images * images.dim());
+  images.labels.resize(n_images);
+  // The figures' rows: the first image of each class.
+  std::vector<int64_t> figure_rows;
+  for (int32_t label = 0; label <= *std::max_element(images.labels.begin(), images.labels.end()); ++label) {
+    const auto first = std::find(images.labels.begin(), images.labels.end(), label);
+    if (first != images.labels.end()) figure_rows.push_back(first - images.labels.begin());
+  }
+  const int height = experiment.inpainting().height(), width = experiment.inpainting().width();
+  std::string json = absl::StrCat("{\n  \"checkpoint\": \"", scored.path, "\",\n  \"images\": ", n_images,
+                                  ",\n  \"completions_per_image\": ", draws, ",\n  \"masks\": {");
+  std::vector<std::string> written;
+  for (const std::string& mask : gan::ReportedMaskNames()) {
+    gan::Rng rng(absl::GetFlag(FLAGS_seed));
+    absl::StatusOr<std::vector<float>> masks = gan::NamedMasks(mask, rng, height, width, n_images);
+    if (!masks.ok()) return masks.status();
+    std::vector<float> completions;  // [draws, n_images, dim]
+    for (int64_t d = 0; d < draws; ++d) {
+      const std::vector<float> inputs = gan::InputsForMasks(experiment, rng, images.pixels.data(), masks->data(), n_images);
+      absl::StatusOr<std::vector<float>> generated = scored.generate(inputs.data(), n_images);
+      if (!generated.ok()) return generated.status();
+      const std::vector<float> completed = gan::CompleteRows(experiment, inputs.data(), generated->data(), n_images);
+      completions.insert(completions.end(), completed.begin(), completed.end());
+    }
+    gan::eval::Classifier* classifier = figure_classifier.classifier.get();
+    const std::vector<gan::eval::CompletionScores> scores = {
+        gan::eval::ScoreCompletions("model", completions, draws, images, *masks, classifier),
+        gan::eval::ScoreCompletions("nearest training image", gan::eval::NearestTrainingCompletions(images, *masks, splits.train), 1,
+                                    images, *masks, classifier),
+        gan::eval::ScoreCompletions("mean image", gan::eval::MeanImageCompletions(images, *masks, splits.train), 1, images,
+                                    *masks, classifier)};
+    std::printf("Mask %s (%lld test images; accuracy: the classifier's on the completions against their labels):\n%s", mask.c_str(),
+                static_cast<long long>(n_images), gan::eval::FormatCompletionScores(scores).c_str());
+    absl::StrAppend(&json, written.empty() ? "\n" : ",\n", "    \"", mask, "\": ", gan::eval::CompletionScoresJson(scores));
+    const std::string figure = absl::StrCat(output_dir, "/inpainting_", mask, ".png");
+    GAN_RETURN_IF_ERROR(gan::data::WritePng(gan::eval::CompletionFigure(images, *masks, completions, draws, figure_rows,
+                                                                        gan::data::DisplayFor(experiment.data().gcn_scale())),
+                                            figure));
+    written.push_back(figure);
+  }
+  GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(output_dir + "/inpainting.json", json + "\n  }\n}\n"));
+  std::fprintf(stderr, "evaluate: wrote %s/inpainting.json and %zu figures (inpainting_<mask>.png)\n", output_dir.c_str(), written.size());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -354,6 +424,11 @@ int main(int argc, char** argv) {
     return gan::tools::Fail(kProgram, absl::FailedPreconditionError(absl::StrCat(
                                           checkpoint, ": its generator makes ", scored->output_dim, " values per sample, an image of data set '",
                                           dataset, "' has ", train.dim(), " (", image.channels, " x ", image.height, " x ", image.width, ")")));
+  }
+  if (experiment.has_inpainting()) {
+    const int64_t n_images = std::min<int64_t>(n_samples, splits->test.rows());
+    if (absl::Status s = WriteInpaintingFigures(*scored, *splits, n_images, output_dir, argv[0]); !s.ok()) return gan::tools::Fail(kProgram, s);
+    return 0;
   }
   if (scored->model != nullptr && scored->model->encoder != nullptr) {
     if (absl::Status s = WriteAutoencoderFigures(*scored->model, *splits, output_dir); !s.ok()) return gan::tools::Fail(kProgram, s);

@@ -43,6 +43,7 @@
 #include "eval/table1.h"
 #include "gan/spec/experiment.h"
 #include "base/random.h"
+#include "gan/spec/inpainting.h"
 #include "gan/spec/noise.h"
 #include "gan/run/trained_model.h"
 #include "gan/run/trainer.h"
@@ -203,6 +204,7 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
   options.report_every_epochs = parzen_every_epochs;
   options.stop_after_epoch = absl::GetFlag(FLAGS_stop_after_epochs);
   options.report_samples = kParzenSamples;
+  options.inpainting_images = &splits->valid;
   options.report = [&](const float* samples, int64_t rows, const std::string& prefix) -> absl::StatusOr<gan::EpochReport> {
     absl::StatusOr<gan::eval::MonitorFigures> figures = gan::eval::MonitorGenerator(samples, rows, *splits);
     if (!figures.ok()) return figures.status();
@@ -287,10 +289,18 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
   for (auto [name, generator] : {std::pair{"model", selected->generator.get()}, std::pair{"model_ema", selected->generator_ema.get()}}) {
     if (generator == nullptr) continue;
     gan::Rng rng(gan::kEvaluationNoiseSeed);
-    // A conditional G's classes in the test set's proportions, as //tools:evaluate draws them.
-    const std::vector<float> z =
-        gan::DrawNoise(experiment, rng, kParzenSamples, gan::ConditionClasses(experiment) > 0 ? splits->test.labels : std::vector<int32_t>{});
-    const std::vector<float> samples = generator->Infer(z.data(), kParzenSamples);
+    std::vector<float> z, samples;
+    if (experiment.has_inpainting()) {
+      // An inpainter's completions of the test images, each under a training-family mask.
+      z.resize(kParzenSamples * gan::GeneratorInputDim(experiment));
+      gan::FillTrainingInputs(experiment, rng, splits->test.pixels.data(), splits->test.rows(), kParzenSamples, z.data());
+      const std::vector<float> generated = generator->Infer(z.data(), kParzenSamples);
+      samples = gan::CompleteRows(experiment, z.data(), generated.data(), kParzenSamples);
+    } else {
+      // A conditional G's classes in the test set's proportions, as //tools:evaluate draws them.
+      z = gan::DrawNoise(experiment, rng, kParzenSamples, gan::ConditionClasses(experiment) > 0 ? splits->test.labels : std::vector<int32_t>{});
+      samples = generator->Infer(z.data(), kParzenSamples);
+    }
     absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
         name, generator == selected->generator.get() ? chosen : "G's moving average in the same checkpoint", samples.data(),
         kParzenSamples, *splits);

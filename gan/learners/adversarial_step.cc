@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gan/objectives/loss.h"
+#include "gan/spec/inpainting.h"
 #include "gan/spec/noise.h"
 
 namespace gan {
@@ -14,13 +15,15 @@ AdversarialStep::AdversarialStep(Mlp& generator, Mlp& discriminator, const proto
     : g_(generator), d_(discriminator), experiment_(experiment), noise_rng_(noise_rng),
       next_data_batch_(std::move(next_data_batch)), group_(group), m_whole_(experiment.batch_size()),
       m_(m_whole_ / group.size()), data_dim_(discriminator.input_dim()), image_dim_(generator.output_dim()),
-      classes_(ConditionClasses(experiment)), class_frequencies_(std::move(class_frequencies)), k_(std::max(1, experiment.discriminator_steps())),
+      classes_(ConditionClasses(experiment)), condition_dim_(ConditionDim(experiment)), inpainting_(experiment.has_inpainting()),
+      class_frequencies_(std::move(class_frequencies)), k_(std::max(1, experiment.discriminator_steps())),
       g_rows_(experiment.update_mode() == proto::SIMULTANEOUS ? m_ : (k_ + 1) * m_),
       non_saturating_(experiment.generator_loss() == proto::NON_SATURATING) {
   // Every pass is made of blocks of m rows (data, generated, or one noise
   // batch each), of which this process holds its slice.
   RowShare share;
   if (classes_ > 0) whole_classes_.resize(m_whole_);
+  if (inpainting_) inpainting_mask_.resize(image_dim_);
   if (group.size() > 1 || classes_ > 0) whole_noise_.resize(m_whole_ * experiment.noise_dim());
   if (group.size() > 1) {
     share = {.part = group.rank(), .parts = group.size(), .slice_rows = m_};
@@ -61,8 +64,14 @@ void AdversarialStep::ScaleForGroup(float* output_grad, int64_t rows) const {
 
 void AdversarialStep::GeneratorForward() {
   // One batch of m rows at a time: the draws, in their order, of m-row forwards.
-  float* g_in = g_pass_->input();  // [g_rows, noise_dim (+ classes)]
+  float* g_in = g_pass_->input();  // [g_rows, noise_dim (+ condition)]
   const int64_t noise_dim = experiment_.noise_dim();
+  if (inpainting_) {  // simultaneous and alone: one batch of m rows
+    inpainting_images_ = next_data_batch_();
+    FillTrainingInputs(experiment_, noise_rng_, inpainting_images_, m_, m_, g_in);
+    g_pass_->Forward(/*training=*/true);
+    return;
+  }
   for (int64_t first = 0; first < g_rows_; first += m_) {
     if (group_.size() == 1 && classes_ == 0) {
       FillNoise(experiment_.noise(), noise_rng_, g_in + first * noise_dim, m_ * noise_dim);
@@ -90,33 +99,60 @@ void AdversarialStep::GeneratorForward() {
 
 void AdversarialStep::GeneratedToDiscriminator(int64_t first_g_row, float* d_rows) const {
   const float* generated = g_pass_->output() + first_g_row * image_dim_;  // [m, image_dim]
-  if (classes_ == 0) {
+  if (condition_dim_ == 0) {
     std::copy(generated, generated + m_ * image_dim_, d_rows);
     return;
   }
-  const int64_t noise_dim = experiment_.noise_dim(), g_width = noise_dim + classes_;
+  const int64_t noise_dim = experiment_.noise_dim(), g_width = noise_dim + condition_dim_;
   const float* g_in = g_pass_->input() + first_g_row * g_width;
   for (int64_t r = 0; r < m_; ++r) {
-    std::copy(generated + r * image_dim_, generated + (r + 1) * image_dim_, d_rows + r * data_dim_);
-    std::copy(g_in + r * g_width + noise_dim, g_in + (r + 1) * g_width, d_rows + r * data_dim_ + image_dim_);
+    const float* condition = g_in + r * g_width + noise_dim;
+    float* d_row = d_rows + r * data_dim_;
+    if (inpainting_) {
+      Complete(generated + r * image_dim_, condition, image_dim_, d_row);
+    } else {
+      std::copy(generated + r * image_dim_, generated + (r + 1) * image_dim_, d_row);
+    }
+    std::copy(condition, condition + condition_dim_, d_row + image_dim_);
   }
 }
 
 void AdversarialStep::DiscriminatorGradToGenerator(const float* d_input_grad, int64_t first_g_row) const {
   float* g_out_grad = g_pass_->output_grad() + first_g_row * image_dim_;
-  if (classes_ == 0) {
+  if (condition_dim_ == 0) {
     std::copy(d_input_grad, d_input_grad + m_ * image_dim_, g_out_grad);
     return;
   }
   for (int64_t r = 0; r < m_; ++r) std::copy(d_input_grad + r * data_dim_, d_input_grad + r * data_dim_ + image_dim_, g_out_grad + r * image_dim_);
+  if (!inpainting_) return;
+  const int64_t g_width = experiment_.noise_dim() + condition_dim_;
+  for (int64_t r = 0; r < m_; ++r) {
+    const float* mask = g_pass_->input() + (first_g_row + r) * g_width + experiment_.noise_dim() + image_dim_;
+    for (int64_t i = 0; i < image_dim_; ++i) g_out_grad[r * image_dim_ + i] *= mask[i];
+  }
 }
 
 void AdversarialStep::DiscriminatorForward(int64_t first_g_row) {
   MlpPass& d = *d_pass_;
   float* d_in = d.input();  // [2m, data_dim]: data rows, then generated rows
-  CopySlice(next_data_batch_(), data_dim_, d_in);
+  if (inpainting_) {
+    InpaintingDataRows(d_in);
+  } else {
+    CopySlice(next_data_batch_(), data_dim_, d_in);
+  }
   GeneratedToDiscriminator(first_g_row, d_in + m_ * data_dim_);
   d.Forward(/*training=*/true);
+}
+
+void AdversarialStep::InpaintingDataRows(float* d_rows) {
+  const int height = experiment_.inpainting().height(), width = experiment_.inpainting().width();
+  for (int64_t r = 0; r < m_; ++r) {
+    const float* image = inpainting_images_ + r * image_dim_;
+    float* d_row = d_rows + r * data_dim_;
+    std::copy(image, image + image_dim_, d_row);
+    DrawTrainingMask(noise_rng_, height, width, inpainting_mask_.data());
+    FillCondition(image, inpainting_mask_.data(), image_dim_, d_row + image_dim_);
+  }
 }
 
 void AdversarialStep::DiscriminatorBackward(StepStats& stats) {

@@ -67,6 +67,10 @@ class AdversarialStep {
   // A conditional experiment (Experiment.conditioning) gives D's data rows
   // with their class columns, and draws G's classes from
   // class_frequencies, one class per training example (its labels).
+  // An inpainting experiment (Experiment.inpainting) gives images alone:
+  // G completes each batch's images under training-family masks, and D reads
+  // the same images under masks of their own as its real rows
+  // (gan/spec/inpainting.h); simultaneous update, alone (GanLearner checks).
   AdversarialStep(Mlp& generator, Mlp& discriminator, const proto::Experiment& experiment, Rng& noise_rng,
                   std::function<const float*()> next_data_batch, distributed::Group& group = distributed::Solo(),
                   std::vector<int32_t> class_frequencies = {});
@@ -82,15 +86,19 @@ class AdversarialStep {
 
  private:
   // Below, m is this process's rows of a batch (all of it alone).
-  void GeneratorForward();  // noise (and classes) -> G(z), g_rows_ rows
-  // G's rows [first_g_row, + m) as D's input rows [m, data_dim]: the images,
-  // then a conditional G's class columns.
+  void GeneratorForward();  // noise (and condition) -> G(z), g_rows_ rows
+  // G's rows [first_g_row, + m) as D's input rows [m, data_dim]: the images
+  // (an inpainter's completions), then G's condition columns.
   void GeneratedToDiscriminator(int64_t first_g_row, float* d_rows) const;
   // D's input gradient of m generated rows [m, data_dim] into G's output
-  // gradient rows [first_g_row, + m): the image columns.
+  // gradient rows [first_g_row, + m): the image columns (an inpainter's
+  // missing pixels only: the observed ones do not depend on G).
   void DiscriminatorGradToGenerator(const float* d_input_grad, int64_t first_g_row) const;
   // D's forward (training) on fresh data and G's rows [first_g_row, + m): the 2m-row pass.
   void DiscriminatorForward(int64_t first_g_row);
+  // An inpainter's data rows of D [m, data_dim]: each image of the batch G
+  // completes, then its condition under a training-family mask of its own.
+  void InpaintingDataRows(float* d_rows);
   // The D objective of that forward into `stats`, and D's parameter gradients
   // (or, with a folded optimiser, its update: gan/nets/optimizer.h).
   void DiscriminatorBackward(StepStats& stats);
@@ -114,6 +122,10 @@ class AdversarialStep {
   int64_t data_dim_;   // D's input: the image's values, then a conditional D's class columns
   int64_t image_dim_;  // G's output
   int64_t classes_;    // a conditional experiment's classes; 0 otherwise
+  int64_t condition_dim_;  // values after the image in D's rows: ConditionDim (gan/spec/noise.h)
+  bool inpainting_;
+  const float* inpainting_images_ = nullptr;  // [m, image_dim]: the data batch of this iteration (inpainting)
+  std::vector<float> inpainting_mask_;        // [image_dim]: one data row's mask (inpainting)
   std::vector<int32_t> class_frequencies_;
   std::vector<int32_t> whole_classes_;  // [m_whole_]: a conditional G's classes of one noise batch
   int64_t k_;       // D updates per iteration (alternating)

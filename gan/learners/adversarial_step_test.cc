@@ -11,6 +11,7 @@
 #include "gan/nets/gradient_check.h"
 #include "gan/objectives/loss.h"
 #include "gan/spec/experiment.h"
+#include "gan/spec/inpainting.h"
 #include "gtest/gtest.h"
 
 namespace gan {
@@ -75,6 +76,41 @@ struct Game {
   std::unique_ptr<AdversarialStep> step;
 };
 
+// The paper's objectives of one D pass over 8 rows, 4 data then 4 generated,
+// from its logits: D's (minimised), and G's, non-saturating or minimax.
+double DiscriminatorObjectiveOf(const std::vector<double>& l) {
+  double sum = 0;
+  for (int i = 0; i < 4; ++i) sum += 0.5 / 4 * (BinaryCrossEntropyWithLogit(l[i], 1) + BinaryCrossEntropyWithLogit(l[4 + i], 0));
+  return sum;
+}
+double GeneratorObjectiveOf(const std::vector<double>& l, bool non_saturating) {
+  double sum = 0;
+  for (int i = 4; i < 8; ++i) sum += (non_saturating ? BinaryCrossEntropyWithLogit(l[i], 1) : -BinaryCrossEntropyWithLogit(l[i], 0)) / 4;
+  return sum;
+}
+
+// The optimiser's gradients `grads` against central differences of
+// `objective` in every entry of every tensor of `params` (a double copy the
+// objective reads); bound as argued in layers_test.cc.
+void ExpectGradientsMatch(std::vector<std::vector<double>>& params, const std::vector<std::vector<float>>& grads,
+                          const std::function<double()>& objective, const char* what) {
+  double max_gradient = 0;
+  for (size_t t = 0; t < params.size(); ++t) {
+    for (size_t i = 0; i < params[t].size(); ++i) {
+      const double saved = params[t][i];
+      params[t][i] = saved + 1e-6;
+      const double plus = objective();
+      params[t][i] = saved - 1e-6;
+      const double minus = objective();
+      params[t][i] = saved;
+      const double numeric = (plus - minus) / 2e-6;
+      max_gradient = std::max(max_gradient, std::abs(numeric));
+      ASSERT_NEAR(grads[t][i], numeric, 1e-4 * std::max(1.0, std::abs(numeric))) << what << " tensor " << t << " entry " << i;
+    }
+  }
+  EXPECT_GT(max_gradient, 1e-3) << what;
+}
+
 TEST(AdversarialStepTest, AlternatingMakesKDiscriminatorUpdatesPerGeneratorUpdate) {
   for (int k : {1, 2, 3}) {
     Game game("update_mode: ALTERNATING discriminator_steps: " + std::to_string(k));
@@ -118,40 +154,66 @@ TEST(AdversarialStepTest, SimultaneousGradientsAreThoseOfThePaperObjectives) {
       input.insert(input.end(), fake_input.begin(), fake_input.end());
       return ReferenceForward(*game.d, d_params, input, 8, /*training=*/true, d_streams);
     };
-    auto d_objective = [&]() {
-      const std::vector<double> l = logits();
-      double sum = 0;
-      for (int i = 0; i < 4; ++i) sum += 0.5 / 4 * (BinaryCrossEntropyWithLogit(l[i], 1) + BinaryCrossEntropyWithLogit(l[4 + i], 0));
-      return sum;
-    };
-    auto g_objective = [&]() {
-      const std::vector<double> l = logits();
-      double sum = 0;
-      for (int i = 4; i < 8; ++i) sum += (non_saturating ? BinaryCrossEntropyWithLogit(l[i], 1) : -BinaryCrossEntropyWithLogit(l[i], 0)) / 4;
-      return sum;
-    };
-    // Every entry of every tensor; bound as argued in layers_test.cc.
-    auto check = [](std::vector<std::vector<double>>& params, const std::vector<std::vector<float>>& grads,
-                    const std::function<double()>& objective, const char* what) {
-      double max_gradient = 0;
-      for (size_t t = 0; t < params.size(); ++t) {
-        for (size_t i = 0; i < params[t].size(); ++i) {
-          const double saved = params[t][i];
-          params[t][i] = saved + 1e-6;
-          const double plus = objective();
-          params[t][i] = saved - 1e-6;
-          const double minus = objective();
-          params[t][i] = saved;
-          const double numeric = (plus - minus) / 2e-6;
-          max_gradient = std::max(max_gradient, std::abs(numeric));
-          ASSERT_NEAR(grads[t][i], numeric, 1e-4 * std::max(1.0, std::abs(numeric))) << what << " tensor " << t << " entry " << i;
-        }
-      }
-      EXPECT_GT(max_gradient, 1e-3) << what;
-    };
-    check(d_params, game.d_opt->grads, d_objective, "discriminator");
-    check(g_params, game.g_opt->grads, g_objective, "generator");
+    ExpectGradientsMatch(d_params, game.d_opt->grads, [&] { return DiscriminatorObjectiveOf(logits()); }, "discriminator");
+    ExpectGradientsMatch(g_params, game.g_opt->grads, [&] { return GeneratorObjectiveOf(logits(), non_saturating); }, "generator");
   }
+}
+
+// An inpainter (Experiment.inpainting) on 2 x 2 images: D reads each data
+// image under a mask of its own and G's completion of the same image under
+// another, each beside its condition; G's gradient reaches only the missing
+// pixels. Both gradients against central differences, the masks and noise
+// replayed from a copy of the noise generator.
+TEST(AdversarialStepTest, InpaintingGradientsAreThoseOfThePaperObjectivesOnCompletions) {
+  const proto::Experiment experiment = ParseExperiment(R"(
+    name: "inpaint" noise_dim: 3 batch_size: 4 update_mode: SIMULTANEOUS
+    noise { normal { mean: 0 stddev: 1 } } inpainting { height: 2 width: 2 }
+    generator {
+      layers { linear { units: 6 activation: RELU weight_irange: 0.8 bias: 0.1 } }
+      layers { linear { units: 4 activation: SIGMOID weight_irange: 0.8 } }
+    }
+    discriminator {
+      layers { maxout { units: 4 pieces: 3 weight_irange: 0.8 } }
+      layers { dropout { keep_prob: 0.5 } }
+      layers { linear { units: 1 weight_irange: 0.8 } }
+    })", "test").value();
+  auto g = BuildMlp(experiment.generator(), Shape::Flat(3 + 8), 1).value();
+  auto d = BuildMlp(experiment.discriminator(), Shape::Flat(4 + 8), 2).value();
+  RecordingOptimizer g_opt(g->Parameters()), d_opt(d->Parameters());
+  std::vector<float> data(4 * 4);
+  Rng(3).FillUniform(data.data(), 16, 0.0f, 1.0f);
+  Rng noise_rng(4);
+  AdversarialStep step(*g, *d, experiment, noise_rng, [&] { return data.data(); });
+  Rng replay = noise_rng;
+  const std::vector<Rng> d_streams = CopyRandomStreams(*d);
+  ASSERT_TRUE(step.Run(g_opt, d_opt).ok());
+
+  // The draws in the step's order: G's inputs (noise, then masks), then the data rows' masks.
+  std::vector<float> g_in(4 * 11), real_conditions(4 * 8), mask(4);
+  FillTrainingInputs(experiment, replay, data.data(), 4, 4, g_in.data());
+  for (int r = 0; r < 4; ++r) {
+    DrawTrainingMask(replay, 2, 2, mask.data());
+    FillCondition(data.data() + r * 4, mask.data(), 4, real_conditions.data() + r * 8);
+  }
+  const std::vector<double> g_input(g_in.begin(), g_in.end());
+  auto g_params = ParametersAsDouble(*g);
+  auto d_params = ParametersAsDouble(*d);
+  auto logits = [&]() {
+    const std::vector<double> generated = ReferenceForward(*g, g_params, g_input, 4, /*training=*/false, {});
+    std::vector<double> input;
+    for (int r = 0; r < 4; ++r) {
+      input.insert(input.end(), data.begin() + r * 4, data.begin() + (r + 1) * 4);
+      input.insert(input.end(), real_conditions.begin() + r * 8, real_conditions.begin() + (r + 1) * 8);
+    }
+    for (int r = 0; r < 4; ++r) {
+      const double* condition = g_input.data() + r * 11 + 3;
+      for (int p = 0; p < 4; ++p) input.push_back(condition[4 + p] != 0 ? generated[r * 4 + p] : condition[p]);
+      input.insert(input.end(), condition, condition + 8);
+    }
+    return ReferenceForward(*d, d_params, input, 8, /*training=*/true, d_streams);
+  };
+  ExpectGradientsMatch(d_params, d_opt.grads, [&] { return DiscriminatorObjectiveOf(logits()); }, "discriminator");
+  ExpectGradientsMatch(g_params, g_opt.grads, [&] { return GeneratorObjectiveOf(logits(), /*non_saturating=*/true); }, "generator");
 }
 
 TEST(AdversarialStepTest, PaperModelFlopCount) {

@@ -29,6 +29,9 @@ absl::StatusOr<std::unique_ptr<GanLearner>> GanLearner::Create(const proto::Expe
 absl::Status GanLearner::CheckShareable() const {
   const int ranks = group_.size();
   if (ranks == 1) return absl::OkStatus();
+  if (experiment_.has_inpainting()) {
+    return absl::InvalidArgumentError(absl::StrCat("inpainting: an inpainter trains in one process, not ", ranks, " ranks"));
+  }
   if (experiment_.batch_size() % ranks != 0) {
     return absl::InvalidArgumentError(absl::StrCat("batch_size: ", experiment_.batch_size(), " rows cannot be shared equally by ",
                                                    ranks, " ranks; choose a number of ranks that divides it"));
@@ -78,6 +81,10 @@ absl::Status GanLearner::Build(const data::Dataset& train, std::function<const f
   g_ = *std::move(g);
   if (g_->output_dim() != train.dim()) {
     return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", train.dim()));
+  }
+  if (e.has_inpainting() && InpaintingImageDim(e) != train.dim()) {
+    return absl::InvalidArgumentError(absl::StrCat("inpainting: height ", e.inpainting().height(), " x width ", e.inpainting().width(),
+                                                   " is ", InpaintingImageDim(e), " values, the data set's images have ", train.dim()));
   }
   // D reads what G makes: its input has G's output shape (and a conditional D the classes).
   absl::StatusOr<std::unique_ptr<Mlp>> d =

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
 #include "gan/nets/conv_layers.h"
+#include "gan/spec/noise.h"
 
 namespace gan {
 namespace {
@@ -87,13 +88,11 @@ absl::StatusOr<std::unique_ptr<Layer>> MakeLinear(const proto::LinearLayer& line
 
 }  // namespace
 
-Shape GeneratorInputShape(const proto::Experiment& experiment) {
-  return Shape::Flat(experiment.noise_dim() + experiment.conditioning().classes());
-}
+Shape GeneratorInputShape(const proto::Experiment& experiment) { return Shape::Flat(GeneratorInputDim(experiment)); }
 
 Shape DiscriminatorInputShape(const proto::Experiment& experiment, const Shape& image) {
-  const int64_t classes = experiment.conditioning().classes();
-  return classes > 0 ? Shape::Flat(image.size() + classes) : image;
+  const int64_t condition = ConditionDim(experiment);
+  return condition > 0 ? Shape::Flat(image.size() + condition) : image;
 }
 
 absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input) {

@@ -65,6 +65,11 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
 }
 
 absl::Status CheckGeneratesFromNoise(const TrainedModel& model) {
+  if (model.experiment.has_inpainting()) {
+    return absl::FailedPreconditionError(absl::StrCat("experiment '", model.experiment.name(),
+                                                      "' is an inpainter: its G completes observed images (it reads an observed image "
+                                                      "and a mask beside z), it does not sample from noise alone"));
+  }
   if (!model.experiment.has_autoencoder() || model.experiment.autoencoder().kind() == proto::Autoencoder::VARIATIONAL) {
     return absl::OkStatus();
   }

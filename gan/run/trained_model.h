@@ -32,7 +32,8 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
 // OK when the model's generator makes samples from its experiment's noise: a
 // GAN's G, or a variational autoencoder's decoder (the noise is its prior).
 // A plain or denoising autoencoder's decoder has no distribution of codes to
-// draw from: FailedPrecondition, saying so.
+// draw from, and an inpainter's G completes given images (it reads an
+// observed image and a mask beside z): FailedPrecondition, saying so.
 absl::Status CheckGeneratesFromNoise(const TrainedModel& model);
 
 }  // namespace gan

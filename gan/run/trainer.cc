@@ -20,6 +20,7 @@
 #include "gan/learners/autoencoder_learner.h"
 #include "base/checkpoint.h"
 #include "gan/spec/experiment.h"
+#include "gan/spec/inpainting.h"
 #include "gan/learners/gan_learner.h"
 #include "gan/spec/noise.h"
 #include "gan/spec/seed_streams.h"
@@ -62,6 +63,13 @@ absl::StatusOr<CheckpointReader> ReadCheckpointOfLead(distributed::Group& group,
 std::string FormatSeconds(double seconds) {
   const int64_t s = static_cast<int64_t>(seconds);
   return s >= 3600 ? absl::StrFormat("%dh%02dm", s / 3600, s / 60 % 60) : absl::StrFormat("%dm%02ds", s / 60, s % 60);
+}
+
+// An inpainter's inputs for `count` measured samples: image i % rows of `images` under a training-family mask.
+std::vector<float> InpainterInputs(const proto::Experiment& experiment, Rng& rng, const data::Dataset& images, int64_t count) {
+  std::vector<float> g_input(count * GeneratorInputDim(experiment));
+  FillTrainingInputs(experiment, rng, images.pixels.data(), images.rows(), count, g_input.data());
+  return g_input;
 }
 
 }  // namespace
@@ -107,7 +115,11 @@ absl::Status Trainer::Build() {
   learner_ = *std::move(learner);
   figure_names_ = learner_->StepFigureNames();
   steps_per_epoch_ = learner_->StepsPerEpoch(batcher_->batches_per_epoch());
-  if (e.has_noise()) {
+  const data::Dataset& inpainting_images = options_.inpainting_images != nullptr ? *options_.inpainting_images : train_;
+  if (e.has_inpainting()) {
+    Rng sample_rng(SampleGridSeed(e.seed()));
+    fixed_noise_ = InpainterInputs(e, sample_rng, inpainting_images, kSampleGridImages);
+  } else if (e.has_noise()) {
     Rng sample_rng(SampleGridSeed(e.seed()));
     fixed_noise_ = DrawNoise(e, sample_rng, kSampleGridImages);  // a conditional G's classes in turn
   }
@@ -116,7 +128,8 @@ absl::Status Trainer::Build() {
       return absl::InvalidArgumentError(absl::StrCat("report_samples must be positive, not ", options_.report_samples));
     }
     Rng report_rng(kEvaluationNoiseSeed);
-    report_noise_ = DrawNoise(e, report_rng, options_.report_samples);
+    report_noise_ = e.has_inpainting() ? InpainterInputs(e, report_rng, inpainting_images, options_.report_samples)
+                                       : DrawNoise(e, report_rng, options_.report_samples);
     try {
       report_inference_ = std::make_unique<Inference>(*learner_->Generator(), options_.report_samples);
       if (learner_->GeneratorEma() != nullptr) {
@@ -260,9 +273,15 @@ bool Trainer::ParametersFinite() {
 }
 
 absl::Status Trainer::WriteSamples(int64_t epoch) {
-  const std::vector<float> images = learner_->SampleGridImages(fixed_noise_.empty() ? nullptr : fixed_noise_.data());
+  std::vector<float> images = learner_->SampleGridImages(fixed_noise_.empty() ? nullptr : fixed_noise_.data());
+  int64_t count = kSampleGridImages, columns = 10;
+  if (experiment_.has_inpainting()) {
+    images = InpaintingGridImages(experiment_, fixed_noise_.data(), images.data(), kSampleGridImages);
+    count *= 2;
+    columns *= 2;
+  }
   const data::Image grid =
-      data::MakeGrid(images.data(), kSampleGridImages, train_.shape, 10, data::DisplayFor(experiment_.data().gcn_scale()));
+      data::MakeGrid(images.data(), count, train_.shape, columns, data::DisplayFor(experiment_.data().gcn_scale()));
   return data::WritePng(grid, absl::StrFormat("%s/samples/epoch_%04d.png", options_.output_dir, epoch));
 }
 
@@ -372,9 +391,14 @@ void Trainer::ShowProgress(int64_t epoch, double steps_per_second, double eta_se
 absl::StatusOr<EpochReport> Trainer::Report() {
   const int64_t rows = options_.report_samples;
   learner_->SyncGenerator();
-  absl::StatusOr<EpochReport> made = options_.report(report_inference_->Run(report_noise_.data()).data(), rows, "");
+  // An inpainter is measured by its completions.
+  auto samples = [&](Inference& generator) {
+    std::vector<float> generated = generator.Run(report_noise_.data());
+    return experiment_.has_inpainting() ? CompleteRows(experiment_, report_noise_.data(), generated.data(), rows) : generated;
+  };
+  absl::StatusOr<EpochReport> made = options_.report(samples(*report_inference_).data(), rows, "");
   if (made.ok() && report_ema_inference_ != nullptr) {
-    absl::StatusOr<EpochReport> ema = options_.report(report_ema_inference_->Run(report_noise_.data()).data(), rows, "ema_");
+    absl::StatusOr<EpochReport> ema = options_.report(samples(*report_ema_inference_).data(), rows, "ema_");
     if (!ema.ok()) return ema.status();
     made->json_members += ", " + ema->json_members;
     made->text += "; moving average: " + ema->text;

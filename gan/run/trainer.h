@@ -76,6 +76,12 @@ struct TrainerOptions {
   int64_t report_every_epochs = 0;
   int64_t report_samples = 10000;
   std::function<absl::StatusOr<EpochReport>(const float* samples, int64_t rows, const std::string& prefix)> report;
+  // An inpainter's (Experiment.inpainting) report measures its completions
+  // of these images [rows, data_dim] (tools/train.cc: the validation set's;
+  // image i % rows for sample i), each under a training-family mask; its
+  // sample grids show the first images' observed parts beside their
+  // completions. Null: the training set's images. Must outlive the trainer.
+  const data::Dataset* inpainting_images = nullptr;
   // Called when an epoch's outputs (metrics line, samples, checkpoints) are
   // written (tools/train.cc: rewrites report.html); never changes the training.
   std::function<void(int64_t epoch)> after_epoch;

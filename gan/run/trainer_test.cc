@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "data/test_subsets.h"
 #include "gan/spec/experiment.h"
+#include "gan/spec/inpainting.h"
 #include "gan/learners/gan_learner.h"
 #include "gan/nets/layers.h"
 #include "gan/spec/noise.h"
@@ -472,6 +473,11 @@ data::Dataset Quadrants(bool shuffled_labels) {
   return d;
 }
 
+// The quadrant models' optimisers.
+constexpr char kQuadrantsOptimizers[] = R"(
+    generator_optimizer { sgd { learning_rate: 0.05 initial_momentum: 0.5 final_momentum: 0.5 } }
+    discriminator_optimizer { sgd { learning_rate: 0.05 initial_momentum: 0.5 final_momentum: 0.5 } })";
+
 // The share of 400 samples (100 per class) whose brightest quadrant is their class.
 double ConditionedAccuracy(const data::Dataset& data) {
   const proto::Experiment e = ParseExperiment(R"(
@@ -486,9 +492,7 @@ double ConditionedAccuracy(const data::Dataset& data) {
       layers { maxout { units: 16 pieces: 2 weight_irange: 0.3 } }
       layers { linear { units: 1 weight_irange: 0.3 } }
     }
-    generator_optimizer { sgd { learning_rate: 0.05 initial_momentum: 0.5 final_momentum: 0.5 } }
-    discriminator_optimizer { sgd { learning_rate: 0.05 initial_momentum: 0.5 final_momentum: 0.5 } }
-  )", "quadrants").value();
+  )" + std::string(kQuadrantsOptimizers), "quadrants").value();
   TrainerOptions options;
   options.output_dir = TempDir(absl::StrCat("quadrants_", data.labels[0], data.labels[1], data.labels[2]));
   absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(e, data, options);
@@ -514,6 +518,72 @@ TEST(TrainerTest, ConditionalSamplesFollowTheirClassAndShuffledLabelsDoNot) {
   std::fprintf(stderr, "samples in their class's quadrant: %.3f; with shuffled labels: %.3f (chance 0.25)\n", conditioned, control);
   EXPECT_GT(conditioned, 0.9);
   EXPECT_LT(control, 0.5);
+}
+
+// An inpainter (Experiment.inpainting) on the quadrant images, completing
+// their bottom half: what the observed top half shows must steer the
+// completion. The contrast is the brightest bottom quadrant's mean value in
+// completions of images whose top half is dark (classes 2 and 3: the bright
+// quadrant is missing) less that of images whose bright quadrant is observed
+// (classes 0 and 1: the bottom is dark). 0.7 for a perfect inpainter.
+double InpaintingContrast(Trainer& trainer, const proto::Experiment& e, const data::Dataset& data) {
+  Rng rng(6);
+  const std::vector<float> masks = NamedMasks("bottom_half", rng, 4, 4, 400).value();
+  const std::vector<float> input = InputsForMasks(e, rng, data.pixels.data(), masks.data(), 400);
+  const std::vector<float> generated = trainer.generator().Infer(input.data(), 400);
+  const std::vector<float> completions = CompleteRows(e, input.data(), generated.data(), 400);
+  double dark_top = 0, bright_top = 0;
+  for (int64_t i = 0; i < 400; ++i) {
+    const float* c = completions.data() + i * 16;
+    double quadrant[2] = {0, 0};  // bottom left, bottom right
+    for (int64_t p = 8; p < 16; ++p) quadrant[(p % 4) / 2] += c[p] / 4;
+    (data.labels[i] >= 2 ? dark_top : bright_top) += std::max(quadrant[0], quadrant[1]) / 200;
+  }
+  return dark_top - bright_top;
+}
+
+TEST(TrainerTest, InpainterCompletesFromTheObservedPart) {
+  const data::Dataset data = Quadrants(false);
+  const proto::Experiment e = ParseExperiment(R"(
+    name: "quadrants" noise_dim: 4 batch_size: 50 epochs: 60 seed: 3 update_mode: SIMULTANEOUS
+    noise { uniform { low: 0 high: 1 } } data { dataset: "quadrants" } inpainting { height: 4 width: 4 }
+    generator {
+      layers { linear { units: 48 activation: RELU weight_irange: 0.3 } }
+      layers { linear { units: 16 activation: SIGMOID weight_irange: 0.3 } }
+    }
+    discriminator {
+      layers { maxout { units: 32 pieces: 2 weight_irange: 0.3 } }
+      layers { maxout { units: 16 pieces: 2 weight_irange: 0.3 } }
+      layers { linear { units: 1 weight_irange: 0.3 } }
+    }
+  )" + std::string(kQuadrantsOptimizers), "quadrants").value();
+  TrainerOptions options;
+  options.output_dir = TempDir("inpainting_quadrants");
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(e, data, options);
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  const double untrained = InpaintingContrast(**trainer, e, data);
+  ASSERT_TRUE((*trainer)->Run().ok());
+  const double trained = InpaintingContrast(**trainer, e, data);
+  std::fprintf(stderr, "bottom-half completions' contrast: untrained %.3f, trained %.3f (perfect 0.7)\n", untrained, trained);
+  EXPECT_GT(trained, 0.4);
+  EXPECT_LT(std::abs(untrained), 0.2);  // the control: G's reading of the observed part is learnt
+}
+
+TEST(TrainerTest, InpainterOfAnotherImageSizeIsRefused) {
+  proto::Experiment e = SmallExperiment();
+  e.set_update_mode(proto::SIMULTANEOUS);
+  e.mutable_inpainting()->set_height(3);
+  e.mutable_inpainting()->set_width(3);
+  e.mutable_generator()->mutable_layers(1)->mutable_linear()->set_units(16);  // the data's 4 x 4
+  e.mutable_data()->set_dataset("quadrants");
+  const data::Dataset data = Quadrants(false);
+  TrainerOptions options;
+  options.output_dir = TempDir("inpainting_refused");
+  const absl::StatusOr<std::unique_ptr<Trainer>> refused = Trainer::Create(e, data, options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("inpainting: height 3 x width 3 is 9 values, the data set's images have 16"),
+            std::string::npos)
+      << refused.status();
 }
 
 TEST(TrainerTest, ConditioningOnLabelsOutsideTheClassesIsRefused) {

@@ -154,6 +154,18 @@ absl::Status ValidateExperiment(const proto::Experiment& e) {
     }
     if (e.has_autoencoder()) return absl::InvalidArgumentError("experiment: conditioning applies to the GAN, not to an autoencoder");
   }
+  if (e.has_inpainting()) {
+    const proto::Inpainting& inpainting = e.inpainting();
+    if (inpainting.height() < 2 || inpainting.width() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat("experiment: inpainting.height and inpainting.width must be at least 2, not ",
+                                                     inpainting.height(), " and ", inpainting.width()));
+    }
+    if (e.has_autoencoder()) return absl::InvalidArgumentError("experiment: inpainting applies to the GAN, not to an autoencoder");
+    if (e.has_conditioning()) return absl::InvalidArgumentError("experiment: inpainting and conditioning cannot be combined");
+    if (e.update_mode() != proto::SIMULTANEOUS) {
+      return absl::InvalidArgumentError("experiment: inpainting trains with update_mode: SIMULTANEOUS only");
+    }
+  }
   if (e.batch_size() <= 0) return absl::InvalidArgumentError("experiment: batch_size must be positive");
   if (e.epochs() <= 0) return absl::InvalidArgumentError("experiment: epochs must be positive");
   if (e.discriminator_steps() < 0) return absl::InvalidArgumentError("experiment: discriminator_steps must be >= 1");

@@ -33,9 +33,20 @@ inline constexpr uint64_t kEvaluationNoiseSeed = 1;
 // The classes of a conditional experiment (Experiment.conditioning); 0 for
 // an unconditional one.
 inline int64_t ConditionClasses(const proto::Experiment& experiment) { return experiment.conditioning().classes(); }
-// Values per row of G's input: noise_dim, then a conditional experiment's classes.
+// Values per image of an inpainting experiment (Experiment.inpainting:
+// height * width); 0 for any other.
+inline int64_t InpaintingImageDim(const proto::Experiment& experiment) {
+  return static_cast<int64_t>(experiment.inpainting().height()) * experiment.inpainting().width();
+}
+// Values per row of the condition after z in G's input and after the image
+// in D's: a conditional experiment's classes, an inpainting experiment's
+// observed image and mask (gan/spec/inpainting.h), or none.
+inline int64_t ConditionDim(const proto::Experiment& experiment) {
+  return ConditionClasses(experiment) + 2 * InpaintingImageDim(experiment);
+}
+// Values per row of G's input: noise_dim, then the condition.
 inline int64_t GeneratorInputDim(const proto::Experiment& experiment) {
-  return experiment.noise_dim() + ConditionClasses(experiment);
+  return experiment.noise_dim() + ConditionDim(experiment);
 }
 
 // `count` inputs of G [count, GeneratorInputDim(experiment)]: noise vectors
