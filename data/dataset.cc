@@ -25,6 +25,20 @@ Dataset Dataset::Slice(int64_t begin, int64_t end, Split new_split) const {
   return slice;
 }
 
+Dataset Dataset::RowsOfClass(int32_t label, std::vector<int64_t>* indices) const {
+  Dataset subset;
+  subset.name = name;
+  subset.split = split;
+  subset.shape = shape;
+  for (int64_t i = 0; i < rows(); ++i) {
+    if (labels[i] != label) continue;
+    subset.pixels.insert(subset.pixels.end(), Row(i), Row(i) + dim());
+    subset.labels.push_back(label);
+    if (indices != nullptr) indices->push_back(i);
+  }
+  return subset;
+}
+
 std::vector<float> Dataset::PixelMean() const {
   std::vector<double> sum(dim(), 0.0);
   for (int64_t r = 0; r < rows(); ++r) {

@@ -34,6 +34,9 @@ struct Dataset {
   const float* Row(int64_t i) const { return pixels.data() + i * dim(); }
   // Rows [begin, end) as a new dataset of the given split.
   Dataset Slice(int64_t begin, int64_t end, Split split) const;
+  // The rows labelled `label`, in order, as a new dataset of the same split;
+  // `indices`, when given, receives their row numbers here.
+  Dataset RowsOfClass(int32_t label, std::vector<int64_t>* indices = nullptr) const;
   // The mean of each pixel over all rows (e.g. for the generator's output bias).
   std::vector<float> PixelMean() const;
 };

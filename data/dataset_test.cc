@@ -79,5 +79,20 @@ TEST(DatasetTest, SliceAndPixelMean) {
   for (float m : mean) EXPECT_FLOAT_EQ(m, 1.5f);
 }
 
+TEST(DatasetTest, RowsOfClassAreExactlyThatClassInOrder) {
+  Dataset dataset = Numbered(25);  // labels i % 10
+  dataset.split = Split::kTest;
+  std::vector<int64_t> indices;
+  const Dataset threes = dataset.RowsOfClass(3, &indices);
+  EXPECT_EQ(indices, (std::vector<int64_t>{3, 13, 23}));
+  ASSERT_EQ(threes.rows(), 3);
+  for (int64_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(threes.labels[i], 3);
+    EXPECT_EQ(threes.Row(i)[5], static_cast<float>(indices[i]));
+  }
+  EXPECT_EQ(threes.split, Split::kTest);
+  EXPECT_EQ(dataset.RowsOfClass(11).rows(), 0);
+}
+
 }  // namespace
 }  // namespace gan::data

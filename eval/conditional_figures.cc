@@ -20,19 +20,6 @@ std::vector<float> SamplesOfClass(const float* samples, const std::vector<int32_
 
 }  // namespace
 
-data::Dataset RowsOfClass(const data::Dataset& data, int32_t label) {
-  data::Dataset subset;
-  subset.name = data.name;
-  subset.split = data.split;
-  subset.shape = data.shape;
-  for (int64_t i = 0; i < data.rows(); ++i) {
-    if (data.labels[i] != label) continue;
-    subset.pixels.insert(subset.pixels.end(), data.Row(i), data.Row(i) + data.dim());
-    subset.labels.push_back(label);
-  }
-  return subset;
-}
-
 absl::StatusOr<ClassScores> ScoreClasses(const float* samples, const std::vector<int32_t>& labels, int64_t classes,
                                          const data::Splits& splits, int64_t sigma_images, Classifier* classifier) {
   const int64_t dim = splits.test.dim();
@@ -42,7 +29,7 @@ absl::StatusOr<ClassScores> ScoreClasses(const float* samples, const std::vector
     const std::vector<float> chosen = SamplesOfClass(samples, labels, dim, c);
     const int64_t n = static_cast<int64_t>(chosen.size()) / dim;
     if (n == 0) continue;
-    const data::Splits of_class{RowsOfClass(splits.train, c), RowsOfClass(splits.valid, c), RowsOfClass(splits.test, c)};
+    const data::Splits of_class{splits.train.RowsOfClass(c), splits.valid.RowsOfClass(c), splits.test.RowsOfClass(c)};
     if (of_class.test.rows() < 2 || of_class.valid.rows() < 1) {
       return absl::FailedPreconditionError(absl::StrCat("class ", c, " has ", of_class.test.rows(), " test and ", of_class.valid.rows(),
                                                         " validation images: too few to score its samples"));

@@ -26,9 +26,6 @@
 
 namespace gan::eval {
 
-// The rows of `data` whose label is `label`, in order.
-data::Dataset RowsOfClass(const data::Dataset& data, int32_t label);
-
 struct ClassScores {
   std::vector<Table1Row> rows;  // one per class that has samples, test and validation images
   double accuracy = -1;         // over all samples; -1 without a classifier

@@ -47,17 +47,6 @@ std::unique_ptr<Classifier> TrainedClassifier(const data::Dataset& train) {
   return classifier;
 }
 
-TEST(ConditionalFiguresTest, RowsOfClassAreExactlyThatClass) {
-  const data::Dataset data = Stripes(10, 1, data::Split::kTest);
-  const data::Dataset ones = RowsOfClass(data, 1);
-  ASSERT_EQ(ones.rows(), 3);  // rows 1, 4, 7
-  for (int64_t i = 0; i < 3; ++i) {
-    EXPECT_EQ(ones.labels[i], 1);
-    for (int64_t p = 0; p < 144; ++p) EXPECT_EQ(ones.Row(i)[p], data.Row(1 + 3 * i)[p]);
-  }
-  EXPECT_EQ(ones.split, data::Split::kTest);
-}
-
 TEST(ConditionalFiguresTest, RealImagesOfEachClassScoreAsRealDataAndWrongClassesDoNot) {
   const data::Splits splits{Stripes(900, 1, data::Split::kTrain), Stripes(300, 2, data::Split::kValid), Stripes(300, 3, data::Split::kTest)};
   std::unique_ptr<Classifier> classifier = TrainedClassifier(splits.train);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include <algorithm>
-
 #include "eval/distances.h"
 
 namespace gan::eval {
@@ -22,14 +20,9 @@ data::Image NearestNeighbourFigure(const float* samples, int64_t rows, int64_t c
     nearest = SquaredDistances(train.pixels.data(), train.rows(), dim).Nearest(last_samples.data(), rows);
   } else {
     for (int64_t r = 0; r < rows; ++r) {
-      std::vector<float> pixels;
       std::vector<int64_t> index;  // of the class's rows in `train`
-      for (int64_t i = 0; i < train.rows(); ++i) {
-        if (train.labels[i] != row_classes[r]) continue;
-        pixels.insert(pixels.end(), train.Row(i), train.Row(i) + dim);
-        index.push_back(i);
-      }
-      nearest.push_back(index.empty() ? 0 : index[SquaredDistances(pixels.data(), static_cast<int64_t>(index.size()), dim)
+      const data::Dataset of_class = train.RowsOfClass(row_classes[r], &index);
+      nearest.push_back(index.empty() ? 0 : index[SquaredDistances(of_class.pixels.data(), of_class.rows(), dim)
                                                           .Nearest(last_samples.data() + r * dim, 1)[0]]);
     }
   }
