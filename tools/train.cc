@@ -292,8 +292,7 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
     std::vector<float> z, samples;
     if (experiment.has_inpainting()) {
       // An inpainter's completions of the test images, each under a training-family mask.
-      z.resize(kParzenSamples * gan::GeneratorInputDim(experiment));
-      gan::FillTrainingInputs(experiment, rng, splits->test.pixels.data(), splits->test.rows(), kParzenSamples, z.data());
+      z = gan::TrainingInputs(experiment, rng, splits->test.pixels.data(), splits->test.rows(), kParzenSamples);
       const std::vector<float> generated = generator->Infer(z.data(), kParzenSamples);
       samples = gan::CompleteRows(experiment, z.data(), generated.data(), kParzenSamples);
     } else {

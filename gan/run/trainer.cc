@@ -65,13 +65,6 @@ std::string FormatSeconds(double seconds) {
   return s >= 3600 ? absl::StrFormat("%dh%02dm", s / 3600, s / 60 % 60) : absl::StrFormat("%dm%02ds", s / 60, s % 60);
 }
 
-// An inpainter's inputs for `count` measured samples: image i % rows of `images` under a training-family mask.
-std::vector<float> InpainterInputs(const proto::Experiment& experiment, Rng& rng, const data::Dataset& images, int64_t count) {
-  std::vector<float> g_input(count * GeneratorInputDim(experiment));
-  FillTrainingInputs(experiment, rng, images.pixels.data(), images.rows(), count, g_input.data());
-  return g_input;
-}
-
 }  // namespace
 
 std::string ExperimentKey(const proto::Experiment& experiment) {
@@ -118,7 +111,7 @@ absl::Status Trainer::Build() {
   const data::Dataset& inpainting_images = options_.inpainting_images != nullptr ? *options_.inpainting_images : train_;
   if (e.has_inpainting()) {
     Rng sample_rng(SampleGridSeed(e.seed()));
-    fixed_noise_ = InpainterInputs(e, sample_rng, inpainting_images, kSampleGridImages);
+    fixed_noise_ = TrainingInputs(e, sample_rng, inpainting_images.pixels.data(), inpainting_images.rows(), kSampleGridImages);
   } else if (e.has_noise()) {
     Rng sample_rng(SampleGridSeed(e.seed()));
     fixed_noise_ = DrawNoise(e, sample_rng, kSampleGridImages);  // a conditional G's classes in turn
@@ -128,7 +121,8 @@ absl::Status Trainer::Build() {
       return absl::InvalidArgumentError(absl::StrCat("report_samples must be positive, not ", options_.report_samples));
     }
     Rng report_rng(kEvaluationNoiseSeed);
-    report_noise_ = e.has_inpainting() ? InpainterInputs(e, report_rng, inpainting_images, options_.report_samples)
+    report_noise_ = e.has_inpainting() ? TrainingInputs(e, report_rng, inpainting_images.pixels.data(), inpainting_images.rows(),
+                                                        options_.report_samples)
                                        : DrawNoise(e, report_rng, options_.report_samples);
     try {
       report_inference_ = std::make_unique<Inference>(*learner_->Generator(), options_.report_samples);

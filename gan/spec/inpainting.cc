@@ -115,6 +115,13 @@ void FillTrainingInputs(const proto::Experiment& experiment, Rng& rng, const flo
   FillInputs(experiment, rng, images, image_rows, rows, [&](float* mask) { DrawTrainingMask(rng, height, width, mask); }, g_input);
 }
 
+std::vector<float> TrainingInputs(const proto::Experiment& experiment, Rng& rng, const float* images, int64_t image_rows,
+                                  int64_t rows) {
+  std::vector<float> g_input(rows * GeneratorInputDim(experiment));
+  FillTrainingInputs(experiment, rng, images, image_rows, rows, g_input.data());
+  return g_input;
+}
+
 absl::StatusOr<std::vector<float>> NamedMasks(const std::string& name, Rng& rng, int height, int width, int64_t rows) {
   const int64_t dim = static_cast<int64_t>(height) * width;
   std::vector<float> masks(rows * dim);

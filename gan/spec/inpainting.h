@@ -54,6 +54,10 @@ void Complete(const float* generated, const float* condition, int64_t dim, float
 // mask. Draws all the noise first, then the masks.
 void FillTrainingInputs(const proto::Experiment& experiment, Rng& rng, const float* images, int64_t image_rows, int64_t rows,
                         float* g_input);
+// The same inputs in a new buffer (for measuring: the trainer's reports and
+// grids, //tools:train's final rows).
+std::vector<float> TrainingInputs(const proto::Experiment& experiment, Rng& rng, const float* images, int64_t image_rows,
+                                  int64_t rows);
 
 // `rows` masks [rows, height * width] of the named kind (ReportedMaskNames;
 // "random_80" draws each row's from `rng`). InvalidArgument as FillNamedMask.
