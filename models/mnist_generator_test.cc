@@ -2,7 +2,8 @@
 // came from, run in ONNX Runtime on the noise its metadata describes, scores
 // the figure its metadata records (the paper's Parzen protocol on the MNIST
 // test set) within 1.0; and OpenCV's DNN module, the second runtime, loads it
-// and computes what ONNX Runtime computes.
+// and computes what ONNX Runtime computes, as does the file read back into
+// our net (the fixed G of experiments/mnist_inference.pbtxt).
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 
@@ -17,8 +18,10 @@
 #include "base/file_bytes.h"
 #include "data/load.h"
 #include "eval/table1.h"
+#include "export/generator_file.h"
 #include "export/onnx_export.h"
 #include "export/onnxruntime_runner.h"
+#include "gan/spec/experiment.h"
 #include "gan/spec/noise.h"
 #include "gan/run/trained_model.h"
 #include "gtest/gtest.h"
@@ -95,6 +98,18 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
   }
   std::fprintf(stderr, "OpenCV against ONNX Runtime, %d samples: largest difference %.2g\n", kCompared, largest_difference);
   EXPECT_LE(largest_difference, 1e-5);  // pixels in [0, 1]; see export/opencv_runtime_test.cc
+
+  // The file read back into experiments/mnist_inference.pbtxt's `generator`
+  // (the G its encoder inverts) computes what ONNX Runtime computes.
+  proto::Experiment inference = LoadExperimentFile("experiments/mnist_inference.pbtxt").value();
+  inference.mutable_inference()->set_generator_file(kModel);
+  absl::StatusOr<exporter::GeneratorFile> read_back = exporter::LoadGeneratorFile(inference);
+  ASSERT_TRUE(read_back.ok()) << read_back.status();
+  const std::vector<float> ours = read_back->generator->Infer(first.data(), kCompared);
+  largest_difference = 0;
+  for (int i = 0; i < kCompared * 784; ++i) largest_difference = std::max(largest_difference, std::fabs(static_cast<double>(ours[i]) - run->output[i]));
+  std::fprintf(stderr, "read back into our net against ONNX Runtime, %d samples: largest difference %.2g\n", kCompared, largest_difference);
+  EXPECT_LE(largest_difference, 1e-5);
 }
 
 }  // namespace

@@ -41,6 +41,7 @@
 #include "distributed/group.h"
 #include "distributed/mpi_group.h"
 #include "eval/table1.h"
+#include "export/generator_file.h"
 #include "gan/spec/experiment.h"
 #include "base/random.h"
 #include "gan/spec/inpainting.h"
@@ -146,8 +147,15 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
   }
   if (absl::GetFlag(FLAGS_max_train_examples) > 0) experiment.mutable_data()->set_max_train_examples(absl::GetFlag(FLAGS_max_train_examples));
   if (const double lr = absl::GetFlag(FLAGS_learning_rate); lr > 0) {
-    std::vector<gan::proto::Optimizer*> optimizers = {experiment.mutable_generator_optimizer(), experiment.mutable_discriminator_optimizer()};
-    if (experiment.has_autoencoder()) optimizers = {experiment.mutable_autoencoder()->mutable_optimizer()};
+    // The experiment's own optimisers only (asking for another kind's would add it).
+    std::vector<gan::proto::Optimizer*> optimizers;
+    if (experiment.has_autoencoder()) {
+      optimizers = {experiment.mutable_autoencoder()->mutable_optimizer()};
+    } else if (experiment.has_inference()) {
+      optimizers = {experiment.mutable_inference()->mutable_optimizer()};
+    } else {
+      optimizers = {experiment.mutable_generator_optimizer(), experiment.mutable_discriminator_optimizer()};
+    }
     for (gan::proto::Optimizer* opt : optimizers) {
       if (opt->has_sgd()) opt->mutable_sgd()->set_learning_rate(static_cast<float>(lr));
       if (opt->has_adam()) opt->mutable_adam()->set_learning_rate(static_cast<float>(lr));
@@ -226,6 +234,24 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
     }
   };
   options.after_epoch = [&](int64_t) { write_report(); };
+  // An inference net's fixed generator (Experiment.inference): a path
+  // relative to where train was started, or else to the runfiles
+  // (models/mnist_generator.onnx under bazel run).
+  std::optional<gan::exporter::GeneratorFile> inference_generator;
+  if (experiment.has_inference()) {
+    GAN_RETURN_IF_ERROR(gan::ValidateExperiment(experiment));
+    std::string path = UserPath(experiment.inference().generator_file());
+    if (const std::string in_runfiles = program + ".runfiles/gan/" + experiment.inference().generator_file();
+        !std::filesystem::exists(path) && path[0] != '/' && std::filesystem::exists(in_runfiles)) {
+      path = in_runfiles;
+    }
+    experiment.mutable_inference()->set_generator_file(std::filesystem::absolute(path).string());
+    absl::StatusOr<gan::exporter::GeneratorFile> file = gan::exporter::LoadGeneratorFile(experiment);
+    if (!file.ok()) return absl::Status(file.status().code(), absl::StrCat("inference.generator_file: ", file.status().message()));
+    inference_generator = *std::move(file);
+    options.inference_generator = inference_generator->generator.get();
+    options.inference_generator_sha256 = inference_generator->sha256;
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
@@ -239,6 +265,8 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
                experiment.phases_size() == 0 ? "" : absl::StrCat(" (", experiment.epochs(), " and ", experiment.phases_size(), " later phases)").c_str(),
                experiment.has_autoencoder()
                    ? absl::StrCat("an autoencoder (", gan::proto::Autoencoder::Kind_Name(experiment.autoencoder().kind()), ")").c_str()
+               : experiment.has_inference()
+                   ? absl::StrCat("an inference net for the generator of ", experiment.inference().generator_file()).c_str()
                    : absl::StrCat("update mode ", gan::UpdateModeName(experiment.update_mode())).c_str(),
                group.size() > 1 ? absl::StrCat("; ", group.size(), " ranks, ", experiment.batch_size() / group.size(), " rows of each batch each").c_str() : "");
   // One process writes a run directory at a time (two would interleave their

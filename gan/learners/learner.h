@@ -5,8 +5,9 @@
 // optimisers and update. The trainer owns what every model's run shares (the
 // epochs, the batches, progress and ETA, metrics.jsonl, sample grids,
 // reports, checkpoints, resuming); a learner owns everything that differs
-// between models. Learners: the GAN (gan/learners/gan_learner.h) and the autoencoders
-// (gan/learners/autoencoder_learner.h); the trainer picks one from the experiment.
+// between models. Learners: the GAN (gan/learners/gan_learner.h), the autoencoders
+// (gan/learners/autoencoder_learner.h) and the inference net
+// (gan/learners/inference_learner.h); the trainer picks one from the experiment.
 
 #include <cstdint>
 #include <memory>
@@ -87,6 +88,9 @@ inline constexpr char kGeneratorEmaRecords[] = "g_ema";
 inline constexpr char kDiscriminatorRecords[] = "d";
 inline constexpr char kEncoderRecords[] = "encoder";
 inline constexpr char kAutoencoderOptimizerRecords[] = "ae";
+inline constexpr char kInferenceOptimizerRecords[] = "inference";
+// An inference net's record of the SHA-256 of the file its fixed G was read from.
+inline constexpr char kInferenceGeneratorDigestRecord[] = "inference.generator_sha256";
 // The run's own records, written by gan/run/trainer.cc and read back by
 // gan/run/trained_model.cc.
 inline constexpr char kExperimentRecord[] = "experiment";

@@ -1,6 +1,7 @@
 // Every experiment file in experiments/ parses, validates, and describes nets
 // whose shapes fit its data set: G maps noise to an image of the data's size,
-// D maps that image to one logit (an autoencoder's encoder maps it to the code).
+// D maps that image to one logit (an autoencoder's encoder maps it to the code,
+// an inference net's to z).
 #include <map>
 #include <string>
 
@@ -16,7 +17,7 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
   const std::map<std::string, int64_t> data_dims = {
       {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
   for (const char* name : {"quickstart", "mnist", "mnist_authors_decay", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
-                           "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae"}) {
+                           "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae", "mnist_inference"}) {
     absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
     ASSERT_TRUE(e.ok()) << e.status();
     EXPECT_EQ(e->name(), name);
@@ -31,6 +32,11 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
       const int64_t code = e->autoencoder().kind() == proto::Autoencoder::VARIATIONAL ? 2 * e->noise_dim() : e->noise_dim();
       EXPECT_EQ(OutputShape(e->autoencoder().encoder(), *generated).value(), Shape::Flat(code)) << name;
       EXPECT_TRUE(e->autoencoder().optimizer().has_sgd() || e->autoencoder().optimizer().has_adam()) << name;
+      continue;
+    }
+    if (e->has_inference()) {
+      // The encoder maps an image to z.
+      EXPECT_EQ(OutputShape(e->inference().encoder(), *generated).value(), Shape::Flat(e->noise_dim())) << name;
       continue;
     }
     EXPECT_EQ(OutputShape(e->discriminator(), *generated).value(), Shape::Flat(1)) << name;

@@ -40,10 +40,18 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   absl::StatusOr<std::unique_ptr<Mlp>> g = BuildMlp(g_config, noise, 0, &placeholder_mean);
   if (!g.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": generator: ", g.status().message()));
   model.generator = *std::move(g);
-  if (autoencoder) {
-    absl::StatusOr<std::unique_ptr<Mlp>> encoder = BuildMlp(model.experiment.autoencoder().encoder(), *data_shape, 0);
-    if (!encoder.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": autoencoder.encoder: ", encoder.status().message()));
+  if (autoencoder || model.experiment.has_inference()) {
+    const proto::Mlp& encoder_config = autoencoder ? model.experiment.autoencoder().encoder() : model.experiment.inference().encoder();
+    absl::StatusOr<std::unique_ptr<Mlp>> encoder = BuildMlp(encoder_config, *data_shape, 0);
+    if (!encoder.ok()) {
+      return absl::DataLossError(absl::StrCat(checkpoint_path, autoencoder ? ": autoencoder" : ": inference", ".encoder: ", encoder.status().message()));
+    }
     model.encoder = *std::move(encoder);
+    if (!autoencoder) {
+      absl::StatusOr<std::string> digest = reader->ReadString(kInferenceGeneratorDigestRecord);
+      if (!digest.ok()) return digest.status();
+      model.generator_file_sha256 = *std::move(digest);
+    }
   } else {
     absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), DiscriminatorInputShape(model.experiment, *data_shape), 0);
     if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));

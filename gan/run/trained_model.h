@@ -1,7 +1,7 @@
 #ifndef GAN_RUN_TRAINED_MODEL_H_
 #define GAN_RUN_TRAINED_MODEL_H_
 
-// A trained G and D (or an autoencoder's decoder and encoder) read back from a Trainer's checkpoint, for the programs
+// A trained G and D (or an autoencoder's decoder and encoder, or an inference net's G and encoder) read back from a Trainer's checkpoint, for the programs
 // that use a model rather than train it (evaluate, sample, export).
 
 #include <cstdint>
@@ -22,6 +22,10 @@ struct TrainedModel {
   // decoder as the generator and its encoder; it has no discriminator.
   std::unique_ptr<Mlp> generator, discriminator, encoder;
   std::unique_ptr<Mlp> generator_ema;  // G's moving average, if the run kept one; else null
+  // An inference net's checkpoint (experiment.inference set) holds its
+  // encoder and the fixed G it inverts, and the SHA-256 of the file G was
+  // read from; it has no discriminator.
+  std::string generator_file_sha256;
   int64_t step = 0;              // updates made when the checkpoint was written
 };
 

@@ -22,6 +22,7 @@
 #include "gan/spec/experiment.h"
 #include "gan/spec/inpainting.h"
 #include "gan/learners/gan_learner.h"
+#include "gan/learners/inference_learner.h"
 #include "gan/spec/noise.h"
 #include "gan/spec/seed_streams.h"
 #include "google/protobuf/text_format.h"
@@ -31,7 +32,20 @@ namespace {
 
 // The learner the experiment describes.
 absl::StatusOr<std::unique_ptr<Learner>> MakeLearner(const proto::Experiment& experiment, const data::Dataset& train,
-                                                     std::function<const float*()> next_batch, distributed::Group& group) {
+                                                     std::function<const float*()> next_batch, distributed::Group& group,
+                                                     const TrainerOptions& options) {
+  if (experiment.has_inference()) {
+    if (group.size() > 1) {
+      return absl::UnimplementedError(absl::StrCat("inference: an inference net trains in one process; run without mpirun (", group.size(), " ranks given)"));
+    }
+    if (options.inference_generator == nullptr) {
+      return absl::InvalidArgumentError("inference: the fixed generator was not given (TrainerOptions::inference_generator)");
+    }
+    absl::StatusOr<std::unique_ptr<InferenceLearner>> inference =
+        InferenceLearner::Create(experiment, train, *options.inference_generator, options.inference_generator_sha256);
+    if (!inference.ok()) return inference.status();
+    return std::unique_ptr<Learner>(*std::move(inference));
+  }
   if (experiment.has_autoencoder()) {
     if (group.size() > 1) {
       return absl::UnimplementedError(absl::StrCat("autoencoder: the autoencoders train in one process; run without mpirun (", group.size(), " ranks given)"));
@@ -103,7 +117,7 @@ absl::Status Trainer::Build() {
     }
   }
   batcher_ = std::make_unique<data::Batcher>(train_, e.batch_size(), StreamSeed(e.seed(), SeedStream::kBatches), ConditionClasses(e));
-  absl::StatusOr<std::unique_ptr<Learner>> learner = MakeLearner(e, train_, [this] { return batcher_->Next(); }, group_);
+  absl::StatusOr<std::unique_ptr<Learner>> learner = MakeLearner(e, train_, [this] { return batcher_->Next(); }, group_, options_);
   if (!learner.ok()) return learner.status();
   learner_ = *std::move(learner);
   figure_names_ = learner_->StepFigureNames();

@@ -82,6 +82,12 @@ struct TrainerOptions {
   // sample grids show the first images' observed parts beside their
   // completions. Null: the training set's images. Must outlive the trainer.
   const data::Dataset* inpainting_images = nullptr;
+  // An inference experiment's (Experiment.inference) fixed generator, with
+  // the parameters read from its inference.generator_file (tools/train.cc:
+  // export/generator_file.h), and that file's SHA-256. The learner copies
+  // them; on resume the checkpoint's copy replaces them.
+  Mlp* inference_generator = nullptr;
+  std::string inference_generator_sha256;
   // Called when an epoch's outputs (metrics line, samples, checkpoints) are
   // written (tools/train.cc: rewrites report.html); never changes the training.
   std::function<void(int64_t epoch)> after_epoch;
@@ -93,7 +99,8 @@ struct TrainerOptions {
 class Trainer {
  public:
   // `train` must outlive the trainer. The learner is the experiment's model
-  // (gan/learners/learner.h): the GAN, or an autoencoder when it sets `autoencoder`.
+  // (gan/learners/learner.h): the GAN, an autoencoder when it sets
+  // `autoencoder`, or an inference net when it sets `inference`.
   static absl::StatusOr<std::unique_ptr<Trainer>> Create(const proto::Experiment& experiment,
                                                          const data::Dataset& train, TrainerOptions options);
 

@@ -139,6 +139,26 @@ absl::Status ValidateAutoencoder(const proto::Experiment& e) {
   return absl::OkStatus();
 }
 
+// The fields of an inference experiment (Experiment.inference), beside those every experiment has.
+absl::Status ValidateInferenceNet(const proto::Experiment& e) {
+  const proto::InferenceNet& n = e.inference();
+  auto error = [](const std::string& what) { return absl::InvalidArgumentError(absl::StrCat("experiment: inference", what)); };
+  if (e.has_autoencoder() || e.has_conditioning() || e.has_inpainting()) {
+    return error(" is set: an inference net inverts an unconditional GAN's generator (remove autoencoder, conditioning, inpainting)");
+  }
+  if (e.discriminator().layers_size() > 0) return error(" is set, so there is no discriminator: remove `discriminator`");
+  if (e.phases_size() > 0 || e.generator_ema_decay() > 0 || !e.init_from().empty() || e.has_generator_optimizer() ||
+      e.has_discriminator_optimizer()) {
+    return error(" is set: phases, generator_ema_decay, init_from and the GAN's two optimisers do not apply (use inference.optimizer)");
+  }
+  if (n.generator_file().empty()) return error(".generator_file is not set (a GAN checkpoint or an exported ONNX generator)");
+  if (e.generator().layers_size() == 0) return error(" is set, but `generator` (the fixed G, as its run trained it) has no layers");
+  if (n.encoder().layers_size() == 0) return error(".encoder has no layers");
+  if (!n.has_optimizer()) return error(".optimizer is not set");
+  if (e.precision() != proto::Experiment::FP32) return error(" is set: an inference net trains in FP32 (precision)");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateExperiment(const proto::Experiment& e) {
@@ -148,6 +168,7 @@ absl::Status ValidateExperiment(const proto::Experiment& e) {
   } else if (absl::Status noise = ValidateNoise(e.noise()); !noise.ok()) {
     return noise;
   }
+  if (e.has_inference()) GAN_RETURN_IF_ERROR(ValidateInferenceNet(e));
   if (e.has_conditioning()) {
     if (e.conditioning().classes() < 2) {
       return absl::InvalidArgumentError(absl::StrCat("experiment: conditioning.classes must be at least 2, not ", e.conditioning().classes()));

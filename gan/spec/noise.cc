@@ -45,6 +45,15 @@ void FillNoise(const proto::Noise& noise, Rng& rng, float* z, int64_t n) {
   }
 }
 
+double NoiseVariance(const proto::Noise& noise) {
+  if (noise.has_uniform()) {
+    const double width = noise.uniform().high() - noise.uniform().low();
+    return width * width / 12.0;
+  }
+  const double stddev = noise.normal().stddev();
+  return stddev * stddev;
+}
+
 std::vector<float> DrawNoise(const proto::Experiment& experiment, Rng& rng, int64_t count, const std::vector<int32_t>& labels) {
   const int64_t noise_dim = experiment.noise_dim(), classes = ConditionClasses(experiment);
   std::vector<float> z(count * noise_dim);

@@ -26,6 +26,9 @@ absl::Status ValidateNoise(const proto::Noise& noise);
 // Fills z[0, n) with draws from a valid `noise`.
 void FillNoise(const proto::Noise& noise, Rng& rng, float* z, int64_t n);
 
+// The variance of one component of z drawn from a valid `noise`.
+double NoiseVariance(const proto::Noise& noise);
+
 // The seed of the noise whose samples measure a generator (//tools:evaluate's
 // default, the trainer's reports), so both give the same figure.
 inline constexpr uint64_t kEvaluationNoiseSeed = 1;
