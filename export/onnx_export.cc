@@ -215,6 +215,21 @@ absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const 
   return proto;
 }
 
+absl::StatusOr<onnx::ModelProto> ExportEncoder(TrainedModel& model, const data::ImageShape& shape) {
+  GAN_RETURN_IF_ERROR(CheckShape(model, shape));
+  if (!model.experiment.has_inference() || model.encoder == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("experiment '", model.experiment.name(), "' is not an inference net: it has no encoder to export"));
+  }
+  onnx::ModelProto proto = NewModel(model, shape, "encoder");
+  OnnxGraph graph(proto.mutable_graph());
+  SetTensorType(proto.mutable_graph()->add_input(), "x", shape.size());
+  GAN_RETURN_IF_ERROR(AddMetadata(proto, "input.x", "images as rows, C*H*W values each"));
+  GAN_RETURN_IF_ERROR(AddMetadata(proto, "generator_sha256", model.generator_file_sha256));
+  graph.AddNode("Identity", {AddMlp(graph, *model.encoder, "x")}, "z", {});
+  SetTensorType(proto.mutable_graph()->add_output(), "z", model.experiment.noise_dim());
+  return proto;
+}
+
 absl::Status AddMetadata(onnx::ModelProto& model, const std::string& key, const std::string& value) {
   if (key.empty()) return absl::InvalidArgumentError("a metadata key must not be empty");
   for (const onnx::StringStringEntryProto& entry : model.metadata_props()) {

@@ -11,6 +11,7 @@
 //
 //   generator:      z [batch, noise_dim]  ->  x [batch, C*H*W]  (images as [C, H, W])
 //   discriminator:  x [batch, C*H*W]      ->  logit [batch, 1], probability [batch, 1] = D(x)
+//   encoder:        x [batch, C*H*W]      ->  z [batch, noise_dim]   (an inference net's E)
 //
 // A conditional model (experiment.conditioning) takes a second input, the
 // class y [batch, classes] one-hot, which the graph concatenates after z
@@ -43,6 +44,10 @@ constexpr int64_t kIrVersion = 8;
 // output on the missing ones; its D takes x, observed and mask.
 absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data::ImageShape& shape);
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape);
+// An inference net's encoder (Experiment.inference), with the metadata above
+// (the noise is that of the z it outputs) and generator_sha256, the SHA-256
+// of the generator file it inverts.
+absl::StatusOr<onnx::ModelProto> ExportEncoder(TrainedModel& model, const data::ImageShape& shape);
 
 // Adds one metadata property; a key the model already has is an error (the
 // exporter's own keys describe the nets and cannot be overridden).

@@ -113,6 +113,31 @@ TEST(OnnxExportTest, GeneratorInOnnxRuntimeMatchesOurForward) {
   }
 }
 
+TEST(OnnxExportTest, EncoderInOnnxRuntimeMatchesOurForward) {
+  TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_inference.pbtxt", -0.5f, 0.5f, 5);
+  const onnx::ModelProto proto = ExportEncoder(model, kMnistShape).value();
+  ASSERT_TRUE(CheckModel(proto).ok()) << CheckModel(proto);
+  std::map<std::string, std::string> metadata;
+  for (const auto& entry : proto.metadata_props()) metadata[entry.key()] = entry.value();
+  EXPECT_EQ(metadata["network"], "encoder");
+  EXPECT_EQ(metadata["generator_sha256"], "5ca1ab1e");
+  EXPECT_EQ(metadata["noise_distribution"], "uniform");
+  EXPECT_EQ(metadata["noise_dim"], "100");
+  const std::string path = TempPath("encoder.onnx");
+  ASSERT_TRUE(WriteModel(proto, path).ok());
+  for (int64_t rows : {1, 7, 100}) {
+    Rng rng(rows);
+    std::vector<float> x(rows * 784);
+    rng.FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.0f, 1.0f);
+    const std::vector<float> ours = model.encoder->Infer(x.data(), rows);
+    const RuntimeResult result = Compare(path, "x", x, rows, 784, "z", ours);
+    EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(result.max_abs_diff, 1e-4) << "batch " << rows;
+  }
+  TrainedModel gan = PaperModel();
+  EXPECT_EQ(ExportEncoder(gan, kMnistShape).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(OnnxExportTest, DiscriminatorInOnnxRuntimeMatchesOurForward) {
   TrainedModel model = PaperModel();
   const onnx::ModelProto proto = ExportDiscriminator(model, kMnistShape).value();

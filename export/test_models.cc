@@ -18,6 +18,9 @@ TrainedModel InitialModelWithRandomBiases(const std::string& experiment_file, fl
   model.generator = BuildMlp(model.experiment.generator(), noise, 1, &mean).value();
   if (model.experiment.has_autoencoder()) {
     model.encoder = BuildMlp(model.experiment.autoencoder().encoder(), image, 2).value();
+  } else if (model.experiment.has_inference()) {
+    model.encoder = BuildMlp(model.experiment.inference().encoder(), image, 2).value();
+    model.generator_file_sha256 = "5ca1ab1e";
   } else {
     model.discriminator = BuildMlp(model.experiment.discriminator(), DiscriminatorInputShape(model.experiment, image), 2).value();
   }

@@ -12,7 +12,8 @@
 
 namespace gan::exporter {
 
-// G and D of `experiment_file` (G and the encoder for an autoencoder), built
+// G and D of `experiment_file` (G and the encoder for an autoencoder or an
+// inference net, whose generator_file_sha256 is "5ca1ab1e"), built
 // as training builds them, then every bias drawn uniformly in [bias_low,
 // bias_high] from Rng(seed) and every weight multiplied by weight_scale (the
 // initial weights of a D are so small that its output hardly depends on its

@@ -26,6 +26,11 @@
 // (gan/spec/inpainting.h), beside two baselines (eval/inpainting_figures.h):
 // inpainting.json, and inpainting_<mask>.png (rows of one test image per
 // class: the observed part, --completions_per_image completions, the truth).
+// An inference net's checkpoint (experiments/mnist_inference) gets its figures
+// (inference.json: E(G(z)) against z on --samples fresh draws; G(E(x)) of the
+// first --samples test images against x, in pixels and in the classifier's
+// labels) and reconstructions.png, and Table 1's rows for its fixed G with a
+// row for G(E(x)) beside them.
 
 #include <algorithm>
 #include <cstdio>
@@ -45,6 +50,7 @@
 #include "data/load.h"
 #include "absl/strings/numbers.h"
 #include "base/file_digest.h"
+#include "eval/inference_figures.h"
 #include "export/onnx_generator.h"
 #include "eval/autoencoder_figures.h"
 #include "eval/data_classifier.h"
@@ -205,6 +211,7 @@ absl::StatusOr<ScoredGenerator> LoadScoredGenerator() {
   scored.step = loaded->model.step;
   scored.samples_of = absl::GetFlag(FLAGS_ema)                 ? "G's moving average"
                       : scored.experiment.has_autoencoder() ? "the decoder"
+                      : scored.experiment.has_inference()   ? "the inference net's fixed G"
                                                              : "G";
   scored.output_dim = loaded->model.generator->output_dim();
   std::shared_ptr<gan::TrainedModel> model = std::make_shared<gan::TrainedModel>(std::move(loaded->model));
@@ -243,9 +250,11 @@ std::string JsonArray(const std::vector<double>& values) {
 
 // Table 1's rows for `samples` of `scored` and the reference rows, each with
 // its feature figures when the data set has a classifier: printed, and
-// written to output_dir/parzen.json.
+// written to output_dir/parzen.json. An inference net's `reconstructions`,
+// G(E(x)) of the first test images, get a row of their own after the model's.
 absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits& splits, const std::vector<float>& samples,
-                         int64_t n_valid, const std::string& output_dir, const char* argv0) {
+                         int64_t n_valid, const std::string& output_dir, const char* argv0,
+                         const std::vector<float>* reconstructions = nullptr) {
   const gan::proto::Experiment& experiment = scored.experiment;
   const std::string& dataset = experiment.data().dataset();
   const std::string& checkpoint = scored.path;
@@ -276,6 +285,14 @@ absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits&
                           figure_source.get());
   if (!model_row.ok()) return model_row.status();
   rows.push_back(*std::move(model_row));
+  if (reconstructions != nullptr) {
+    const int64_t n = static_cast<int64_t>(reconstructions->size()) / train.dim();
+    absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
+        "G(E(x))", absl::StrCat("reconstructions of the first ", n, " test images (scored on the test images they reconstruct)"),
+        reconstructions->data(), n, splits, n_valid, figure_source.get());
+    if (!row.ok()) return row.status();
+    rows.push_back(*std::move(row));
+  }
   if (absl::GetFlag(FLAGS_reference_rows)) {
     absl::StatusOr<std::vector<gan::eval::Table1Row>> references =
         gan::eval::ReferenceRows(splits, n_samples, absl::GetFlag(FLAGS_kmeans_iterations), n_valid,
@@ -327,6 +344,39 @@ absl::Status WriteClassFigures(const ScoredGenerator& scored, const gan::data::S
   GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(output_dir + "/classes.json", json));
   const gan::data::Display display = gan::data::DisplayFor(experiment.data().gcn_scale());
   return gan::data::WritePng(gan::eval::ClassFigure(samples.data(), labels, classes, 8, splits.train, display), output_dir + "/class_figure.png");
+}
+
+// An inference net's figures (eval/inference_figures.h) on `noise_rows` draws
+// of z and on the first `n_images` test images: printed, in inference.json,
+// and reconstructions.png (5 pairs of rows: 10 test images, then G(E(x))).
+// Returns the reconstructions of those test images.
+absl::StatusOr<std::vector<float>> WriteInferenceFigures(gan::TrainedModel& model, const gan::data::Splits& splits, int64_t n_images,
+                                                         int64_t noise_rows, const std::string& output_dir, const char* argv0) {
+  if (n_images < 50) return absl::FailedPreconditionError(absl::StrCat("the inference net's figures need 50 test images, not ", n_images));
+  FigureClassifier figure_classifier;
+  if (absl::GetFlag(FLAGS_feature_figures)) {
+    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(model.experiment.data().dataset(), splits, argv0);
+    if (!found.ok()) return found.status();
+    figure_classifier = *std::move(found);
+  }
+  const gan::data::Dataset images = splits.test.Slice(0, n_images, gan::data::Split::kTest);
+  absl::StatusOr<gan::eval::InferenceFigures> figures =
+      gan::eval::EvaluateInferenceNet(model, images, noise_rows, absl::GetFlag(FLAGS_seed), figure_classifier.classifier.get());
+  if (!figures.ok()) return figures.status();
+  std::printf("Inference net: %s\n", gan::eval::DescribeInferenceFigures(*figures).c_str());
+  const std::string json = absl::StrCat("{\"checkpoint_step\": ", model.step, ", \"generator_file_sha256\": \"", model.generator_file_sha256,
+                                        "\", \"figures\": ", gan::eval::InferenceFiguresJson(*figures), "}\n");
+  GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(output_dir + "/inference.json", json));
+  std::vector<float> reconstructions = gan::eval::InferenceReconstructions(model, images);
+  const int64_t dim = images.dim(), block = 10 * dim;
+  std::vector<float> figure;
+  for (int64_t group = 0; group < 5; ++group) {
+    figure.insert(figure.end(), images.pixels.begin() + group * block, images.pixels.begin() + (group + 1) * block);
+    figure.insert(figure.end(), reconstructions.begin() + group * block, reconstructions.begin() + (group + 1) * block);
+  }
+  GAN_RETURN_IF_ERROR(gan::data::WritePng(gan::data::MakeGrid(figure.data(), 100, images.shape, 10, gan::data::DisplayFor(model.experiment.data().gcn_scale())),
+                                          output_dir + "/reconstructions.png"));
+  return reconstructions;
 }
 
 // An inpainter's figures mask by mask on the first `n_images` test images:
@@ -430,7 +480,14 @@ int main(int argc, char** argv) {
     if (absl::Status s = WriteInpaintingFigures(*scored, *splits, n_images, output_dir, argv[0]); !s.ok()) return gan::tools::Fail(kProgram, s);
     return 0;
   }
-  if (scored->model != nullptr && scored->model->encoder != nullptr) {
+  std::vector<float> reconstructions;  // an inference net's G(E(x)) of the test images
+  if (experiment.has_inference() && measurable) {
+    absl::StatusOr<std::vector<float>> made =
+        WriteInferenceFigures(*scored->model, *splits, std::min<int64_t>(n_samples, splits->test.rows()), n_samples, output_dir, argv[0]);
+    if (!made.ok()) return gan::tools::Fail(kProgram, made.status());
+    reconstructions = *std::move(made);
+  }
+  if (scored->model != nullptr && experiment.has_autoencoder()) {
     if (absl::Status s = WriteAutoencoderFigures(*scored->model, *splits, output_dir); !s.ok()) return gan::tools::Fail(kProgram, s);
     if (absl::Status samples = gan::CheckGeneratesFromNoise(*scored->model); !samples.ok()) {
       // Nothing to sample, so no Table 1 row.
@@ -464,7 +521,10 @@ int main(int argc, char** argv) {
   const std::vector<float>& samples = *generated;
 
   if (measurable) {
-    if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, argv[0]); !s.ok()) return gan::tools::Fail(kProgram, s);
+    if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, argv[0], reconstructions.empty() ? nullptr : &reconstructions);
+        !s.ok()) {
+      return gan::tools::Fail(kProgram, s);
+    }
     if (conditional) {
       if (absl::Status s = WriteClassFigures(*scored, *splits, samples, sample_labels, n_valid, output_dir, argv[0]); !s.ok()) {
         return gan::tools::Fail(kProgram, s);

@@ -1,12 +1,15 @@
-// Writes a trained generator (and optionally its discriminator) as ONNX:
+// Writes a trained generator (and optionally its discriminator, or an
+// inference net's encoder) as ONNX:
 //
 //   bazel run //tools:export -- --checkpoint=runs/<run>/checkpoint.ckpt --output=generator.onnx
+//   bazel run //tools:export -- --checkpoint=runs/<inference run>/checkpoint.ckpt --output= --encoder_output=encoder.onnx
 //
 // Every model is checked (ONNX checker, strict shape inference) before it is
 // written; a failed export leaves no file behind.
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +27,7 @@ ABSL_FLAG(std::string, checkpoint, "", "the trained model: a checkpoint.ckpt wri
 ABSL_FLAG(bool, ema, false, "use the checkpoint's moving average of G (runs with generator_ema_decay) instead of G");
 ABSL_FLAG(std::string, output, "generator.onnx", "where the generator's ONNX model goes");
 ABSL_FLAG(std::string, discriminator_output, "", "if set, also write the discriminator's ONNX model here");
+ABSL_FLAG(std::string, encoder_output, "", "an inference net's checkpoint: write its encoder E: x -> z here (--output= to skip its fixed G)");
 ABSL_FLAG(std::vector<std::string>, metadata, {},
           "extra metadata properties for the models, key=value,... (e.g. epoch=600,command=...); the checkpoint's "
           "SHA-256 is always added as checkpoint_sha256");
@@ -53,20 +57,22 @@ int main(int argc, char** argv) {
 
   struct Job {
     std::string path;
-    bool generator;
+    const char* network;
+    std::function<absl::StatusOr<onnx::ModelProto>(gan::TrainedModel&, const gan::data::ImageShape&)> make;
   };
-  for (const Job& job : {Job{UserPath(absl::GetFlag(FLAGS_output)), true}, Job{UserPath(absl::GetFlag(FLAGS_discriminator_output)), false}}) {
+  for (const Job& job : {Job{UserPath(absl::GetFlag(FLAGS_output)), "generator", gan::exporter::ExportGenerator},
+                         Job{UserPath(absl::GetFlag(FLAGS_discriminator_output)), "discriminator", gan::exporter::ExportDiscriminator},
+                         Job{UserPath(absl::GetFlag(FLAGS_encoder_output)), "encoder", gan::exporter::ExportEncoder}}) {
     if (job.path.empty()) continue;
-    absl::StatusOr<onnx::ModelProto> proto =
-        job.generator ? gan::exporter::ExportGenerator(model, loaded->shape) : gan::exporter::ExportDiscriminator(model, loaded->shape);
+    absl::StatusOr<onnx::ModelProto> proto = job.make(model, loaded->shape);
     if (!proto.ok()) return gan::tools::Fail(kProgram, proto.status());
     for (const auto& [key, value] : metadata) {
       if (absl::Status s = gan::exporter::AddMetadata(*proto, key, value); !s.ok()) return gan::tools::Fail(kProgram, s);
     }
     if (absl::Status s = gan::exporter::CheckModel(*proto); !s.ok()) return gan::tools::Fail(kProgram, s);
     if (absl::Status s = gan::exporter::WriteModel(*proto, job.path); !s.ok()) return gan::tools::Fail(kProgram, s);
-    std::fprintf(stderr, "export: wrote %s (%s of experiment %s, step %lld)\n", job.path.c_str(),
-                 job.generator ? "generator" : "discriminator", model.experiment.name().c_str(), static_cast<long long>(model.step));
+    std::fprintf(stderr, "export: wrote %s (%s of experiment %s, step %lld)\n", job.path.c_str(), job.network,
+                 model.experiment.name().c_str(), static_cast<long long>(model.step));
   }
   std::fprintf(stderr, "export: %.3f s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;
