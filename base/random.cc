@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <utility>
 
 namespace gan {
 namespace {
@@ -21,6 +23,17 @@ Rng::Rng(uint64_t seed) {
 
 void Rng::FillUniform(float* values, int64_t n, float low, float high) {
   for (int64_t i = 0; i < n; ++i) values[i] = low + (high - low) * NextUniform();
+}
+
+std::vector<int64_t> Rng::DistinctBelow(int64_t n, int64_t k) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  for (int64_t i = 0; i < k; ++i) {
+    const int64_t j = i + static_cast<int64_t>(NextU64() % static_cast<uint64_t>(n - i));
+    std::swap(order[i], order[j]);
+  }
+  order.resize(k);
+  return order;
 }
 
 void Rng::FillNormal(float* values, int64_t n) {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace gan {
 
@@ -32,6 +33,11 @@ class Rng {
   // Fills values[0, n) with independent draws.
   void FillUniform(float* values, int64_t n, float low, float high);
   void FillNormal(float* values, int64_t n);  // standard normal (Box-Muller)
+
+  // k distinct values of [0, n), each k-subset equally likely, in the order
+  // drawn: the first k entries of a partial Fisher-Yates shuffle of 0..n-1
+  // (0 <= k <= n).
+  std::vector<int64_t> DistinctBelow(int64_t n, int64_t k);
 
   const State& state() const { return state_; }
   void set_state(const State& state) { state_ = state; }

@@ -39,6 +39,35 @@ Dataset Dataset::RowsOfClass(int32_t label, std::vector<int64_t>* indices) const
   return subset;
 }
 
+Dataset Dataset::BalancedSubset(int64_t per_class, int32_t classes, uint64_t seed, std::vector<int64_t>* indices) const {
+  Dataset subset;
+  subset.name = name;
+  subset.split = split;
+  subset.shape = shape;
+  Rng rng(seed);
+  std::vector<int64_t> chosen;
+  for (int32_t label = 0; label < classes; ++label) {
+    std::vector<int64_t> of_class;
+    RowsOfClass(label, &of_class);
+    if (static_cast<int64_t>(of_class.size()) < per_class) return Dataset{name, split, shape, {}, {}};
+    for (int64_t k : rng.DistinctBelow(static_cast<int64_t>(of_class.size()), per_class)) chosen.push_back(of_class[k]);
+  }
+  for (int64_t i : chosen) {
+    subset.pixels.insert(subset.pixels.end(), Row(i), Row(i) + dim());
+    subset.labels.push_back(labels[i]);
+  }
+  if (indices != nullptr) *indices = std::move(chosen);
+  return subset;
+}
+
+std::vector<int64_t> Dataset::ClassCounts(int32_t classes) const {
+  std::vector<int64_t> counts(classes, 0);
+  for (int32_t label : labels) {
+    if (label >= 0 && label < classes) ++counts[label];
+  }
+  return counts;
+}
+
 std::vector<float> Dataset::PixelMean() const {
   std::vector<double> sum(dim(), 0.0);
   for (int64_t r = 0; r < rows(); ++r) {

@@ -37,6 +37,14 @@ struct Dataset {
   // The rows labelled `label`, in order, as a new dataset of the same split;
   // `indices`, when given, receives their row numbers here.
   Dataset RowsOfClass(int32_t label, std::vector<int64_t>* indices = nullptr) const;
+  // `per_class` rows of each class 0 .. classes - 1, drawn without
+  // replacement from Rng(seed), class 0's first, as a new dataset of the same
+  // split (the few labelled images of semi-supervised learning); `indices`,
+  // when given, receives their row numbers here. Empty if a class has fewer
+  // than per_class rows (say so before calling: ClassCounts).
+  Dataset BalancedSubset(int64_t per_class, int32_t classes, uint64_t seed, std::vector<int64_t>* indices = nullptr) const;
+  // The rows of each class 0 .. classes - 1.
+  std::vector<int64_t> ClassCounts(int32_t classes) const;
   // The mean of each pixel over all rows (e.g. for the generator's output bias).
   std::vector<float> PixelMean() const;
 };

@@ -94,5 +94,34 @@ TEST(DatasetTest, RowsOfClassAreExactlyThatClassInOrder) {
   EXPECT_EQ(dataset.RowsOfClass(11).rows(), 0);
 }
 
+// The few labelled images of semi-supervised learning: as many of each class,
+// distinct rows, the same for a seed and others for another, every row its own.
+TEST(DatasetTest, BalancedSubsetIsBalancedDistinctAndReproducible) {
+  const Dataset dataset = Numbered(1000);  // labels i % 10, 100 rows each
+  std::vector<int64_t> indices, again, other;
+  const Dataset subset = dataset.BalancedSubset(7, 10, 5, &indices);
+  ASSERT_EQ(subset.rows(), 70);
+  EXPECT_EQ(subset.split, dataset.split);
+  EXPECT_EQ(subset.ClassCounts(10), std::vector<int64_t>(10, 7));
+  EXPECT_EQ(std::set<int64_t>(indices.begin(), indices.end()).size(), 70u);
+  for (int64_t i = 0; i < subset.rows(); ++i) {
+    EXPECT_EQ(subset.labels[i], dataset.labels[indices[i]]);
+    EXPECT_EQ(subset.Row(i)[5], static_cast<float>(indices[i]));
+  }
+  dataset.BalancedSubset(7, 10, 5, &again);
+  dataset.BalancedSubset(7, 10, 6, &other);
+  EXPECT_EQ(indices, again);
+  EXPECT_NE(indices, other);
+  // Every row of a class can be drawn: over many seeds each of class 0's 100 rows appears.
+  std::set<int64_t> seen;
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    std::vector<int64_t> drawn;
+    dataset.BalancedSubset(3, 10, seed, &drawn);
+    seen.insert(drawn.begin(), drawn.begin() + 3);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+  EXPECT_EQ(dataset.BalancedSubset(101, 10, 1).rows(), 0);  // a class has only 100
+}
+
 }  // namespace
 }  // namespace gan::data

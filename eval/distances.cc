@@ -164,13 +164,8 @@ void Reassign(const SquaredDistances& distances, const float* data, int64_t n, i
 std::vector<float> KMeansCentroids(const float* data, int64_t n, int64_t d, int64_t k, int iterations, uint64_t seed,
                                    std::vector<int64_t>* rows_assigned) {
   // Distinct starting rows: the first k of a seeded shuffle of all rows.
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
   Rng rng(seed);
-  for (int64_t i = 0; i < k; ++i) {
-    const int64_t j = i + static_cast<int64_t>(rng.NextU64() % static_cast<uint64_t>(n - i));
-    std::swap(order[i], order[j]);
-  }
+  const std::vector<int64_t> order = rng.DistinctBelow(n, k);
   std::vector<float> centres(k * d), previous(k * d);
   for (int64_t c = 0; c < k; ++c) std::copy(data + order[c] * d, data + (order[c] + 1) * d, centres.data() + c * d);
 
