@@ -46,6 +46,16 @@ Image MakeGrid(const float* images, int64_t count, const ImageShape& shape, int6
   return grid;
 }
 
+std::vector<float> AlternateRows(const float* top, const float* bottom, int64_t count, int64_t columns, int64_t dim) {
+  std::vector<float> images(2 * count * dim);
+  const int64_t block = columns * dim;
+  for (int64_t row = 0; row < count / columns; ++row) {
+    std::copy_n(top + row * block, block, images.begin() + 2 * row * block);
+    std::copy_n(bottom + row * block, block, images.begin() + (2 * row + 1) * block);
+  }
+  return images;
+}
+
 absl::Status WritePng(const Image& image, const std::string& path) {
   const std::string temporary = path + ".tmp";
   FILE* file = std::fopen(temporary.c_str(), "wb");

@@ -36,6 +36,12 @@ inline Display DisplayFor(float gcn_scale) { return gcn_scale > 0 ? Display::kSh
 Image MakeGrid(const float* images, int64_t count, const ImageShape& shape, int64_t columns, Display display,
                float shared_scale = 0);
 
+// The images of a grid of `columns` columns in which each row of `top` is
+// followed by the same row of `bottom` (e.g. inputs above their
+// reconstructions): [2 * count, dim] from `top` and `bottom` [count, dim],
+// count a multiple of `columns`.
+std::vector<float> AlternateRows(const float* top, const float* bottom, int64_t count, int64_t columns, int64_t dim);
+
 // Writes `image` as PNG, atomically (temporary file, then rename). Errors name the path.
 absl::Status WritePng(const Image& image, const std::string& path);
 

@@ -32,6 +32,14 @@ Image ReadPng(const std::string& path) {
 // Contrast-normalised data has no fixed range: the grid shares one scale, its
 // largest |value| (here 8), and v is drawn at 0.5 + 0.5 v / 8 as in the authors'
 // figures; data in [0, 1] is clipped.
+TEST(ImageGridTest, AlternateRowsPutEachBottomRowUnderItsTopRow) {
+  // 4 one-value images of each kind in rows of 2: top 0 1 / bottom 10 11 / top 2 3 / bottom 12 13.
+  const std::vector<float> top = {0, 1, 2, 3}, bottom = {10, 11, 12, 13};
+  EXPECT_EQ(AlternateRows(top.data(), bottom.data(), 4, 2, 1), (std::vector<float>{0, 1, 10, 11, 2, 3, 12, 13}));
+  const std::vector<float> wide_top = {0, 0, 1, 1}, wide_bottom = {5, 5, 6, 6};  // 2 images of 2 values, 1 per row
+  EXPECT_EQ(AlternateRows(wide_top.data(), wide_bottom.data(), 2, 1, 2), (std::vector<float>{0, 0, 5, 5, 1, 1, 6, 6}));
+}
+
 TEST(ImageGridTest, DisplayRules) {
   const data::ImageShape row{1, 1, 3};
   const std::vector<float> images = {-2.0f, 0.0f, 2.0f, 8.0f, -4.0f, -8.0f};

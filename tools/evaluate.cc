@@ -368,12 +368,7 @@ absl::StatusOr<std::vector<float>> WriteInferenceFigures(gan::TrainedModel& mode
                                         "\", \"figures\": ", gan::eval::InferenceFiguresJson(*figures), "}\n");
   GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(output_dir + "/inference.json", json));
   std::vector<float> reconstructions = gan::eval::InferenceReconstructions(model, images);
-  const int64_t dim = images.dim(), block = 10 * dim;
-  std::vector<float> figure;
-  for (int64_t group = 0; group < 5; ++group) {
-    figure.insert(figure.end(), images.pixels.begin() + group * block, images.pixels.begin() + (group + 1) * block);
-    figure.insert(figure.end(), reconstructions.begin() + group * block, reconstructions.begin() + (group + 1) * block);
-  }
+  const std::vector<float> figure = gan::data::AlternateRows(images.pixels.data(), reconstructions.data(), 50, 10, images.dim());
   GAN_RETURN_IF_ERROR(gan::data::WritePng(gan::data::MakeGrid(figure.data(), 100, images.shape, 10, gan::data::DisplayFor(model.experiment.data().gcn_scale())),
                                           output_dir + "/reconstructions.png"));
   return reconstructions;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "data/image_grid.h"
 #include "gan/nets/build.h"
 #include "gan/objectives/vae_objective.h"
 #include "gan/spec/seed_streams.h"
@@ -224,13 +225,7 @@ std::vector<float> AutoencoderLearner::SampleGridImages(const float* fixed_noise
   // Rows of 10 inputs, each above a row of their reconstructions.
   std::vector<float> code = grid_encoder_->Run(grid_inputs_.data());
   const std::vector<float> reconstructions = grid_decoder_->Run(code.data());
-  std::vector<float> grid(kSampleGridImages * dim_);
-  for (int64_t pair = 0; pair < kGridPairs / 10; ++pair) {
-    const int64_t block = 10 * dim_;
-    std::copy_n(grid_inputs_.begin() + pair * block, block, grid.begin() + 2 * pair * block);
-    std::copy_n(reconstructions.begin() + pair * block, block, grid.begin() + (2 * pair + 1) * block);
-  }
-  return grid;
+  return data::AlternateRows(grid_inputs_.data(), reconstructions.data(), kGridPairs, 10, dim_);
 }
 
 void AutoencoderLearner::AddStateRecords(CheckpointSchema& schema) {

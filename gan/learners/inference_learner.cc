@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
+#include "data/image_grid.h"
 #include "gan/nets/build.h"
 #include "gan/spec/noise.h"
 #include "gan/spec/seed_streams.h"
@@ -120,16 +121,11 @@ std::string InferenceLearner::EpochJsonMembers(const std::vector<double>& figure
 
 std::vector<float> InferenceLearner::SampleGridImages(const float* fixed_noise) {
   const int64_t dim = generator_->output_dim();
+  // Rows of 10 samples, each above a row of their reconstructions.
   const std::vector<float> samples = grid_generator_->Run(fixed_noise);
   const std::vector<float> codes = grid_encoder_->Run(samples.data());
   const std::vector<float> reconstructions = grid_generator_->Run(codes.data());
-  std::vector<float> grid(kSampleGridImages * dim);
-  for (int64_t pair = 0; pair < kGridPairs / 10; ++pair) {
-    const int64_t block = 10 * dim;
-    std::copy_n(samples.begin() + pair * block, block, grid.begin() + 2 * pair * block);
-    std::copy_n(reconstructions.begin() + pair * block, block, grid.begin() + (2 * pair + 1) * block);
-  }
-  return grid;
+  return data::AlternateRows(samples.data(), reconstructions.data(), kGridPairs, 10, dim);
 }
 
 void InferenceLearner::AddStateRecords(CheckpointSchema& schema) {
