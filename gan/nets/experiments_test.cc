@@ -1,6 +1,6 @@
 // Every experiment file in experiments/ parses, validates, and describes nets
 // whose shapes fit its data set: G maps noise to an image of the data's size,
-// D maps that image to one logit (an autoencoder's encoder maps it to the code,
+// D maps that image (with a conditional model's class) to one logit (an autoencoder's encoder maps it to the code,
 // an inference net's to z).
 #include <map>
 #include <string>
@@ -17,14 +17,15 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
   const std::map<std::string, int64_t> data_dims = {
       {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
   for (const char* name : {"quickstart", "mnist", "mnist_authors_decay", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
-                           "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae", "mnist_inference"}) {
+                           "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae", "mnist_inference",
+                           "mnist_conditional", "mnist_conditional_slow_decay"}) {
     absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
     ASSERT_TRUE(e.ok()) << e.status();
     EXPECT_EQ(e->name(), name);
     EXPECT_TRUE(ValidateExperiment(*e).ok()) << name << ": " << ValidateExperiment(*e);
     ASSERT_TRUE(data_dims.count(e->data().dataset())) << name << ": unknown data set " << e->data().dataset();
     const int64_t data_dim = data_dims.at(e->data().dataset());
-    const absl::StatusOr<Shape> generated = OutputShape(e->generator(), Shape::Flat(e->noise_dim()));
+    const absl::StatusOr<Shape> generated = OutputShape(e->generator(), GeneratorInputShape(*e));
     ASSERT_TRUE(generated.ok()) << name << ": " << generated.status();
     EXPECT_EQ(generated->size(), data_dim) << name;
     if (e->has_autoencoder()) {
@@ -39,7 +40,7 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
       EXPECT_EQ(OutputShape(e->inference().encoder(), *generated).value(), Shape::Flat(e->noise_dim())) << name;
       continue;
     }
-    EXPECT_EQ(OutputShape(e->discriminator(), *generated).value(), Shape::Flat(1)) << name;
+    EXPECT_EQ(OutputShape(e->discriminator(), DiscriminatorInputShape(*e, *generated)).value(), Shape::Flat(1)) << name;
     EXPECT_TRUE(e->generator_optimizer().has_sgd() || e->generator_optimizer().has_adam()) << name;
     EXPECT_TRUE(e->discriminator_optimizer().has_sgd() || e->discriminator_optimizer().has_adam()) << name;
   }
@@ -61,6 +62,27 @@ TEST(ExperimentsTest, AuthorsDecayIsTheRecipeButItsSchedule) {
     e->clear_generator_ema_decay();
   }
   EXPECT_EQ(recipe.DebugString(), decay.DebugString());
+}
+
+// The conditional model on the slow decay is the conditional recipe but for
+// its schedule, which is the unconditional recipe's.
+TEST(ExperimentsTest, SlowDecayConditionalIsTheConditionalRecipeOnTheUnconditionalSchedule) {
+  proto::Experiment recipe = LoadExperiment("mnist_conditional", {"experiments"}).value();
+  proto::Experiment slow = LoadExperiment("mnist_conditional_slow_decay", {"experiments"}).value();
+  const proto::Experiment unconditional = LoadExperiment("mnist", {"experiments"}).value();
+  EXPECT_EQ(slow.epochs(), unconditional.epochs());
+  ASSERT_EQ(slow.phases_size(), unconditional.phases_size());
+  for (int p = 0; p < slow.phases_size(); ++p) EXPECT_EQ(slow.phases(p).DebugString(), unconditional.phases(p).DebugString());
+  EXPECT_EQ(slow.generator_optimizer().DebugString(), unconditional.generator_optimizer().DebugString());
+  EXPECT_EQ(slow.discriminator_optimizer().DebugString(), unconditional.discriminator_optimizer().DebugString());
+  for (proto::Experiment* e : {&recipe, &slow}) {
+    e->clear_name();
+    e->clear_epochs();
+    e->clear_phases();
+    e->mutable_generator_optimizer()->mutable_sgd()->clear_lr_decay_factor();
+    e->mutable_discriminator_optimizer()->mutable_sgd()->clear_lr_decay_factor();
+  }
+  EXPECT_EQ(recipe.DebugString(), slow.DebugString());
 }
 
 }  // namespace
