@@ -6,10 +6,13 @@
 //   discriminator    a linear probe on D's last hidden layer (--gan_checkpoint)
 //   encoder          a linear probe on an inference net's E(x) (--inference_checkpoint)
 //   classifier net   the data set's classifier experiment trained from scratch
+//   K + 1 D          a semi-supervised GAN's discriminator (--semi_supervised_checkpoint),
+//                    in the column of the labels it was trained with
 // (eval/few_labels.h). Printed as it goes and written to --output as JSON.
 //
 //   bazel run //tools:few_labels -- --gan_checkpoint=runs/mnist/best.ckpt
 //       --inference_checkpoint=runs/mnist_inference/checkpoint.ckpt --data_dir=...   (one line)
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -32,6 +35,8 @@
 
 ABSL_FLAG(std::string, gan_checkpoint, "", "a GAN's checkpoint: its D's last hidden layer is a row of the table");
 ABSL_FLAG(std::string, inference_checkpoint, "", "an inference net's checkpoint: its E(x) is a row of the table");
+ABSL_FLAG(std::string, semi_supervised_checkpoint, "",
+          "a semi-supervised GAN's checkpoint (experiments/mnist_semi_supervised): its D's test errors fill the column of its labelled count");
 ABSL_FLAG(std::string, dataset, "", "the data set (default: the checkpoints' experiment's; mnist without any)");
 ABSL_FLAG(std::string, data_dir, "", "directory with the data set's files; else $GAN_DATA_DIR, then ~/.cache/gan");
 ABSL_FLAG(std::vector<std::string>, labels, std::vector<std::string>({"100", "600", "1000", "3000"}),
@@ -57,6 +62,8 @@ absl::StatusOr<gan::TrainedModel> LoadModel(const std::string& flag) {
 }
 
 std::string Cell(const std::vector<int64_t>& errors) {
+  if (errors.empty()) return "-";
+  if (errors.size() == 1) return absl::StrCat(errors[0]);
   double mean = 0, square = 0;
   for (int64_t e : errors) mean += static_cast<double>(e) / static_cast<double>(errors.size());
   for (int64_t e : errors) square += (e - mean) * (e - mean);
@@ -154,6 +161,28 @@ absl::StatusOr<std::string> Run(const char* argv0) {
         say(absl::StrFormat("%s, %d labels, subset %d: %d test errors of %d", row.name, n, s, *errors, test.rows()));
       }
     }
+    rows.push_back(std::move(row));
+  }
+
+  if (const std::string flag = absl::GetFlag(FLAGS_semi_supervised_checkpoint); !flag.empty()) {
+    absl::StatusOr<gan::TrainedModel> model = LoadModel(flag);
+    if (!model.ok()) return model.status();
+    const gan::proto::Experiment& e = model->experiment;
+    if (!e.has_semi_supervised() || e.semi_supervised().classes() != kClasses || e.data().dataset() != dataset) {
+      return absl::InvalidArgumentError(absl::StrCat("--semi_supervised_checkpoint: ", flag, " is not a semi-supervised GAN of ", kClasses,
+                                                     " classes on data set '", dataset, "'"));
+    }
+    const std::vector<float> logits = model->discriminator->Infer(test.pixels.data(), test.rows());
+    int64_t errors = 0;
+    for (int64_t i = 0; i < test.rows(); ++i) {
+      const float* l = logits.data() + i * kClasses;
+      errors += std::max_element(l, l + kClasses) - l != test.labels[i];
+    }
+    const int64_t labelled = e.semi_supervised().labelled();
+    Row row{"K + 1 D", absl::StrCat("the discriminator of K + 1 classes of ", flag, ", step ", model->step, " (", labelled,
+                                    " labels, subset seed ", e.semi_supervised().labelled_seed(), ")"), {}};
+    for (int64_t n : columns) row.errors.push_back(n == labelled ? std::vector<int64_t>{errors} : std::vector<int64_t>{});
+    say(absl::StrFormat("K + 1 D, %d labels: %d test errors of %d", labelled, errors, test.rows()));
     rows.push_back(std::move(row));
   }
 

@@ -212,7 +212,7 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
   options.report_every_epochs = parzen_every_epochs;
   options.stop_after_epoch = absl::GetFlag(FLAGS_stop_after_epochs);
   options.report_samples = kParzenSamples;
-  options.inpainting_images = &splits->valid;
+  options.validation_images = &splits->valid;
   options.report = [&](const float* samples, int64_t rows, const std::string& prefix) -> absl::StatusOr<gan::EpochReport> {
     absl::StatusOr<gan::eval::MonitorFigures> figures = gan::eval::MonitorGenerator(samples, rows, *splits);
     if (!figures.ok()) return figures.status();

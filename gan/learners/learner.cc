@@ -1,5 +1,7 @@
 #include "gan/learners/learner.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
@@ -41,6 +43,42 @@ void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Op
                                                   " (written by another version of the optimizer? resume it with that build)"));
         }
         for (size_t i = 0; i < scalars.size(); ++i) *scalars[i] = values[i];
+        return absl::OkStatus();
+      });
+}
+
+void AddBatcherRecords(CheckpointSchema& schema, const std::string& name, data::Batcher& batcher, int64_t rows) {
+  auto loading = std::make_shared<data::Batcher::State>();
+  schema.U64s(
+      name,
+      [&batcher] {
+        const data::Batcher::State state = batcher.state();
+        std::vector<uint64_t> words(state.rng.begin(), state.rng.end());
+        words.push_back(state.epoch);
+        words.push_back(state.position);
+        return words;
+      },
+      [loading](const std::vector<uint64_t>& words) -> absl::Status {
+        if (words.size() != 6) return absl::DataLossError("batch order does not match the training set");
+        loading->rng = {words[0], words[1], words[2], words[3]};
+        loading->epoch = static_cast<int64_t>(words[4]);
+        loading->position = static_cast<int64_t>(words[5]);
+        return absl::OkStatus();
+      });
+  schema.U64s(
+      name + ".order",
+      [&batcher] {
+        const data::Batcher::State state = batcher.state();
+        return std::vector<uint64_t>(state.order.begin(), state.order.end());
+      },
+      [&batcher, loading, rows](const std::vector<uint64_t>& order) -> absl::Status {
+        if (static_cast<int64_t>(order.size()) != rows) return absl::DataLossError("batch order does not match the training set");
+        loading->order.clear();
+        for (uint64_t row : order) {
+          if (row >= static_cast<uint64_t>(rows)) return absl::DataLossError("batch order out of range");
+          loading->order.push_back(static_cast<int64_t>(row));
+        }
+        batcher.set_state(*loading);
         return absl::OkStatus();
       });
 }

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "base/random.h"
 #include "base/checkpoint.h"
+#include "data/dataset.h"
 #include "gan/spec/experiment.pb.h"
 #include "gan/nets/mlp.h"
 #include "gan/nets/optimizer.h"
@@ -103,6 +104,10 @@ std::string ParameterRecordName(const std::string& prefix, const std::string& te
 // state ("<prefix>.optimizer.<i>", "<prefix>.optimizer.scalars").
 void AddParameterRecords(CheckpointSchema& schema, const std::string& prefix, Mlp& net);
 void AddOptimizerRecords(CheckpointSchema& schema, const std::string& prefix, Optimizer& optimizer);
+// Records of a batcher's state ("<name>": its generator, epoch and position;
+// "<name>.order": its order over the `rows` rows of its data set); loading
+// sets the state once both are read.
+void AddBatcherRecords(CheckpointSchema& schema, const std::string& name, data::Batcher& batcher, int64_t rows);
 // Reads the records AddParameterRecords writes into `net`; errors name the
 // checkpoint and the record that is missing or of another size.
 absl::Status ReadParameterRecords(const CheckpointReader& reader, const std::string& prefix, Mlp& net);

@@ -18,7 +18,7 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
       {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
   for (const char* name : {"quickstart", "mnist", "mnist_authors_decay", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
                            "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae", "mnist_inference",
-                           "mnist_conditional", "mnist_conditional_slow_decay"}) {
+                           "mnist_conditional", "mnist_conditional_slow_decay", "mnist_semi_supervised"}) {
     absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
     ASSERT_TRUE(e.ok()) << e.status();
     EXPECT_EQ(e->name(), name);
@@ -40,7 +40,9 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
       EXPECT_EQ(OutputShape(e->inference().encoder(), *generated).value(), Shape::Flat(e->noise_dim())) << name;
       continue;
     }
-    EXPECT_EQ(OutputShape(e->discriminator(), DiscriminatorInputShape(*e, *generated)).value(), Shape::Flat(1)) << name;
+    // D gives one logit, or a semi-supervised D one per class.
+    const int64_t logits = e->has_semi_supervised() ? e->semi_supervised().classes() : 1;
+    EXPECT_EQ(OutputShape(e->discriminator(), DiscriminatorInputShape(*e, *generated)).value(), Shape::Flat(logits)) << name;
     EXPECT_TRUE(e->generator_optimizer().has_sgd() || e->generator_optimizer().has_adam()) << name;
     EXPECT_TRUE(e->discriminator_optimizer().has_sgd() || e->discriminator_optimizer().has_adam()) << name;
   }

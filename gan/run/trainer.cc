@@ -23,6 +23,7 @@
 #include "gan/spec/inpainting.h"
 #include "gan/learners/gan_learner.h"
 #include "gan/learners/inference_learner.h"
+#include "gan/learners/semi_supervised_learner.h"
 #include "gan/spec/noise.h"
 #include "gan/spec/seed_streams.h"
 #include "google/protobuf/text_format.h"
@@ -34,10 +35,15 @@ namespace {
 absl::StatusOr<std::unique_ptr<Learner>> MakeLearner(const proto::Experiment& experiment, const data::Dataset& train,
                                                      std::function<const float*()> next_batch, distributed::Group& group,
                                                      const TrainerOptions& options) {
+  // Only the GAN's step is shared by a group of processes.
+  const char* one_process = experiment.has_inference()         ? "inference: an inference net"
+                            : experiment.has_semi_supervised() ? "semi_supervised: a semi-supervised GAN"
+                            : experiment.has_autoencoder()     ? "autoencoder: an autoencoder"
+                                                               : nullptr;
+  if (one_process != nullptr && group.size() > 1) {
+    return absl::UnimplementedError(absl::StrCat(one_process, " trains in one process; run without mpirun (", group.size(), " ranks given)"));
+  }
   if (experiment.has_inference()) {
-    if (group.size() > 1) {
-      return absl::UnimplementedError(absl::StrCat("inference: an inference net trains in one process; run without mpirun (", group.size(), " ranks given)"));
-    }
     if (options.inference_generator == nullptr) {
       return absl::InvalidArgumentError("inference: the fixed generator was not given (TrainerOptions::inference_generator)");
     }
@@ -46,10 +52,13 @@ absl::StatusOr<std::unique_ptr<Learner>> MakeLearner(const proto::Experiment& ex
     if (!inference.ok()) return inference.status();
     return std::unique_ptr<Learner>(*std::move(inference));
   }
+  if (experiment.has_semi_supervised()) {
+    absl::StatusOr<std::unique_ptr<SemiSupervisedLearner>> learner =
+        SemiSupervisedLearner::Create(experiment, train, std::move(next_batch), options.validation_images);
+    if (!learner.ok()) return learner.status();
+    return std::unique_ptr<Learner>(*std::move(learner));
+  }
   if (experiment.has_autoencoder()) {
-    if (group.size() > 1) {
-      return absl::UnimplementedError(absl::StrCat("autoencoder: the autoencoders train in one process; run without mpirun (", group.size(), " ranks given)"));
-    }
     absl::StatusOr<std::unique_ptr<AutoencoderLearner>> autoencoder = AutoencoderLearner::Create(experiment, train, std::move(next_batch));
     if (!autoencoder.ok()) return autoencoder.status();
     return std::unique_ptr<Learner>(*std::move(autoencoder));
@@ -122,7 +131,7 @@ absl::Status Trainer::Build() {
   learner_ = *std::move(learner);
   figure_names_ = learner_->StepFigureNames();
   steps_per_epoch_ = learner_->StepsPerEpoch(batcher_->batches_per_epoch());
-  const data::Dataset& inpainting_images = options_.inpainting_images != nullptr ? *options_.inpainting_images : train_;
+  const data::Dataset& inpainting_images = options_.validation_images != nullptr ? *options_.validation_images : train_;
   if (e.has_inpainting()) {
     Rng sample_rng(SampleGridSeed(e.seed()));
     fixed_noise_ = TrainingInputs(e, sample_rng, inpainting_images.pixels.data(), inpainting_images.rows(), kSampleGridImages);
@@ -216,41 +225,7 @@ CheckpointSchema Trainer::StateSchema() {
         for (size_t i = 0; i < rngs.size(); ++i) rngs[i]->set_state({words[4 * i], words[4 * i + 1], words[4 * i + 2], words[4 * i + 3]});
         return absl::OkStatus();
       });
-  // The batcher's generator, epoch and position, then its order; loading sets
-  // the state once both are read.
-  auto loading = std::make_shared<data::Batcher::State>();
-  schema.U64s(
-      "batcher",
-      [this] {
-        const data::Batcher::State state = batcher_->state();
-        std::vector<uint64_t> words(state.rng.begin(), state.rng.end());
-        words.push_back(state.epoch);
-        words.push_back(state.position);
-        return words;
-      },
-      [loading](const std::vector<uint64_t>& words) -> absl::Status {
-        if (words.size() != 6) return absl::DataLossError("batch order does not match the training set");
-        loading->rng = {words[0], words[1], words[2], words[3]};
-        loading->epoch = static_cast<int64_t>(words[4]);
-        loading->position = static_cast<int64_t>(words[5]);
-        return absl::OkStatus();
-      });
-  schema.U64s(
-      "batcher.order",
-      [this] {
-        const data::Batcher::State state = batcher_->state();
-        return std::vector<uint64_t>(state.order.begin(), state.order.end());
-      },
-      [this, loading](const std::vector<uint64_t>& order) -> absl::Status {
-        if (static_cast<int64_t>(order.size()) != train_.rows()) return absl::DataLossError("batch order does not match the training set");
-        loading->order.clear();
-        for (uint64_t row : order) {
-          if (row >= static_cast<uint64_t>(train_.rows())) return absl::DataLossError("batch order out of range");
-          loading->order.push_back(static_cast<int64_t>(row));
-        }
-        batcher_->set_state(*loading);
-        return absl::OkStatus();
-      });
+  AddBatcherRecords(schema, "batcher", *batcher_, train_.rows());
   return schema;
 }
 

@@ -76,12 +76,14 @@ struct TrainerOptions {
   int64_t report_every_epochs = 0;
   int64_t report_samples = 10000;
   std::function<absl::StatusOr<EpochReport>(const float* samples, int64_t rows, const std::string& prefix)> report;
-  // An inpainter's (Experiment.inpainting) report measures its completions
-  // of these images [rows, data_dim] (tools/train.cc: the validation set's;
-  // image i % rows for sample i), each under a training-family mask; its
-  // sample grids show the first images' observed parts beside their
-  // completions. Null: the training set's images. Must outlive the trainer.
-  const data::Dataset* inpainting_images = nullptr;
+  // The validation images [rows, data_dim] (tools/train.cc: the validation
+  // set's), must outlive the trainer. An inpainter's (Experiment.inpainting)
+  // report measures its completions of these images (image i % rows for
+  // sample i), each under a training-family mask, and its sample grids show
+  // the first images' observed parts beside their completions (null: the
+  // training set's images); a semi-supervised run counts its D's errors on
+  // them every epoch (null: it counts none).
+  const data::Dataset* validation_images = nullptr;
   // An inference experiment's (Experiment.inference) fixed generator, with
   // the parameters read from its inference.generator_file (tools/train.cc:
   // export/generator_file.h), and that file's SHA-256. The learner copies

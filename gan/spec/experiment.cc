@@ -159,6 +159,30 @@ absl::Status ValidateInferenceNet(const proto::Experiment& e) {
   return absl::OkStatus();
 }
 
+// The fields of a semi-supervised experiment (Experiment.semi_supervised), beside those every experiment has.
+absl::Status ValidateSemiSupervised(const proto::Experiment& e) {
+  const proto::SemiSupervised& s = e.semi_supervised();
+  auto error = [](const std::string& what) { return absl::InvalidArgumentError(absl::StrCat("experiment: semi_supervised", what)); };
+  if (e.has_autoencoder() || e.has_conditioning() || e.has_inpainting() || e.has_inference()) {
+    return error(" is set: it cannot be combined with autoencoder, conditioning, inpainting or inference");
+  }
+  if (s.classes() < 2) return error(absl::StrCat(".classes must be at least 2, not ", s.classes()));
+  if (s.labelled() < s.classes() || s.labelled() % s.classes() != 0) {
+    return error(absl::StrCat(".labelled must be a positive multiple of classes (", s.classes(), "), not ", s.labelled()));
+  }
+  if (e.phases_size() > 0 || e.generator_ema_decay() > 0 || !e.init_from().empty()) {
+    return error(" is set: phases, generator_ema_decay and init_from do not apply");
+  }
+  if (e.precision() != proto::Experiment::FP32) return error(" is set: it trains in FP32 (precision)");
+  const int last = e.discriminator().layers_size() - 1;
+  if (last < 1 || !e.discriminator().layers(last).has_linear() || e.discriminator().layers(last).linear().units() != s.classes() ||
+      e.discriminator().layers(last).linear().activation() != proto::IDENTITY) {
+    return error(absl::StrCat(": the discriminator needs hidden layers and a last layer linear with ", s.classes(),
+                              " units (one logit per class) and activation IDENTITY"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateExperiment(const proto::Experiment& e) {
@@ -169,6 +193,7 @@ absl::Status ValidateExperiment(const proto::Experiment& e) {
     return noise;
   }
   if (e.has_inference()) GAN_RETURN_IF_ERROR(ValidateInferenceNet(e));
+  if (e.has_semi_supervised()) GAN_RETURN_IF_ERROR(ValidateSemiSupervised(e));
   if (e.has_conditioning()) {
     if (e.conditioning().classes() < 2) {
       return absl::InvalidArgumentError(absl::StrCat("experiment: conditioning.classes must be at least 2, not ", e.conditioning().classes()));

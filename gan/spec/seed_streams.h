@@ -24,6 +24,10 @@ inline uint64_t StreamSeed(uint64_t experiment_seed, SeedStream stream) {
 // of a run, the same at each epoch so that the grids show one z changing.
 inline uint64_t SampleGridSeed(uint64_t experiment_seed) { return experiment_seed ^ 0x5a5a5a5a5a5a5a5aULL; }
 
+// The seed of the order in which a semi-supervised run draws its labelled
+// images (Experiment.semi_supervised), apart from the training set's order.
+inline uint64_t LabelledBatchesSeed(uint64_t experiment_seed) { return experiment_seed ^ 0x3c3c3c3c3c3c3c3cULL; }
+
 }  // namespace gan
 
 #endif  // GAN_SPEC_SEED_STREAMS_H_

@@ -1,0 +1,272 @@
+// The semi-supervised GAN (gan/learners/semi_supervised_learner.h): D's
+// parameter gradients of the K + 1 objective and G's of feature matching
+// against central differences of a double-precision reference (G's step
+// leaves D's gradients alone); trained on 1,000 Fashion-MNIST images of
+// which 50 keep their labels, D classifies the others far above chance, and
+// with the labels shuffled it does not; a run resumes bit-identically and its
+// checkpoint reads back as a GAN whose D is body and head; bad experiments are
+// refused by name.
+#include "gan/learners/semi_supervised_learner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "data/test_subsets.h"
+#include "gan/nets/gradient_check.h"
+#include "gan/run/trained_model.h"
+#include "gan/run/trainer.h"
+#include "gan/spec/experiment.h"
+#include "gtest/gtest.h"
+
+namespace gan {
+namespace {
+
+std::string TempDir(const std::string& name) {
+  return std::string(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") + "/" + name;
+}
+
+// G from 3 noise values to 4 x 4 images, D with one hidden layer and 3 classes; 6 labelled images of 12.
+proto::Experiment TinyExperiment() {
+  return ParseExperiment(R"(
+    name: "tiny_semi" noise_dim: 3 batch_size: 4 epochs: 1 seed: 5
+    noise { uniform { low: -1 high: 1 } } data { dataset: "random" }
+    semi_supervised { classes: 3 labelled: 6 labelled_seed: 2 }
+    generator {
+      layers { linear { units: 7 activation: RELU weight_irange: 0.5 bias: 0.1 } }
+      layers { linear { units: 16 activation: SIGMOID weight_irange: 0.5 } }
+    }
+    discriminator {
+      layers { linear { units: 8 activation: RELU weight_irange: 0.5 bias: 0.1 } }
+      layers { linear { units: 3 activation: IDENTITY weight_irange: 0.5 } }
+    }
+    generator_optimizer { adam { learning_rate: 0.001 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
+    discriminator_optimizer { adam { learning_rate: 0.001 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
+  )", "tiny_semi").value();
+}
+
+data::Dataset RandomImages(int64_t rows, uint64_t seed) {
+  data::Dataset d;
+  d.name = "random";
+  d.shape = {1, 4, 4};
+  d.pixels.resize(rows * 16);
+  Rng rng(seed);
+  rng.FillUniform(d.pixels.data(), static_cast<int64_t>(d.pixels.size()), 0.0f, 1.0f);
+  for (int64_t i = 0; i < rows; ++i) d.labels.push_back(static_cast<int32_t>(i % 3));
+  return d;
+}
+
+double Softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+
+double LogSumExpRow(const double* l, int64_t k) {
+  const double largest = *std::max_element(l, l + k);
+  double sum = 0;
+  for (int64_t c = 0; c < k; ++c) sum += std::exp(l[c] - largest);
+  return largest + std::log(sum);
+}
+
+// D's objective in double: the labelled rows' cross-entropy, softplus(-LSE) of
+// the unlabelled rows and softplus(LSE) of G(z)'s, each a mean.
+double ReferenceDiscriminatorObjective(SemiSupervisedLearner& learner, const std::vector<std::vector<double>>& body,
+                                       const std::vector<std::vector<double>>& head, const std::vector<float>& x_l,
+                                       const std::vector<int32_t>& y, const std::vector<float>& x_u, const std::vector<float>& z) {
+  const int64_t m = static_cast<int64_t>(y.size()), b = static_cast<int64_t>(z.size()) / 3;
+  const std::vector<double> fake = ReferenceForward(learner.generator(), ParametersAsDouble(learner.generator()),
+                                                    std::vector<double>(z.begin(), z.end()), b, false, {});
+  std::vector<double> rows(x_l.begin(), x_l.end());
+  rows.insert(rows.end(), x_u.begin(), x_u.end());
+  rows.insert(rows.end(), fake.begin(), fake.end());
+  const std::vector<double> features = ReferenceForward(learner.body(), body, rows, m + 2 * b, false, {});
+  const std::vector<double> logits = ReferenceForward(learner.head(), head, features, m + 2 * b, false, {});
+  double value = 0;
+  for (int64_t r = 0; r < m + 2 * b; ++r) {
+    const double lse = LogSumExpRow(logits.data() + r * 3, 3);
+    if (r < m) value += (lse - logits[r * 3 + y[r]]) / static_cast<double>(m);
+    else if (r < m + b) value += Softplus(-lse) / static_cast<double>(b);
+    else value += Softplus(lse) / static_cast<double>(b);
+  }
+  return value;
+}
+
+// Feature matching in double with G's parameters `g`.
+double ReferenceFeatureMatching(SemiSupervisedLearner& learner, const std::vector<std::vector<double>>& g, const std::vector<float>& x_u,
+                                const std::vector<float>& z) {
+  const int64_t b = static_cast<int64_t>(z.size()) / 3;
+  const std::vector<double> fake = ReferenceForward(learner.generator(), g, std::vector<double>(z.begin(), z.end()), b, false, {});
+  const std::vector<std::vector<double>> body = ParametersAsDouble(learner.body());
+  const std::vector<double> real_f = ReferenceForward(learner.body(), body, std::vector<double>(x_u.begin(), x_u.end()), b, false, {});
+  const std::vector<double> fake_f = ReferenceForward(learner.body(), body, fake, b, false, {});
+  const int64_t dim = static_cast<int64_t>(real_f.size()) / b;
+  double value = 0;
+  for (int64_t j = 0; j < dim; ++j) {
+    double d = 0;
+    for (int64_t r = 0; r < b; ++r) d += (real_f[r * dim + j] - fake_f[r * dim + j]) / static_cast<double>(b);
+    value += d * d;
+  }
+  return value;
+}
+
+// Each entry of `refs`' gradients against central differences of `objective` of the double parameters.
+void CheckAgainstCentralDifferences(const std::vector<ParameterRef>& refs, std::vector<std::vector<double>>& params,
+                                    const std::function<double()>& objective, const std::string& net, double* max_abs_gradient) {
+  for (size_t t = 0; t < refs.size(); ++t) {
+    for (int64_t i = 0; i < refs[t].size; ++i) {
+      const double step = 1e-6, original = params[t][i];
+      params[t][i] = original + step;
+      const double up = objective();
+      params[t][i] = original - step;
+      const double down = objective();
+      params[t][i] = original;
+      const double numeric = (up - down) / (2 * step);
+      EXPECT_NEAR(refs[t].grad[i], numeric, 2e-4 * std::max(1.0, std::fabs(numeric))) << net << " " << refs[t].name << "[" << i << "]";
+      *max_abs_gradient = std::max(*max_abs_gradient, std::fabs(numeric));
+    }
+  }
+}
+
+TEST(SemiSupervisedLearnerTest, GradientsMatchFiniteDifferencesAndGsStepLeavesD) {
+  const proto::Experiment e = TinyExperiment();
+  const data::Dataset images = RandomImages(12, 1);
+  const data::Dataset unlabelled = RandomImages(4, 2);
+  std::unique_ptr<SemiSupervisedLearner> learner = SemiSupervisedLearner::Create(e, images, [&] { return unlabelled.pixels.data(); }, nullptr).value();
+  ASSERT_EQ(learner->labelled_batch(), 4);
+  const std::vector<float> x_l(images.pixels.begin(), images.pixels.begin() + 4 * 16);
+  const std::vector<int32_t> y = {0, 2, 1, 2};
+  std::vector<float> z(4 * 3);
+  Rng rng(3);
+  rng.FillUniform(z.data(), static_cast<int64_t>(z.size()), -1.0f, 1.0f);
+  const SemiSupervisedFigures figures = learner->ComputeDiscriminatorGradients(x_l.data(), y.data(), unlabelled.pixels.data(), z.data());
+  std::vector<std::vector<double>> body = ParametersAsDouble(learner->body()), head = ParametersAsDouble(learner->head());
+  auto d_objective = [&] { return ReferenceDiscriminatorObjective(*learner, body, head, x_l, y, unlabelled.pixels, z); };
+  EXPECT_NEAR(figures.d_loss, d_objective(), 1e-5);
+  double max_abs_gradient = 0;
+  CheckAgainstCentralDifferences(learner->body().Parameters(), body, d_objective, "D body", &max_abs_gradient);
+  CheckAgainstCentralDifferences(learner->head().Parameters(), head, d_objective, "D head", &max_abs_gradient);
+  EXPECT_GT(max_abs_gradient, 1e-2);
+
+  // G's gradients of feature matching; D's gradients stay those of D's objective.
+  std::vector<float> d_grads;
+  for (Mlp* net : {&learner->body(), &learner->head()}) {
+    for (const ParameterRef& p : net->Parameters()) d_grads.insert(d_grads.end(), p.grad, p.grad + p.size);
+  }
+  const double fm = learner->ComputeGeneratorGradients(unlabelled.pixels.data(), z.data());
+  std::vector<float> d_grads_after;
+  for (Mlp* net : {&learner->body(), &learner->head()}) {
+    for (const ParameterRef& p : net->Parameters()) d_grads_after.insert(d_grads_after.end(), p.grad, p.grad + p.size);
+  }
+  EXPECT_EQ(d_grads, d_grads_after);
+  std::vector<std::vector<double>> g = ParametersAsDouble(learner->generator());
+  auto g_objective = [&] { return ReferenceFeatureMatching(*learner, g, unlabelled.pixels, z); };
+  EXPECT_NEAR(fm, g_objective(), 1e-6);
+  EXPECT_GT(fm, 1e-4);
+  max_abs_gradient = 0;
+  CheckAgainstCentralDifferences(learner->generator().Parameters(), g, g_objective, "G", &max_abs_gradient);
+  EXPECT_GT(max_abs_gradient, 1e-4);
+}
+
+// A small semi-supervised GAN on Fashion-MNIST: 50 labelled images of the 1,000.
+proto::Experiment FashionExperiment() {
+  return ParseExperiment(R"(
+    name: "fashion_semi" noise_dim: 20 batch_size: 50 epochs: 15 seed: 3
+    noise { uniform { low: -1 high: 1 } } data { dataset: "fashion_mnist" }
+    semi_supervised { classes: 10 labelled: 50 labelled_seed: 1 }
+    generator {
+      layers { linear { units: 100 activation: RELU weight_irange: 0.05 } }
+      layers { linear { units: 784 activation: SIGMOID weight_irange: 0.05 bias_from_data_mean_logit: true } }
+    }
+    discriminator {
+      layers { dropout { keep_prob: 0.8 } }
+      layers { linear { units: 200 activation: RELU weight_irange: 0.05 } }
+      layers { dropout { keep_prob: 0.5 } }
+      layers { linear { units: 100 activation: RELU weight_irange: 0.05 } }
+      layers { linear { units: 10 activation: IDENTITY weight_irange: 0.05 } }
+    }
+    generator_optimizer { adam { learning_rate: 0.002 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
+    discriminator_optimizer { adam { learning_rate: 0.002 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
+  )", "fashion_semi").value();
+}
+
+// D's accuracy on the 1,000 images' true labels after training with `train`'s labels.
+double TrainedAccuracy(const data::Dataset& train, const std::string& dir) {
+  TrainerOptions options;
+  options.output_dir = dir;
+  auto trainer = Trainer::Create(FashionExperiment(), train, options).value();
+  EXPECT_TRUE(trainer->Run().ok());
+  const data::Dataset& truth = data::FashionMnistTrainingSubset();
+  const std::vector<int32_t> predicted = static_cast<SemiSupervisedLearner&>(trainer->learner()).Classify(truth.pixels.data(), truth.rows());
+  int64_t right = 0;
+  for (int64_t i = 0; i < truth.rows(); ++i) right += predicted[i] == truth.labels[i];
+  return static_cast<double>(right) / static_cast<double>(truth.rows());
+}
+
+TEST(SemiSupervisedLearnerTest, FiftyLabelsTeachDTheClassesAndShuffledLabelsDoNot) {
+  const data::Dataset& fashion = data::FashionMnistTrainingSubset();
+  const double accuracy = TrainedAccuracy(fashion, TempDir("semi_learns"));
+  data::Dataset shuffled = fashion;
+  Rng rng(7);
+  for (int64_t i = shuffled.rows() - 1; i > 0; --i) std::swap(shuffled.labels[i], shuffled.labels[rng.NextU64() % static_cast<uint64_t>(i + 1)]);
+  const double control = TrainedAccuracy(shuffled, TempDir("semi_shuffled"));
+  std::fprintf(stderr, "D's accuracy on the 1,000 images: %.3f with their labels, %.3f with shuffled labels\n", accuracy, control);
+  EXPECT_GT(accuracy, 0.5);  // chance: 0.1
+  EXPECT_LT(control, 0.25);
+}
+
+TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
+  proto::Experiment e = FashionExperiment();
+  e.set_epochs(2);
+  TrainerOptions options;
+  options.output_dir = TempDir("semi_straight");
+  auto straight = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
+  ASSERT_TRUE(straight->Run().ok());
+  options.output_dir = TempDir("semi_resumed");
+  options.max_steps = 27;  // mid-epoch 2 (20 steps an epoch)
+  ASSERT_TRUE(Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value()->Run().ok());
+  options.max_steps = 0;
+  options.resume = true;
+  auto resumed = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
+  ASSERT_TRUE(resumed->Run().ok());
+  for (const char* net : {"g", "d", "d_head"}) {
+    const std::vector<ParameterRef> a = straight->net(net)->Parameters(), b = resumed->net(net)->Parameters();
+    for (size_t t = 0; t < a.size(); ++t) {
+      ASSERT_EQ(std::vector<float>(a[t].value, a[t].value + a[t].size), std::vector<float>(b[t].value, b[t].value + b[t].size)) << net << " " << a[t].name;
+    }
+  }
+  // The checkpoint's D is body and head in one net: its logits' most probable class is the learner's.
+  absl::StatusOr<TrainedModel> model = LoadTrainedModel(straight->checkpoint_path());
+  ASSERT_TRUE(model.ok()) << model.status();
+  ASSERT_EQ(model->discriminator->output_dim(), 10);
+  const data::Dataset& images = data::FashionMnistTrainingSubset();
+  const std::vector<float> logits = model->discriminator->Infer(images.pixels.data(), 100);
+  const std::vector<int32_t> classes = static_cast<SemiSupervisedLearner&>(straight->learner()).Classify(images.pixels.data(), 100);
+  for (int64_t i = 0; i < 100; ++i) {
+    const float* l = logits.data() + i * 10;
+    EXPECT_EQ(std::max_element(l, l + 10) - l, classes[i]) << i;
+  }
+}
+
+TEST(SemiSupervisedLearnerTest, RefusesBadExperimentsNamingTheField) {
+  auto refused = [](const proto::Experiment& e) {
+    TrainerOptions options;
+    options.output_dir = TempDir("semi_refused");
+    return std::string(Trainer::Create(e, data::FashionMnistTrainingSubset(), options).status().message());
+  };
+  proto::Experiment two_logits = FashionExperiment();
+  two_logits.mutable_discriminator()->mutable_layers(4)->mutable_linear()->set_units(2);
+  EXPECT_NE(refused(two_logits).find("last layer linear with 10 units"), std::string::npos) << refused(two_logits);
+  proto::Experiment odd = FashionExperiment();
+  odd.mutable_semi_supervised()->set_labelled(55);
+  EXPECT_NE(refused(odd).find("semi_supervised.labelled must be a positive multiple of classes (10), not 55"), std::string::npos) << refused(odd);
+  proto::Experiment many = FashionExperiment();
+  many.mutable_semi_supervised()->set_labelled(2000);
+  EXPECT_NE(refused(many).find("needs 200 training images of class 0"), std::string::npos) << refused(many);
+  proto::Experiment conditional = FashionExperiment();
+  conditional.mutable_conditioning()->set_classes(10);
+  EXPECT_NE(refused(conditional).find("cannot be combined"), std::string::npos) << refused(conditional);
+}
+
+}  // namespace
+}  // namespace gan
