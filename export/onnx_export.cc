@@ -196,6 +196,9 @@ absl::StatusOr<onnx::ModelProto> ExportGenerator(TrainedModel& model, const data
 absl::StatusOr<onnx::ModelProto> ExportDiscriminator(TrainedModel& model, const data::ImageShape& shape) {
   GAN_RETURN_IF_ERROR(CheckShape(model, shape));
   if (model.discriminator == nullptr) return absl::FailedPreconditionError("the model has no discriminator (an autoencoder)");
+  if (model.experiment.has_semi_supervised()) {
+    return absl::UnimplementedError("a semi-supervised D gives one logit per class, not the one logit an exported D has; only its G exports");
+  }
   onnx::ModelProto proto = NewModel(model, shape, "discriminator");
   OnnxGraph graph(proto.mutable_graph());
   SetTensorType(proto.mutable_graph()->add_input(), "x", shape.size());

@@ -138,6 +138,12 @@ TEST(OnnxExportTest, EncoderInOnnxRuntimeMatchesOurForward) {
   EXPECT_EQ(ExportEncoder(gan, kMnistShape).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(OnnxExportTest, SemiSupervisedModelExportsItsGeneratorOnly) {
+  TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_semi_supervised.pbtxt", -0.5f, 0.5f, 6);
+  EXPECT_TRUE(ExportGenerator(model, kMnistShape).ok());
+  EXPECT_EQ(ExportDiscriminator(model, kMnistShape).status().code(), absl::StatusCode::kUnimplemented);
+}
+
 TEST(OnnxExportTest, DiscriminatorInOnnxRuntimeMatchesOurForward) {
   TrainedModel model = PaperModel();
   const onnx::ModelProto proto = ExportDiscriminator(model, kMnistShape).value();

@@ -267,6 +267,8 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
                    ? absl::StrCat("an autoencoder (", gan::proto::Autoencoder::Kind_Name(experiment.autoencoder().kind()), ")").c_str()
                : experiment.has_inference()
                    ? absl::StrCat("an inference net for the generator of ", experiment.inference().generator_file()).c_str()
+               : experiment.has_semi_supervised()
+                   ? absl::StrCat("semi-supervised, ", experiment.semi_supervised().labelled(), " labelled images").c_str()
                    : absl::StrCat("update mode ", gan::UpdateModeName(experiment.update_mode())).c_str(),
                group.size() > 1 ? absl::StrCat("; ", group.size(), " ranks, ", experiment.batch_size() / group.size(), " rows of each batch each").c_str() : "");
   // One process writes a run directory at a time (two would interleave their
