@@ -18,4 +18,15 @@ const Dataset& FashionMnistTrainingSubset() {
   return *subset;
 }
 
+Dataset RandomImages(int64_t rows, uint64_t seed, int32_t classes) {
+  Dataset d;
+  d.name = "random";
+  d.shape = {1, 4, 4};
+  d.pixels.resize(rows * 16);
+  Rng rng(seed);
+  rng.FillUniform(d.pixels.data(), static_cast<int64_t>(d.pixels.size()), 0.0f, 1.0f);
+  for (int64_t i = 0; i < rows; ++i) d.labels.push_back(classes > 0 ? static_cast<int32_t>(i % classes) : -1);
+  return d;
+}
+
 }  // namespace gan::data

@@ -12,6 +12,10 @@ namespace gan::data {
 // load error it records a test failure and returns an empty data set.
 const Dataset& FashionMnistTrainingSubset();
 
+// `rows` 4 x 4 images of values uniform in [0, 1] drawn from Rng(seed),
+// labelled i % classes (or -1 with classes 0): small nets' gradient checks.
+Dataset RandomImages(int64_t rows, uint64_t seed, int32_t classes = 0);
+
 }  // namespace gan::data
 
 #endif  // DATA_TEST_SUBSETS_H_

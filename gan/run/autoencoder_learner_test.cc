@@ -18,6 +18,7 @@
 #include "gan/nets/gradient_check.h"
 #include "gan/objectives/loss.h"
 #include "gan/objectives/vae_objective.h"
+#include "gan/run/resume_check.h"
 #include "gan/run/trained_model.h"
 #include "gan/run/trainer.h"
 #include "gan/spec/experiment.h"
@@ -51,17 +52,6 @@ proto::Experiment SmallExperiment(const std::string& kind, const std::string& ex
     })"),
                          "small_ae")
       .value();
-}
-
-data::Dataset RandomImages(int64_t rows, uint64_t seed) {
-  data::Dataset d;
-  d.name = "random";
-  d.shape = {1, 4, 4};
-  d.pixels.resize(rows * 16);
-  Rng rng(seed);
-  rng.FillUniform(d.pixels.data(), static_cast<int64_t>(d.pixels.size()), 0.0f, 1.0f);
-  d.labels.assign(rows, -1);
-  return d;
 }
 
 std::vector<double> AsDouble(const float* v, int64_t n) { return std::vector<double>(v, v + n); }
@@ -109,7 +99,7 @@ double ReferenceObjective(AutoencoderLearner& learner, const proto::Experiment& 
 
 void CheckObjectiveGradients(const proto::Experiment& e) {
   SCOPED_TRACE(e.autoencoder().DebugString());
-  const data::Dataset images = RandomImages(e.batch_size(), 11);
+  const data::Dataset images = data::RandomImages(e.batch_size(), 11);
   std::unique_ptr<AutoencoderLearner> learner =
       AutoencoderLearner::Create(e, images, [&] { return images.pixels.data(); }).value();
   const Rng before = *learner->RandomStreams()[0];
@@ -242,24 +232,9 @@ TEST(AutoencoderLearnerTest, EachKindLearnsInTheTrainer) {
 
 TEST(AutoencoderLearnerTest, ResumesBitIdenticallyAndItsDecoderLoadsAsAGenerator) {
   const proto::Experiment e = FashionExperiment("VARIATIONAL", "");
-  TrainerOptions options;
-  options.output_dir = TempDir("vae_straight");
-  auto straight = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
-  ASSERT_TRUE(straight->Run().ok());
-  options.output_dir = TempDir("vae_resumed");
-  options.max_steps = 27;  // mid-epoch 2
-  ASSERT_TRUE(Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value()->Run().ok());
-  options.max_steps = 0;
-  options.resume = true;
-  auto resumed = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
-  ASSERT_TRUE(resumed->Run().ok());
-  for (const char* net : {"encoder", "g"}) {
-    const std::vector<ParameterRef> a = straight->net(net)->Parameters(), b = resumed->net(net)->Parameters();
-    for (size_t t = 0; t < a.size(); ++t) {
-      ASSERT_EQ(std::vector<float>(a[t].value, a[t].value + a[t].size), std::vector<float>(b[t].value, b[t].value + b[t].size))
-          << net << " " << a[t].name;
-    }
-  }
+  // Mid-epoch 2.
+  std::unique_ptr<Trainer> straight = ExpectResumedRunBitIdentical(e, data::FashionMnistTrainingSubset(), TrainerOptions{}, 27, "vae");
+  ASSERT_NE(straight, nullptr);
 
   // The checkpoint's generator is the decoder with its sigmoid: the learner's generator, value for value.
   absl::StatusOr<TrainedModel> model = LoadTrainedModel(straight->checkpoint_path());

@@ -16,6 +16,7 @@
 #include "data/test_subsets.h"
 #include "gan/nets/build.h"
 #include "gan/nets/gradient_check.h"
+#include "gan/run/resume_check.h"
 #include "gan/run/trained_model.h"
 #include "gan/run/trainer.h"
 #include "gan/spec/experiment.h"
@@ -51,17 +52,6 @@ proto::Experiment SmallExperiment(bool fashion) {
       .value();
 }
 
-data::Dataset RandomImages(int64_t rows, uint64_t seed) {
-  data::Dataset d;
-  d.name = "random";
-  d.shape = {1, 4, 4};
-  d.pixels.resize(rows * 16);
-  Rng rng(seed);
-  rng.FillUniform(d.pixels.data(), static_cast<int64_t>(d.pixels.size()), 0.0f, 1.0f);
-  d.labels.assign(rows, -1);
-  return d;
-}
-
 // The experiment's G at the weights its seed 99 gives (a stand-in for a trained G).
 std::unique_ptr<Mlp> SomeGenerator(const proto::Experiment& e, int64_t pixels) {
   const std::vector<float> mean(pixels, 0.5f);
@@ -82,7 +72,7 @@ double ReferenceObjective(InferenceLearner& learner, const std::vector<std::vect
 TEST(InferenceLearnerTest, EncoderGradientsMatchFiniteDifferencesAndGStaysFixed) {
   const proto::Experiment e = SmallExperiment(false);
   const int64_t batch = e.batch_size(), latent = e.noise_dim();
-  const data::Dataset images = RandomImages(batch, 11);
+  const data::Dataset images = data::RandomImages(batch, 11);
   std::unique_ptr<Mlp> g = SomeGenerator(e, 16);
   std::unique_ptr<InferenceLearner> learner = InferenceLearner::Create(e, images, *g, "digest").value();
   std::vector<float> z(batch * latent);
@@ -127,20 +117,9 @@ TEST(InferenceLearnerTest, ResumesBitIdenticallyAndItsCheckpointLoadsWithItsGene
   TrainerOptions options;
   options.inference_generator = g.get();
   options.inference_generator_sha256 = "0123abcd";
-  options.output_dir = TempDir("inference_straight");
-  auto straight = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
-  ASSERT_TRUE(straight->Run().ok());
-  options.output_dir = TempDir("inference_resumed");
-  options.max_steps = 250;  // mid-epoch 2 (166 steps an epoch)
-  ASSERT_TRUE(Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value()->Run().ok());
-  options.max_steps = 0;
-  options.resume = true;
-  auto resumed = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
-  ASSERT_TRUE(resumed->Run().ok());
-  const std::vector<ParameterRef> a = straight->net("encoder")->Parameters(), b = resumed->net("encoder")->Parameters();
-  for (size_t t = 0; t < a.size(); ++t) {
-    ASSERT_EQ(std::vector<float>(a[t].value, a[t].value + a[t].size), std::vector<float>(b[t].value, b[t].value + b[t].size)) << a[t].name;
-  }
+  // Mid-epoch 2 (166 steps an epoch).
+  std::unique_ptr<Trainer> straight = ExpectResumedRunBitIdentical(e, data::FashionMnistTrainingSubset(), options, 250, "inference");
+  ASSERT_NE(straight, nullptr);
 
   absl::StatusOr<TrainedModel> model = LoadTrainedModel(straight->checkpoint_path());
   ASSERT_TRUE(model.ok()) << model.status();

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "data/test_subsets.h"
 #include "gan/nets/gradient_check.h"
+#include "gan/run/resume_check.h"
 #include "gan/run/trained_model.h"
 #include "gan/run/trainer.h"
 #include "gan/spec/experiment.h"
@@ -47,17 +48,6 @@ proto::Experiment TinyExperiment() {
     generator_optimizer { adam { learning_rate: 0.001 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
     discriminator_optimizer { adam { learning_rate: 0.001 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
   )", "tiny_semi").value();
-}
-
-data::Dataset RandomImages(int64_t rows, uint64_t seed) {
-  data::Dataset d;
-  d.name = "random";
-  d.shape = {1, 4, 4};
-  d.pixels.resize(rows * 16);
-  Rng rng(seed);
-  rng.FillUniform(d.pixels.data(), static_cast<int64_t>(d.pixels.size()), 0.0f, 1.0f);
-  for (int64_t i = 0; i < rows; ++i) d.labels.push_back(static_cast<int32_t>(i % 3));
-  return d;
 }
 
 double Softplus(double x) { return x > 0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
@@ -130,8 +120,8 @@ void CheckAgainstCentralDifferences(const std::vector<ParameterRef>& refs, std::
 
 TEST(SemiSupervisedLearnerTest, GradientsMatchFiniteDifferencesAndGsStepLeavesD) {
   const proto::Experiment e = TinyExperiment();
-  const data::Dataset images = RandomImages(12, 1);
-  const data::Dataset unlabelled = RandomImages(4, 2);
+  const data::Dataset images = data::RandomImages(12, 1, 3);
+  const data::Dataset unlabelled = data::RandomImages(4, 2, 3);
   std::unique_ptr<SemiSupervisedLearner> learner = SemiSupervisedLearner::Create(e, images, [&] { return unlabelled.pixels.data(); }, nullptr).value();
   ASSERT_EQ(learner->labelled_batch(), 4);
   const std::vector<float> x_l(images.pixels.begin(), images.pixels.begin() + 4 * 16);
@@ -218,23 +208,9 @@ TEST(SemiSupervisedLearnerTest, FiftyLabelsTeachDTheClassesAndShuffledLabelsDoNo
 TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
   proto::Experiment e = FashionExperiment();
   e.set_epochs(2);
-  TrainerOptions options;
-  options.output_dir = TempDir("semi_straight");
-  auto straight = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
-  ASSERT_TRUE(straight->Run().ok());
-  options.output_dir = TempDir("semi_resumed");
-  options.max_steps = 27;  // mid-epoch 2 (20 steps an epoch)
-  ASSERT_TRUE(Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value()->Run().ok());
-  options.max_steps = 0;
-  options.resume = true;
-  auto resumed = Trainer::Create(e, data::FashionMnistTrainingSubset(), options).value();
-  ASSERT_TRUE(resumed->Run().ok());
-  for (const char* net : {"g", "d", "d_head"}) {
-    const std::vector<ParameterRef> a = straight->net(net)->Parameters(), b = resumed->net(net)->Parameters();
-    for (size_t t = 0; t < a.size(); ++t) {
-      ASSERT_EQ(std::vector<float>(a[t].value, a[t].value + a[t].size), std::vector<float>(b[t].value, b[t].value + b[t].size)) << net << " " << a[t].name;
-    }
-  }
+  // Mid-epoch 2 (20 steps an epoch).
+  std::unique_ptr<Trainer> straight = ExpectResumedRunBitIdentical(e, data::FashionMnistTrainingSubset(), TrainerOptions{}, 27, "semi");
+  ASSERT_NE(straight, nullptr);
   // The checkpoint's D is body and head in one net: its logits' most probable class is the learner's.
   absl::StatusOr<TrainedModel> model = LoadTrainedModel(straight->checkpoint_path());
   ASSERT_TRUE(model.ok()) << model.status();
