@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -50,7 +51,7 @@ std::vector<float> InferenceReconstructions(TrainedModel& model, const data::Dat
 }
 
 absl::StatusOr<InferenceFigures> EvaluateInferenceNet(TrainedModel& model, const data::Dataset& images, int64_t noise_rows,
-                                                      uint64_t seed, Classifier* classifier) {
+                                                      uint64_t seed, Classifier* classifier, std::vector<float>* reconstructions_out) {
   if (!model.experiment.has_inference() || model.encoder == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat("experiment '", model.experiment.name(), "' is not an inference net"));
   }
@@ -70,7 +71,7 @@ absl::StatusOr<InferenceFigures> EvaluateInferenceNet(TrainedModel& model, const
 
   const int64_t n = images.rows();
   f.images = n;
-  const std::vector<float> reconstructions = InferenceReconstructions(model, images);
+  std::vector<float> reconstructions = InferenceReconstructions(model, images);
   const std::vector<double> errors = RowMeanSquares(reconstructions.data(), images.pixels.data(), n, dim);
   f.pixel_squared_error = Mean(errors);
   double squares = 0;
@@ -92,6 +93,7 @@ absl::StatusOr<InferenceFigures> EvaluateInferenceNet(TrainedModel& model, const
     f.reconstruction_accuracy = static_cast<double>(right) / static_cast<double>(n);
     f.image_accuracy = static_cast<double>(image_right) / static_cast<double>(n);
   }
+  if (reconstructions_out != nullptr) *reconstructions_out = std::move(reconstructions);
   return f;
 }
 

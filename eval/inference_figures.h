@@ -36,10 +36,11 @@ struct InferenceFigures {
 
 // The figures of `model` (an inference net's checkpoint: model.encoder and
 // the fixed model.generator) on `noise_rows` draws of z and on the rows of
-// `images`, drawing from `seed`. `classifier` may be null. Errors: not an
-// inference net, images of another size, no rows.
+// `images`, drawing from `seed`. `classifier` may be null; `reconstructions`,
+// when given, receives G(E(x)) of the images [images.rows(), dim]. Errors:
+// not an inference net, images of another size, no rows.
 absl::StatusOr<InferenceFigures> EvaluateInferenceNet(TrainedModel& model, const data::Dataset& images, int64_t noise_rows,
-                                                      uint64_t seed, Classifier* classifier);
+                                                      uint64_t seed, Classifier* classifier, std::vector<float>* reconstructions = nullptr);
 
 // G(E(x)) for every row of `images` [images.rows(), dim].
 std::vector<float> InferenceReconstructions(TrainedModel& model, const data::Dataset& images);

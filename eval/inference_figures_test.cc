@@ -65,7 +65,9 @@ TEST(InferenceFiguresTest, AnExactInverseRecoversEverything) {
   TrainedModel model = HandSetModel(1.0f);
   const data::Dataset images = Images();
   std::unique_ptr<Classifier> classifier = SignClassifier();
-  InferenceFigures f = EvaluateInferenceNet(model, images, 5000, 3, classifier.get()).value();
+  std::vector<float> reconstructions;
+  InferenceFigures f = EvaluateInferenceNet(model, images, 5000, 3, classifier.get(), &reconstructions).value();
+  EXPECT_EQ(reconstructions, InferenceReconstructions(model, images));
   EXPECT_EQ(f.z_squared_error, 0.0);
   EXPECT_EQ(f.pixel_squared_error, 0.0);
   EXPECT_EQ(f.images, 2000);

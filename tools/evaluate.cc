@@ -360,14 +360,14 @@ absl::StatusOr<std::vector<float>> WriteInferenceFigures(gan::TrainedModel& mode
     figure_classifier = *std::move(found);
   }
   const gan::data::Dataset images = splits.test.Slice(0, n_images, gan::data::Split::kTest);
-  absl::StatusOr<gan::eval::InferenceFigures> figures =
-      gan::eval::EvaluateInferenceNet(model, images, noise_rows, absl::GetFlag(FLAGS_seed), figure_classifier.classifier.get());
+  std::vector<float> reconstructions;
+  absl::StatusOr<gan::eval::InferenceFigures> figures = gan::eval::EvaluateInferenceNet(
+      model, images, noise_rows, absl::GetFlag(FLAGS_seed), figure_classifier.classifier.get(), &reconstructions);
   if (!figures.ok()) return figures.status();
   std::printf("Inference net: %s\n", gan::eval::DescribeInferenceFigures(*figures).c_str());
   const std::string json = absl::StrCat("{\"checkpoint_step\": ", model.step, ", \"generator_file_sha256\": \"", model.generator_file_sha256,
                                         "\", \"figures\": ", gan::eval::InferenceFiguresJson(*figures), "}\n");
   GAN_RETURN_IF_ERROR(gan::base::WriteFileAtomically(output_dir + "/inference.json", json));
-  std::vector<float> reconstructions = gan::eval::InferenceReconstructions(model, images);
   const std::vector<float> figure = gan::data::AlternateRows(images.pixels.data(), reconstructions.data(), 50, 10, images.dim());
   GAN_RETURN_IF_ERROR(gan::data::WritePng(gan::data::MakeGrid(figure.data(), 100, images.shape, 10, gan::data::DisplayFor(model.experiment.data().gcn_scale())),
                                           output_dir + "/reconstructions.png"));
