@@ -87,6 +87,13 @@ absl::StatusOr<std::string> MaybeGunzip(std::string bytes, const std::string& so
   stream.next_in = reinterpret_cast<Bytef*>(bytes.data());
   stream.avail_in = static_cast<uInt>(bytes.size());
   std::string out;
+  // gzip's trailer holds the inflated size modulo 2^32: reserve it (when
+  // plausible) so the output is not copied as it grows.
+  if (bytes.size() >= 18) {
+    const unsigned char* trailer = reinterpret_cast<const unsigned char*>(bytes.data() + bytes.size() - 4);
+    const size_t stated = trailer[0] | trailer[1] << 8 | trailer[2] << 16 | static_cast<size_t>(trailer[3]) << 24;
+    if (stated <= max_size) out.reserve(stated);
+  }
   char chunk[1 << 16];
   int result = Z_OK;
   while (result == Z_OK) {

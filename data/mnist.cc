@@ -76,8 +76,11 @@ absl::StatusOr<Splits> LoadMnistFiles(const std::string& name, const std::string
   }
   Splits splits;
   const int64_t n = parts[0].rows();
-  splits.train = parts[0].Slice(0, n - kValidationRows, Split::kTrain);
   splits.valid = parts[0].Slice(n - kValidationRows, n, Split::kValid);
+  // The training split is the file's first rows, kept where they are.
+  splits.train = std::move(parts[0]);
+  splits.train.pixels.resize((n - kValidationRows) * splits.train.dim());
+  splits.train.labels.resize(n - kValidationRows);
   splits.test = std::move(parts[1]);
   splits.test.split = Split::kTest;
   return splits;

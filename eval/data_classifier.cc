@@ -13,21 +13,33 @@ namespace gan::eval {
 
 std::string ClassifierCacheDir() { return data::UserCacheDir("classifiers"); }
 
-data::Dataset ClassifierTrainingRows(const proto::ClassifierExperiment& experiment, const data::Splits& splits) {
+namespace {
+
+// How many of the training split's first rows the experiment learns from.
+int64_t TrainingRowCount(const proto::ClassifierExperiment& experiment, const data::Splits& splits) {
   const int64_t n = experiment.data().max_train_examples();
-  return n > 0 && n < splits.train.rows() ? splits.train.Slice(0, n, data::Split::kTrain) : splits.train;
+  return n > 0 && n < splits.train.rows() ? n : splits.train.rows();
 }
 
-std::string ClassifierCachePath(const proto::ClassifierExperiment& experiment, const data::Dataset& train,
+// The experiment's training rows of `splits`.
+data::Dataset ClassifierTrainingRows(const proto::ClassifierExperiment& experiment, const data::Splits& splits) {
+  const int64_t n = TrainingRowCount(experiment, splits);
+  return n < splits.train.rows() ? splits.train.Slice(0, n, data::Split::kTrain) : splits.train;
+}
+
+}  // namespace
+
+std::string ClassifierCachePath(const proto::ClassifierExperiment& experiment, const data::Splits& splits,
                                 const std::string& cache_dir) {
   std::string text;
   google::protobuf::TextFormat::PrintToString(experiment, &text);
   uint64_t hash = base::Fnv1a("classifier v1", 13);
   hash = base::Fnv1a(text.data(), text.size(), hash);
-  const int64_t shape[2] = {train.rows(), train.dim()};
+  const data::Dataset& train = splits.train;
+  const int64_t shape[2] = {TrainingRowCount(experiment, splits), train.dim()};
   hash = base::Fnv1a(shape, sizeof(shape), hash);
-  hash = base::Fnv1a(train.pixels.data(), train.pixels.size() * sizeof(float), hash);
-  hash = base::Fnv1a(train.labels.data(), train.labels.size() * sizeof(int32_t), hash);
+  hash = base::Fnv1a(train.pixels.data(), shape[0] * shape[1] * sizeof(float), hash);
+  hash = base::Fnv1a(train.labels.data(), shape[0] * sizeof(int32_t), hash);
   return absl::StrFormat("%s/%s-%016x.classifier", cache_dir, experiment.name(), hash);
 }
 
@@ -53,12 +65,11 @@ absl::StatusOr<std::unique_ptr<Classifier>> TrainClassifier(const proto::Classif
   return classifier;
 }
 
-absl::StatusOr<std::unique_ptr<Classifier>> FindOrTrainClassifier(const proto::ClassifierExperiment& experiment,
-                                                                  const data::Splits& splits,
-                                                                  const std::string& cache_dir, std::FILE* log) {
-  const std::string path = ClassifierCachePath(experiment, ClassifierTrainingRows(experiment, splits), cache_dir);
+absl::StatusOr<CachedClassifier> FindOrTrainClassifier(const proto::ClassifierExperiment& experiment, const data::Splits& splits,
+                                                       const std::string& cache_dir, std::FILE* log) {
+  const std::string path = ClassifierCachePath(experiment, splits, cache_dir);
   absl::StatusOr<std::unique_ptr<Classifier>> cached = Classifier::Load(path);
-  if (cached.ok()) return cached;
+  if (cached.ok()) return CachedClassifier{*std::move(cached), path};
   if (cached.status().code() == absl::StatusCode::kNotFound) {
     std::fprintf(log, "%s: not in the cache (%s); training it once\n", experiment.name().c_str(), path.c_str());
   } else {
@@ -70,7 +81,7 @@ absl::StatusOr<std::unique_ptr<Classifier>> FindOrTrainClassifier(const proto::C
   absl::Status saved = base::MakeDirs(cache_dir);
   if (saved.ok()) saved = (*classifier)->Save(path);
   if (!saved.ok()) std::fprintf(log, "note: classifier not cached: %s\n", std::string(saved.message()).c_str());
-  return classifier;
+  return CachedClassifier{*std::move(classifier), path};
 }
 
 }  // namespace gan::eval

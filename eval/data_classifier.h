@@ -21,24 +21,28 @@ namespace gan::eval {
 // Where classifiers are cached: UserCacheDir("classifiers").
 std::string ClassifierCacheDir();
 
-// The file in `cache_dir` for `experiment` trained on `train`.
-std::string ClassifierCachePath(const proto::ClassifierExperiment& experiment, const data::Dataset& train,
+// The file in `cache_dir` for `experiment` trained on its training rows of
+// `splits` (the first data.max_train_examples, or all), hashed in place.
+std::string ClassifierCachePath(const proto::ClassifierExperiment& experiment, const data::Splits& splits,
                                 const std::string& cache_dir);
-
-// The experiment's training rows of `splits` (its data.max_train_examples).
-data::Dataset ClassifierTrainingRows(const proto::ClassifierExperiment& experiment, const data::Splits& splits);
 
 // Trains `experiment` on its training rows of `splits`, writing a line per
 // epoch (mean loss, validation accuracy) to `log`, then its test accuracy.
 absl::StatusOr<std::unique_ptr<Classifier>> TrainClassifier(const proto::ClassifierExperiment& experiment,
                                                             const data::Splits& splits, std::FILE* log);
 
+// A classifier and the cache file that names it (ClassifierCachePath),
+// whether or not the file could be written.
+struct CachedClassifier {
+  std::unique_ptr<Classifier> classifier;
+  std::string path;
+};
+
 // The cached classifier of `experiment` on `splits` when `cache_dir` holds it;
 // else trains it (TrainClassifier, saying so on `log` first) and caches it.
 // A cache that cannot be written costs a note on `log`, not the result.
-absl::StatusOr<std::unique_ptr<Classifier>> FindOrTrainClassifier(const proto::ClassifierExperiment& experiment,
-                                                                  const data::Splits& splits,
-                                                                  const std::string& cache_dir, std::FILE* log);
+absl::StatusOr<CachedClassifier> FindOrTrainClassifier(const proto::ClassifierExperiment& experiment, const data::Splits& splits,
+                                                       const std::string& cache_dir, std::FILE* log);
 
 }  // namespace gan::eval
 

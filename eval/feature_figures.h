@@ -31,10 +31,10 @@ class FeatureFigures {
   static constexpr int kNeighbours = 3;           // k of precision and recall
   static constexpr int64_t kMsSsimPairs = 1000;   // pairs of images behind the MS-SSIM mean
 
-  // Runs `classifier` on the test split once, or, given a `cache_dir`, reads
-  // its outputs from there when an earlier call with the same classifier
-  // (`key` names it) and the same test images left them (and leaves them
-  // there otherwise). The classifier and `splits` must outlive this; the
+  // Runs `classifier` on the test split once (and finds each test image's
+  // ball of precision), or, given a `cache_dir`, reads both from there when
+  // an earlier call with the same classifier (`key` names it) and the same
+  // test images left them (and leaves them there otherwise). The classifier and `splits` must outlive this; the
   // splits must have labelled training and test images of the classifier's
   // input size.
   FeatureFigures(Classifier& classifier, const std::string& key, const data::Splits& splits, const std::string& cache_dir = "");

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -59,10 +60,10 @@ TEST(FeatureFiguresTest, RealImagesRankFirstAndACollapsedSetIsCaught) {
   EXPECT_NEAR(one.at("ms_ssim"), 1.0, 1e-9);  // every pair is one image twice
   EXPECT_LT(real.at("ms_ssim"), 0.5);
 
-  // With a cache directory the test split's outputs are computed once and
-  // then read back: the same figures from the file; a file whose features
-  // were altered gives other figures (it is read, not recomputed); a
-  // truncated file is recomputed (and rewritten).
+  // With a cache directory the test split's outputs and balls are computed
+  // once and then read back: the same figures from the file; a file whose
+  // features or whose radii were altered gives other figures (it is read,
+  // not recomputed); a truncated file is recomputed (and rewritten).
   const std::string cache = std::string(getenv("TEST_TMPDIR")) + "/cache";
   const auto figures_with_cache = [&] { return AsMap(FeatureFigures(**classifier, "small", splits, cache).Score(splits.valid.pixels.data(), 1000)); };
   EXPECT_EQ(figures_with_cache(), real);  // computed, then written
@@ -70,10 +71,22 @@ TEST(FeatureFiguresTest, RealImagesRankFirstAndACollapsedSetIsCaught) {
   for (const auto& entry : std::filesystem::directory_iterator(cache)) files.push_back(entry.path());
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(figures_with_cache(), real);  // read
-  std::string bytes = base::ReadFileBytes(files[0]).value();
-  for (size_t i = 3 * sizeof(int64_t); i < bytes.size() / 2; i += sizeof(float)) bytes[i + 3] ^= 0x01;  // features' exponents
+  const std::string written = base::ReadFileBytes(files[0]).value();
+  std::string bytes = written;
+  for (size_t i = 4 * sizeof(int64_t); i < bytes.size() / 2; i += sizeof(float)) bytes[i + 3] ^= 0x01;  // features' exponents
   ASSERT_TRUE(base::WriteFileAtomically(files[0], bytes).ok());
   EXPECT_NE(figures_with_cache().at("frechet_distance"), real.at("frechet_distance"));
+  std::string shrunk = written;  // the radii, the file's last splits.test.rows() floats, quartered
+  for (size_t i = shrunk.size() - splits.test.rows() * sizeof(float); i < shrunk.size(); i += sizeof(float)) {
+    float radius;
+    std::memcpy(&radius, &shrunk[i], sizeof(float));
+    radius /= 4;
+    std::memcpy(&shrunk[i], &radius, sizeof(float));
+  }
+  ASSERT_TRUE(base::WriteFileAtomically(files[0], shrunk).ok());
+  const std::map<std::string, double> with_small_balls = figures_with_cache();
+  EXPECT_LT(with_small_balls.at("precision"), real.at("precision"));
+  EXPECT_EQ(with_small_balls.at("frechet_distance"), real.at("frechet_distance"));
   ASSERT_TRUE(base::WriteFileAtomically(files[0], bytes.substr(0, bytes.size() - 1)).ok());
   EXPECT_EQ(figures_with_cache(), real);
   EXPECT_EQ(base::ReadFileBytes(files[0])->size(), bytes.size());

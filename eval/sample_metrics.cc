@@ -25,6 +25,21 @@ Matrix SymmetricSqrt(const Matrix& m) {
   return solver.eigenvectors() * roots.asDiagonal() * solver.eigenvectors().transpose();
 }
 
+// The k-th smallest of values[0, n) (0 < k <= n), counting repeats, in one
+// pass that keeps the k smallest so far in order: few values enter for a
+// small k, so most cost one comparison (nth_element moved every value).
+float KthSmallest(const float* values, int64_t n, int k, float* smallest) {
+  std::fill(smallest, smallest + k, std::numeric_limits<float>::infinity());
+  for (int64_t j = 0; j < n; ++j) {
+    const float v = values[j];
+    if (!(v < smallest[k - 1])) continue;
+    int at = k - 1;
+    for (; at > 0 && v < smallest[at - 1]; --at) smallest[at] = smallest[at - 1];
+    smallest[at] = v;
+  }
+  return smallest[k - 1];
+}
+
 }  // namespace
 
 std::vector<float> KthNeighbourSquaredDistances(const float* points, int64_t n, int64_t dim, int k) {
@@ -32,12 +47,15 @@ std::vector<float> KthNeighbourSquaredDistances(const float* points, int64_t n, 
   k = static_cast<int>(std::min<int64_t>(k, n - 1));  // a set of n points has n - 1 neighbours
   if (k <= 0) return radii;
   SquaredDistances(points, n, dim).ForEachBlock(points, n, [&](int64_t first, int64_t rows, float* distances) {
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < rows; ++r) {
-      float* row = distances + r * n;
-      row[first + r] = std::numeric_limits<float>::infinity();  // not its own neighbour
-      std::nth_element(row, row + (k - 1), row + n);
-      radii[first + r] = row[k - 1];
+#pragma omp parallel
+    {
+      std::vector<float> smallest(k);
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < rows; ++r) {
+        float* row = distances + r * n;
+        row[first + r] = std::numeric_limits<float>::infinity();  // not its own neighbour
+        radii[first + r] = KthSmallest(row, n, k, smallest.data());
+      }
     }
   });
   return radii;

@@ -6,6 +6,7 @@
 // images, of constant images (luminance alone), symmetry and a worse copy.
 #include "eval/sample_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -160,6 +161,31 @@ TEST(PrecisionRecallTest, MatchesBruteForceOnRandomSets) {
   EXPECT_NEAR(pr.recall, recall, 1.0 / n_real);
   EXPECT_GT(precision, 0.2);
   EXPECT_LT(precision, 0.95);
+}
+
+// The k-th neighbour's squared distance against a full sort of each row's
+// distances, on points on a small grid (many repeated distances, and points
+// repeated: k-th values shared by several neighbours), for k = 1 to 6.
+TEST(KthNeighbourTest, MatchesSortedDistancesWithRepeats) {
+  const int64_t n = 400, dim = 3;
+  std::vector<float> points(n * dim);
+  Rng rng(4);
+  for (float& v : points) v = static_cast<float>(static_cast<int>(rng.NextUniform() * 4));  // 0, 1, 2 or 3
+  for (int k = 1; k <= 6; ++k) {
+    const std::vector<float> radii = KthNeighbourSquaredDistances(points.data(), n, dim, k);
+    ASSERT_EQ(radii.size(), static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      std::vector<float> d;
+      for (int64_t j = 0; j < n; ++j) {
+        float s = 0;
+        for (int64_t c = 0; c < dim; ++c) s += (points[i * dim + c] - points[j * dim + c]) * (points[i * dim + c] - points[j * dim + c]);
+        if (j != i) d.push_back(s);
+      }
+      std::sort(d.begin(), d.end());
+      // Small integers: the product-form distances are exact.
+      ASSERT_EQ(radii[i], d[k - 1]) << "point " << i << ", k " << k;
+    }
+  }
 }
 
 TEST(LabelFiguresTest, InceptionScoreAndCoverageAtTheirExtremes) {

@@ -76,10 +76,11 @@ TEST(MnistConditionalGeneratorTest, ScoresItsRecordedFiguresInOnnxRuntime) {
   ASSERT_TRUE(classifier_text.ok()) << classifier_text.status();
   absl::StatusOr<proto::ClassifierExperiment> classifier_experiment = ParseClassifierExperiment(*classifier_text, kClassifier);
   ASSERT_TRUE(classifier_experiment.ok()) << classifier_experiment.status();
-  absl::StatusOr<std::unique_ptr<eval::Classifier>> classifier =
+  absl::StatusOr<eval::CachedClassifier> classifier =
       eval::FindOrTrainClassifier(*classifier_experiment, *splits, ::testing::TempDir(), stderr);
   ASSERT_TRUE(classifier.ok()) << classifier.status();
-  absl::StatusOr<eval::ClassScores> scores = eval::ScoreClasses(samples->data(), labels, 10, *splits, 1000, classifier->get());
+  absl::StatusOr<eval::ClassScores> scores =
+      eval::ScoreClasses(samples->data(), labels, 10, *splits, 1000, classifier->classifier.get());
   ASSERT_TRUE(scores.ok()) << scores.status();
   std::fprintf(stderr, "classifier's accuracy on the class-conditioned samples: %.4f; recorded %s\n", scores->accuracy,
                metadata.at("class_accuracy").c_str());

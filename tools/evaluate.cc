@@ -139,10 +139,9 @@ absl::StatusOr<FigureClassifier> FindFigureClassifier(const std::string& dataset
     return FigureClassifier{};
   }
   const std::string cache_dir = gan::eval::ClassifierCacheDir();
-  absl::StatusOr<std::unique_ptr<gan::eval::Classifier>> classifier = gan::eval::FindOrTrainClassifier(*experiment, splits, cache_dir, stderr);
-  if (!classifier.ok()) return classifier.status();
-  const std::string path = gan::eval::ClassifierCachePath(*experiment, gan::eval::ClassifierTrainingRows(*experiment, splits), cache_dir);
-  return FigureClassifier{*std::move(classifier), path.substr(path.rfind('/') + 1)};
+  absl::StatusOr<gan::eval::CachedClassifier> cached = gan::eval::FindOrTrainClassifier(*experiment, splits, cache_dir, stderr);
+  if (!cached.ok()) return cached.status();
+  return FigureClassifier{std::move(cached->classifier), cached->path.substr(cached->path.rfind('/') + 1)};
 }
 
 // What evaluate scores: the experiment that names the data and the noise, and
@@ -253,30 +252,24 @@ std::string JsonArray(const std::vector<double>& values) {
 // written to output_dir/parzen.json. An inference net's `reconstructions`,
 // G(E(x)) of the first test images, get a row of their own after the model's.
 absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits& splits, const std::vector<float>& samples,
-                         int64_t n_valid, const std::string& output_dir, const char* argv0,
+                         int64_t n_valid, const std::string& output_dir, FigureClassifier& figure_classifier,
                          const std::vector<float>* reconstructions = nullptr) {
   const gan::proto::Experiment& experiment = scored.experiment;
   const std::string& dataset = experiment.data().dataset();
   const std::string& checkpoint = scored.path;
   const gan::data::Dataset& train = splits.train;
   const int64_t n_samples = static_cast<int64_t>(samples.size()) / train.dim();
-  // The feature figures' classifier and its view of the test set.
-  FigureClassifier figure_classifier;
+  // The feature figures' view of the test set through the classifier.
   std::unique_ptr<gan::eval::FeatureFigures> feature_figures;
   std::unique_ptr<gan::eval::RowFigureSource> figure_source;
-  if (absl::GetFlag(FLAGS_feature_figures)) {
-    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(dataset, splits, argv0);
-    if (!found.ok()) return found.status();
-    figure_classifier = *std::move(found);
-    if (figure_classifier.classifier != nullptr) {
-      if (figure_classifier.classifier->net().input_dim() != train.dim()) {
-        return absl::FailedPreconditionError(absl::StrCat("--classifier takes images of ", figure_classifier.classifier->net().input_dim(),
-                                                          " values, data set '", dataset, "' has ", train.dim()));
-      }
-      feature_figures = std::make_unique<gan::eval::FeatureFigures>(*figure_classifier.classifier, figure_classifier.key, splits,
-                                                                    gan::eval::ReferenceRowsCacheDir());
-      figure_source = std::make_unique<gan::eval::RowFigureSource>(feature_figures->Source());
+  if (figure_classifier.classifier != nullptr) {
+    if (figure_classifier.classifier->net().input_dim() != train.dim()) {
+      return absl::FailedPreconditionError(absl::StrCat("--classifier takes images of ", figure_classifier.classifier->net().input_dim(),
+                                                        " values, data set '", dataset, "' has ", train.dim()));
     }
+    feature_figures = std::make_unique<gan::eval::FeatureFigures>(*figure_classifier.classifier, figure_classifier.key, splits,
+                                                                  gan::eval::ReferenceRowsCacheDir());
+    figure_source = std::make_unique<gan::eval::RowFigureSource>(feature_figures->Source());
   }
 
   std::vector<gan::eval::Table1Row> rows;
@@ -324,15 +317,10 @@ absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits&
 // training image of the same class in class_figure.png. Sample i is of class
 // labels[i].
 absl::Status WriteClassFigures(const ScoredGenerator& scored, const gan::data::Splits& splits, const std::vector<float>& samples,
-                               const std::vector<int32_t>& labels, int64_t n_valid, const std::string& output_dir, const char* argv0) {
+                               const std::vector<int32_t>& labels, int64_t n_valid, const std::string& output_dir,
+                               FigureClassifier& figure_classifier) {
   const gan::proto::Experiment& experiment = scored.experiment;
   const int64_t classes = gan::ConditionClasses(experiment);
-  FigureClassifier figure_classifier;
-  if (absl::GetFlag(FLAGS_feature_figures)) {
-    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(experiment.data().dataset(), splits, argv0);
-    if (!found.ok()) return found.status();
-    figure_classifier = *std::move(found);
-  }
   absl::StatusOr<gan::eval::ClassScores> scores =
       gan::eval::ScoreClasses(samples.data(), labels, classes, splits, n_valid, figure_classifier.classifier.get());
   if (!scores.ok()) return scores.status();
@@ -351,14 +339,9 @@ absl::Status WriteClassFigures(const ScoredGenerator& scored, const gan::data::S
 // and reconstructions.png (5 pairs of rows: 10 test images, then G(E(x))).
 // Returns the reconstructions of those test images.
 absl::StatusOr<std::vector<float>> WriteInferenceFigures(gan::TrainedModel& model, const gan::data::Splits& splits, int64_t n_images,
-                                                         int64_t noise_rows, const std::string& output_dir, const char* argv0) {
+                                                         int64_t noise_rows, const std::string& output_dir,
+                                                         FigureClassifier& figure_classifier) {
   if (n_images < 50) return absl::FailedPreconditionError(absl::StrCat("the inference net's figures need 50 test images, not ", n_images));
-  FigureClassifier figure_classifier;
-  if (absl::GetFlag(FLAGS_feature_figures)) {
-    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(model.experiment.data().dataset(), splits, argv0);
-    if (!found.ok()) return found.status();
-    figure_classifier = *std::move(found);
-  }
   const gan::data::Dataset images = splits.test.Slice(0, n_images, gan::data::Split::kTest);
   std::vector<float> reconstructions;
   absl::StatusOr<gan::eval::InferenceFigures> figures = gan::eval::EvaluateInferenceNet(
@@ -377,16 +360,10 @@ absl::StatusOr<std::vector<float>> WriteInferenceFigures(gan::TrainedModel& mode
 // An inpainter's figures mask by mask on the first `n_images` test images:
 // printed, in inpainting.json, and as inpainting_<mask>.png.
 absl::Status WriteInpaintingFigures(const ScoredGenerator& scored, const gan::data::Splits& splits, int64_t n_images,
-                                    const std::string& output_dir, const char* argv0) {
+                                    const std::string& output_dir, FigureClassifier& figure_classifier) {
   const gan::proto::Experiment& experiment = scored.experiment;
   const int64_t draws = absl::GetFlag(FLAGS_completions_per_image);
   if (draws <= 0) return absl::InvalidArgumentError("--completions_per_image must be positive");
-  FigureClassifier figure_classifier;
-  if (absl::GetFlag(FLAGS_feature_figures)) {
-    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(experiment.data().dataset(), splits, argv0);
-    if (!found.ok()) return found.status();
-    figure_classifier = *std::move(found);
-  }
   if (n_images <= 0) {
     return absl::FailedPreconditionError(absl::StrCat("data set '", experiment.data().dataset(), "' has no test images to complete"));
   }
@@ -470,15 +447,31 @@ int main(int argc, char** argv) {
                                           checkpoint, ": its generator makes ", scored->output_dim, " values per sample, an image of data set '",
                                           dataset, "' has ", train.dim(), " (", image.channels, " x ", image.height, " x ", image.width, ")")));
   }
+  // The classifier behind the feature figures, found (or trained) when first
+  // needed and kept for the figures after.
+  FigureClassifier figure_classifier;
+  bool classifier_sought = false;
+  const auto find_figure_classifier = [&]() -> absl::Status {
+    if (classifier_sought || !absl::GetFlag(FLAGS_feature_figures)) return absl::OkStatus();
+    classifier_sought = true;
+    absl::StatusOr<FigureClassifier> found = FindFigureClassifier(dataset, *splits, argv[0]);
+    if (!found.ok()) return found.status();
+    figure_classifier = *std::move(found);
+    return absl::OkStatus();
+  };
   if (experiment.has_inpainting()) {
+    if (absl::Status s = find_figure_classifier(); !s.ok()) return gan::tools::Fail(kProgram, s);
     const int64_t n_images = std::min<int64_t>(n_samples, splits->test.rows());
-    if (absl::Status s = WriteInpaintingFigures(*scored, *splits, n_images, output_dir, argv[0]); !s.ok()) return gan::tools::Fail(kProgram, s);
+    if (absl::Status s = WriteInpaintingFigures(*scored, *splits, n_images, output_dir, figure_classifier); !s.ok()) {
+      return gan::tools::Fail(kProgram, s);
+    }
     return 0;
   }
   std::vector<float> reconstructions;  // an inference net's G(E(x)) of the test images
   if (experiment.has_inference() && measurable) {
+    if (absl::Status s = find_figure_classifier(); !s.ok()) return gan::tools::Fail(kProgram, s);
     absl::StatusOr<std::vector<float>> made =
-        WriteInferenceFigures(*scored->model, *splits, std::min<int64_t>(n_samples, splits->test.rows()), n_samples, output_dir, argv[0]);
+        WriteInferenceFigures(*scored->model, *splits, std::min<int64_t>(n_samples, splits->test.rows()), n_samples, output_dir, figure_classifier);
     if (!made.ok()) return gan::tools::Fail(kProgram, made.status());
     reconstructions = *std::move(made);
   }
@@ -516,12 +509,14 @@ int main(int argc, char** argv) {
   const std::vector<float>& samples = *generated;
 
   if (measurable) {
-    if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, argv[0], reconstructions.empty() ? nullptr : &reconstructions);
+    if (absl::Status s = find_figure_classifier(); !s.ok()) return gan::tools::Fail(kProgram, s);
+    if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, figure_classifier,
+                                  reconstructions.empty() ? nullptr : &reconstructions);
         !s.ok()) {
       return gan::tools::Fail(kProgram, s);
     }
     if (conditional) {
-      if (absl::Status s = WriteClassFigures(*scored, *splits, samples, sample_labels, n_valid, output_dir, argv[0]); !s.ok()) {
+      if (absl::Status s = WriteClassFigures(*scored, *splits, samples, sample_labels, n_valid, output_dir, figure_classifier); !s.ok()) {
         return gan::tools::Fail(kProgram, s);
       }
     }

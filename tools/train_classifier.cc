@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   if (!classifier.ok()) return gan::tools::Fail(kProgram, classifier.status());
 
   const std::string cache_dir = gan::eval::ClassifierCacheDir();
-  const std::string cached = gan::eval::ClassifierCachePath(*experiment, gan::eval::ClassifierTrainingRows(*experiment, *splits), cache_dir);
+  const std::string cached = gan::eval::ClassifierCachePath(*experiment, *splits, cache_dir);
   absl::Status saved = gan::base::MakeDirs(cache_dir);
   if (saved.ok()) saved = (*classifier)->Save(cached);
   if (!saved.ok()) return gan::tools::Fail(kProgram, saved);

@@ -151,10 +151,10 @@ class ConvMaxoutPass : public LayerPass {
  public:
   ConvMaxoutPass(ConvMaxout& layer, const LayerBuffers& b)
       : layer_(layer), b_(b), z_per_row_(layer.params().out_channels * layer.conv_height() * layer.conv_width()),
-        z_(b.batch * z_per_row_), dz_(z_.size()), winner_(b.batch * layer.output_dim()) {
+        z_(b.batch * z_per_row_), dz_(b.dy != nullptr ? z_.size() : 0), winner_(b.batch * layer.output_dim()) {
     ConvParameters& p = layer.params();
     forward_ = Convolution::MakeForward(Geometry(b.batch), b.x, p.weights.data(), p.bias.data(), z_.data());
-    for (int64_t first_row : BackwardFirstRows("ConvMaxoutPass", b.batch, b.tail_first_rows)) {
+    for (int64_t first_row : BackwardFirstRows("ConvMaxoutPass", b.batch, b.tail_first_rows, b.dy != nullptr)) {
       const ConvGeometry g = Geometry(b.batch - first_row);
       if (b.dx != nullptr) {
         backward_data_.emplace(first_row, Convolution::MakeBackwardData(g, dz_.data() + first_row * z_per_row_, p.weights.data(),
@@ -169,28 +169,38 @@ class ConvMaxoutPass : public LayerPass {
   void Forward(bool) override {
     forward_.Run();
     const int64_t units = layer_.units(), pieces = layer_.pieces(), pool = layer_.pool_shape(), stride = layer_.pool_stride();
-    const int64_t height = layer_.conv_height(), width = layer_.conv_width();
+    const int64_t height = layer_.conv_height(), width = layer_.conv_width(), plane = height * width;
     const Shape out = layer_.output_shape();
     const int64_t out_height = out.dims()[1], out_width = out.dims()[2];
+    // Each output's candidates are taken piece by piece, row by row, column
+    // by column, and a later one wins only if it is strictly greater: the
+    // first maximum in that order is the winner (the backward's routing).
+    // The running maximum stays in registers (the first candidate compared
+    // with itself changes nothing).
 #pragma omp parallel for
     for (int64_t nu = 0; nu < b_.batch * units; ++nu) {
       const int64_t n = nu / units, u = nu % units;
       const float* z = z_.data() + n * z_per_row_;
+      const int64_t unit_first = u * pieces * plane;  // the unit's first piece's channel in z
       for (int64_t r = 0; r < out_height; ++r) {
+        const int64_t top = r * stride, bottom = std::min(top + pool, height);
+        const int64_t o = (nu * out_height + r) * out_width;
         for (int64_t s = 0; s < out_width; ++s) {
-          int64_t best = -1;
+          const int64_t left = s * stride, right = std::min(left + pool, width);
+          int64_t winner = unit_first + top * width + left;
+          float best = z[winner];
           for (int64_t q = 0; q < pieces; ++q) {
-            const int64_t channel = (u * pieces + q) * height * width;
-            for (int64_t i = r * stride; i < std::min(r * stride + pool, height); ++i) {
-              for (int64_t j = s * stride; j < std::min(s * stride + pool, width); ++j) {
-                const int64_t at = channel + i * width + j;
-                if (best < 0 || z[at] > z[best]) best = at;
+            for (int64_t i = top; i < bottom; ++i) {
+              const int64_t row = unit_first + q * plane + i * width;
+              for (int64_t j = left; j < right; ++j) {
+                const bool wins = z[row + j] > best;
+                best = wins ? z[row + j] : best;
+                winner = wins ? row + j : winner;
               }
             }
           }
-          const int64_t o = (nu * out_height + r) * out_width + s;
-          b_.y[o] = z[best];
-          winner_[o] = static_cast<int32_t>(best);
+          b_.y[o + s] = best;
+          winner_[o + s] = static_cast<int32_t>(winner);
         }
       }
     }
@@ -242,7 +252,7 @@ class ConvTransposePass : public LayerPass {
   ConvTransposePass(ConvTranspose& layer, const LayerBuffers& b) : layer_(layer), b_(b) {
     ConvParameters& p = layer.params();
     forward_ = Deconvolution::MakeForward(Geometry(b.batch), b.x, p.weights.data(), p.bias.data(), b.y);
-    for (int64_t first_row : BackwardFirstRows("ConvTransposePass", b.batch, b.tail_first_rows)) {
+    for (int64_t first_row : BackwardFirstRows("ConvTransposePass", b.batch, b.tail_first_rows, b.dy != nullptr)) {
       const ConvGeometry g = Geometry(b.batch - first_row);
       float* dy = b.dy + first_row * layer.output_dim();
       if (b.dx != nullptr) {

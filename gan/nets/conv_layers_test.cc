@@ -171,6 +171,52 @@ TEST(ConvNetsTest, GeneratorAndDiscriminatorShapedNetsMatchReferenceAndFiniteDif
 // 2..5 of a 6-row pass give the input gradient the whole backward gives them,
 // and the parameter gradients of a pass of those 4 rows alone; rows before
 // the first are never read (NaN there would show).
+// Where pieces and window positions tie, the first candidate in the order
+// piece, row, column wins and takes the whole gradient: with zero weights
+// and equal biases every z is the same, so each output's gradient goes to
+// piece 0 at its window's top left, and piece 1's bias gets none.
+TEST(ConvMaxoutTest, TiesGoToTheFirstPieceAndTheWindowsTopLeft) {
+  auto net = RandomNet(kConvMaxout, Shape::Image(2, 7, 6), 5);
+  const std::vector<ParameterRef> params = net->Parameters();  // weights [6, 2, 3, 3], bias [6]
+  std::fill(params[0].value, params[0].value + params[0].size, 0.0f);
+  std::fill(params[1].value, params[1].value + params[1].size, 0.25f);
+  const int64_t rows = 2;
+  auto pass = net->MakePass(rows);
+  Rng(6).FillUniform(pass->input(), rows * net->input_dim(), -1.0f, 1.0f);
+  pass->Forward(/*training=*/true);
+  for (int64_t i = 0; i < rows * net->output_dim(); ++i) ASSERT_EQ(pass->output()[i], 0.25f) << i;
+  std::fill(pass->output_grad(), pass->output_grad() + rows * net->output_dim(), 1.0f);
+  pass->Backward(/*input_grad=*/true, /*param_grads=*/true);
+  // Unit u's pieces are channels 2u and 2u + 1; each unit has 3 x 3 outputs a row.
+  for (int64_t unit = 0; unit < 3; ++unit) {
+    EXPECT_EQ(params[1].grad[2 * unit], rows * 9.0f) << "unit " << unit;
+    EXPECT_EQ(params[1].grad[2 * unit + 1], 0.0f) << "unit " << unit;
+  }
+}
+
+// A forward-only pass (inference) computes what a training pass computes in
+// inference mode, bit for bit, without gradient buffers.
+TEST(ConvNetsTest, ForwardOnlyPassesComputeWhatTrainingPassesDo) {
+  struct Case {
+    const char* config;
+    Shape input;
+  };
+  for (const Case& c : {Case{kSmallConvGenerator, Shape::Flat(5)}, Case{kSmallConvDiscriminator, Shape::Image(3, 9, 9)},
+                        Case{kConvMaxout, Shape::Image(2, 7, 6)}}) {
+    auto net = RandomNet(c.config, c.input, 17);
+    const int64_t rows = 5;
+    auto training = net->MakePass(rows);
+    auto forward_only = net->MakeForwardPass(rows);
+    Rng(18).FillUniform(training->input(), rows * net->input_dim(), -1.0f, 1.0f);
+    std::copy(training->input(), training->input() + rows * net->input_dim(), forward_only->input());
+    training->Forward(/*training=*/false);
+    forward_only->Forward(/*training=*/false);
+    EXPECT_EQ(forward_only->output_grad(), nullptr);
+    EXPECT_EQ(forward_only->input_grad(), nullptr);
+    for (int64_t i = 0; i < rows * net->output_dim(); ++i) ASSERT_EQ(forward_only->output()[i], training->output()[i]) << c.config << " " << i;
+  }
+}
+
 TEST(ConvNetsTest, BackwardOverTrailingRows) {
   struct Case {
     const char* config;

@@ -98,7 +98,8 @@ void MoveByVelocity(const FoldedUpdate& u, float* value, float* velocity, int64_
 // learner).
 class AffinePass {
  public:
-  // Backward may start at row 0 and at each of tail_first_rows.
+  // Backward may start at row 0 and at each of tail_first_rows; dz null:
+  // forward only (no backward primitives).
   AffinePass(AffineParameters& p, int64_t batch, float* x, float* z, float* dx, float* dz, Activation activation,
              const std::vector<int64_t>& tail_first_rows)
       : p_(p), batch_(batch), x_(x), dx_(dx), dz_(dz), operand_(p.products == Products::kBf16 ? dt::bf16 : dt::f32) {
@@ -107,7 +108,7 @@ class AffinePass {
     if (bf16()) {
       x_bf16_.resize(batch * p.in);
       w_bf16_.resize(p.in * p.out);
-      dz_bf16_.resize(batch * p.out);
+      if (dz != nullptr) dz_bf16_.resize(batch * p.out);
       x_to_bf16_ = Rounding(Bind(x_md, x), Bind(Matrix(batch, p.in, dt::bf16), x_bf16_.data()));
       w_to_bf16_ = Rounding(Bind(w_md, p.weights.data()), Bind(Matrix(p.in, p.out, dt::bf16), w_bf16_.data()));
     }
@@ -124,7 +125,7 @@ class AffinePass {
                      {DNNL_ARG_BIAS, Bind(b_md, p.bias.data())},
                      {DNNL_ARG_DST, Bind(z_md, z)}};
 
-    for (int64_t first_row : BackwardFirstRows("AffinePass", batch, tail_first_rows)) {
+    for (int64_t first_row : BackwardFirstRows("AffinePass", batch, tail_first_rows, dz != nullptr)) {
       if (bf16()) {
         const int64_t rows = batch - first_row;
         dz_to_bf16_.emplace(first_row, Rounding(Bind(Matrix(rows, p.out), dz + first_row * p.out),
@@ -312,8 +313,9 @@ class MaxoutPass : public AffineLayerPass {
  public:
   MaxoutPass(Maxout& layer, const LayerBuffers& b)
       : b_(b), units_(layer.output_dim()), pieces_(layer.pieces()),
-        z_(b.batch * units_ * pieces_), dz_(z_.size()), argmax_(b.batch * units_),
-        affine_(layer.params(), b.batch, b.x, z_.data(), b.dx, dz_.data(), Activation::kIdentity, b.tail_first_rows) {}
+        z_(b.batch * units_ * pieces_), dz_(b.dy != nullptr ? z_.size() : 0), argmax_(b.batch * units_),
+        affine_(layer.params(), b.batch, b.x, z_.data(), b.dx, b.dy != nullptr ? dz_.data() : nullptr, Activation::kIdentity,
+                b.tail_first_rows) {}
 
   void Forward(bool) override {
     affine_.Forward();

@@ -99,9 +99,10 @@ struct LayerBuffers {
   float* x = nullptr;   // [batch, in]  input
   float* y = nullptr;   // [batch, out] output
   float* dx = nullptr;  // [batch, in]  gradient of the objective wrt x
-  float* dy = nullptr;  // [batch, out] gradient of the objective wrt y
+  float* dy = nullptr;  // [batch, out] gradient of the objective wrt y; null: a forward-only pass
   // The first rows, besides 0, that Backward will be called with: their
-  // primitives are made with the pass.
+  // primitives are made with the pass. A forward-only pass (dy null) makes
+  // no backward primitives and no gradient buffers; Backward is not called.
   std::vector<int64_t> tail_first_rows;
   RowShare share;  // which rows of a shared batch these are (all of it unless shared)
 };

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gan/nets/pass_contract.h"
 
 namespace gan {
 
@@ -53,23 +54,27 @@ std::unique_ptr<MlpPass> Mlp::MakePass(int64_t batch, const std::vector<int64_t>
   return std::make_unique<MlpPass>(*this, batch, tail_first_rows, share);
 }
 
+std::unique_ptr<MlpPass> Mlp::MakeForwardPass(int64_t batch) {
+  return std::make_unique<MlpPass>(*this, batch, std::vector<int64_t>{}, RowShare{}, /*forward_only=*/true);
+}
+
 std::vector<float> Mlp::Infer(const float* input, int64_t rows) { return Inference(*this, rows).Run(input); }
 
-MlpPass::MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share)
+MlpPass::MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share,
+                 bool forward_only)
     : net_(net), batch_(batch) {
   activations_.emplace_back(batch * net.input_dim());
-  gradients_.emplace_back(batch * net.input_dim());
-  for (const auto& layer : net.layers()) {
-    activations_.emplace_back(batch * layer->output_dim());
-    gradients_.emplace_back(batch * layer->output_dim());
+  for (const auto& layer : net.layers()) activations_.emplace_back(batch * layer->output_dim());
+  if (!forward_only) {
+    for (const std::vector<float>& activation : activations_) gradients_.emplace_back(activation.size());
   }
   for (size_t i = 0; i < net.layers().size(); ++i) {
     LayerBuffers buffers;
     buffers.batch = batch;
     buffers.x = activations_[i].data();
     buffers.y = activations_[i + 1].data();
-    buffers.dx = gradients_[i].data();
-    buffers.dy = gradients_[i + 1].data();
+    buffers.dx = forward_only ? nullptr : gradients_[i].data();
+    buffers.dy = forward_only ? nullptr : gradients_[i + 1].data();
     buffers.tail_first_rows = tail_first_rows;
     buffers.share = share;
     layers_.push_back(net.layers()[i]->Bind(buffers));
@@ -81,6 +86,7 @@ void MlpPass::Forward(bool training) {
 }
 
 void MlpPass::BackwardRows(int64_t first_row, bool input_grad, bool param_grads, const AfterLayer& after_layer) {
+  if (gradients_.empty()) PassCallerBug("MlpPass", "Backward of a forward-only pass (Mlp::MakeForwardPass)");
   // Layer i needs its input gradient only if something below it uses it: the
   // caller, or a layer with parameters whose gradients are wanted.
   for (size_t i = layers_.size(); i-- > 0;) {
@@ -92,8 +98,8 @@ void MlpPass::BackwardRows(int64_t first_row, bool input_grad, bool param_grads,
 
 Inference::Inference(Mlp& net, int64_t rows) : net_(net), rows_(std::max<int64_t>(rows, 0)) {
   if (rows_ == 0) return;
-  full_ = net.MakePass(std::min(kBatch, rows));
-  if (const int64_t last = rows % kBatch; rows > kBatch && last != 0) last_ = net.MakePass(last);
+  full_ = net.MakeForwardPass(std::min(kBatch, rows));
+  if (const int64_t last = rows % kBatch; rows > kBatch && last != 0) last_ = net.MakeForwardPass(last);
 }
 
 std::vector<float> Inference::Run(const float* input) {

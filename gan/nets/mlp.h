@@ -57,6 +57,10 @@ class Mlp {
   // turns them into a Status.
   std::unique_ptr<MlpPass> MakePass(int64_t batch, const std::vector<int64_t>& tail_first_rows = {},
                                     const RowShare& share = {});
+  // A pass at `batch` rows that runs Forward only: it holds no gradient
+  // buffers and makes no backward primitives (inference; Inference below).
+  // Throws as MakePass does.
+  std::unique_ptr<MlpPass> MakeForwardPass(int64_t batch);
 
   // Inference-mode outputs [rows, out] of input [rows, in], by a one-off
   // Inference (below); code that infers repeatedly holds its Inference.
@@ -73,15 +77,18 @@ class Mlp {
 // batch size, with each layer's LayerPass bound to them.
 class MlpPass {
  public:
-  MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share = {});
+  // forward_only: see Mlp::MakeForwardPass.
+  MlpPass(Mlp& net, int64_t batch, const std::vector<int64_t>& tail_first_rows, const RowShare& share = {},
+          bool forward_only = false);
 
   Mlp& net() { return net_; }
   int64_t batch() const { return batch_; }
-  // Fill input() before Forward, output_grad() before Backward.
-  float* input() { return activations_.front().data(); }                  // [batch, in]
-  const float* output() const { return activations_.back().data(); }      // [batch, out]
-  float* output_grad() { return gradients_.back().data(); }               // [batch, out]
-  const float* input_grad() const { return gradients_.front().data(); }   // [batch, in]
+  // Fill input() before Forward, output_grad() before Backward (both
+  // gradients are null in a forward-only pass).
+  float* input() { return activations_.front().data(); }                                    // [batch, in]
+  const float* output() const { return activations_.back().data(); }                        // [batch, out]
+  float* output_grad() { return gradients_.empty() ? nullptr : gradients_.back().data(); }  // [batch, out]
+  const float* input_grad() const { return gradients_.empty() ? nullptr : gradients_.front().data(); }  // [batch, in]
   // The input of layer `layer` as the last Forward left it, [batch, that
   // layer's input size] (a classifier's features are its last layer's input).
   const float* layer_input(size_t layer) const { return activations_[layer].data(); }
@@ -112,7 +119,7 @@ class MlpPass {
   Mlp& net_;
   int64_t batch_;
   std::vector<std::vector<float>> activations_;  // [layers + 1][batch * dim]
-  std::vector<std::vector<float>> gradients_;    // same shapes
+  std::vector<std::vector<float>> gradients_;    // same shapes; empty in a forward-only pass
   std::vector<std::unique_ptr<LayerPass>> layers_;
 };
 
@@ -121,7 +128,8 @@ class MlpPass {
 class Inference {
  public:
   static constexpr int64_t kBatch = 500;
-  // Throws as Mlp::MakePass does. The net must outlive this.
+  // Throws as Mlp::MakePass does. The net must outlive this. Its passes are
+  // forward-only (Mlp::MakeForwardPass).
   Inference(Mlp& net, int64_t rows);
 
   int64_t rows() const { return rows_; }

@@ -236,6 +236,25 @@ TEST(MlpDeathTest, BackwardFromARowThePassWasNotMadeForStops) {
   EXPECT_DEATH(mlp->MakePass(6, /*tail_first_rows=*/{6}), "backward from row 6 of a pass of 6 rows");
 }
 
+// A forward-only pass computes a training pass's inference-mode outputs bit
+// for bit; its Backward is a bug of the caller's, stopped with its reason.
+TEST(MlpDeathTest, ForwardOnlyPassesComputeWhatTrainingPassesDoAndRefuseBackward) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (const char* config : {kSmallDiscriminator, kSmallGenerator}) {
+    auto mlp = BuildMlp(ParseMlp(config), Shape::Flat(12), 12).value();
+    const int64_t rows = 7;
+    auto training = mlp->MakePass(rows);
+    auto forward_only = mlp->MakeForwardPass(rows);
+    Rng(13).FillUniform(training->input(), rows * 12, -1.0f, 1.0f);
+    std::copy(training->input(), training->input() + rows * 12, forward_only->input());
+    training->Forward(/*training=*/false);
+    forward_only->Forward(/*training=*/false);
+    for (int64_t i = 0; i < rows * mlp->output_dim(); ++i) ASSERT_EQ(forward_only->output()[i], training->output()[i]) << i;
+    EXPECT_EQ(forward_only->output_grad(), nullptr);
+    EXPECT_DEATH(forward_only->Backward(/*input_grad=*/true, /*param_grads=*/true), "Backward of a forward-only pass");
+  }
+}
+
 class PaperMnistTest : public ::testing::Test {
  protected:
   void SetUp() override {

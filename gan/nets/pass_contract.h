@@ -21,8 +21,11 @@ namespace gan {
 }
 
 // The rows a pass's backward may start at: 0 and each of `tail_first_rows`
-// (LayerBuffers), each inside a batch of `batch` rows.
-inline std::vector<int64_t> BackwardFirstRows(const char* pass, int64_t batch, const std::vector<int64_t>& tail_first_rows) {
+// (LayerBuffers), each inside a batch of `batch` rows; none for a
+// forward-only pass (`backward` false).
+inline std::vector<int64_t> BackwardFirstRows(const char* pass, int64_t batch, const std::vector<int64_t>& tail_first_rows,
+                                              bool backward = true) {
+  if (!backward) return {};
   std::vector<int64_t> rows = {0};
   for (int64_t row : tail_first_rows) {
     if (row < 0 || row >= batch) PassCallerBug(pass, absl::StrCat("backward from row ", row, " of a pass of ", batch, " rows"));
