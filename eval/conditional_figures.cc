@@ -24,6 +24,15 @@ absl::StatusOr<ClassScores> ScoreClasses(const float* samples, const std::vector
                                          const data::Splits& splits, int64_t sigma_images, Classifier* classifier) {
   const int64_t dim = splits.test.dim();
   ClassScores scores;
+  // The classifier's label of every sample, from one pass over them all.
+  std::vector<int64_t> predicted;
+  if (classifier != nullptr && !labels.empty()) {
+    const Classifier::Outputs outputs = classifier->Run(samples, static_cast<int64_t>(labels.size()));
+    for (int64_t i = 0; i < outputs.rows; ++i) {
+      const float* p = outputs.probabilities.data() + i * outputs.classes;
+      predicted.push_back(std::max_element(p, p + outputs.classes) - p);
+    }
+  }
   int64_t right = 0;
   for (int32_t c = 0; c < classes; ++c) {
     const std::vector<float> chosen = SamplesOfClass(samples, labels, dim, c);
@@ -52,12 +61,8 @@ absl::StatusOr<ClassScores> ScoreClasses(const float* samples, const std::vector
     }
     row->figures = std::move(kept);
     if (classifier != nullptr) {
-      const Classifier::Outputs outputs = classifier->Run(chosen.data(), n);
       int64_t labelled_c = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        const float* p = outputs.probabilities.data() + i * outputs.classes;
-        labelled_c += std::max_element(p, p + outputs.classes) - p == c;
-      }
+      for (size_t i = 0; i < labels.size(); ++i) labelled_c += labels[i] == c && predicted[i] == c;
       row->figures.insert(row->figures.begin(), {"accuracy", static_cast<double>(labelled_c) / n});
       right += labelled_c;
     }
