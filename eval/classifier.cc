@@ -144,14 +144,21 @@ Classifier::Outputs Classifier::Run(const float* images, int64_t rows) {
   return outputs;
 }
 
+std::vector<int64_t> Classifier::Labels(const float* images, int64_t rows) {
+  const Outputs outputs = Run(images, rows);
+  std::vector<int64_t> labels(rows);
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* p = outputs.probabilities.data() + i * outputs.classes;
+    labels[i] = std::max_element(p, p + outputs.classes) - p;
+  }
+  return labels;
+}
+
 double Classifier::Accuracy(const data::Dataset& data) {
   if (data.rows() == 0) return 0;
-  const Outputs outputs = Run(data.pixels.data(), data.rows());
+  const std::vector<int64_t> labels = Labels(data.pixels.data(), data.rows());
   int64_t correct = 0;
-  for (int64_t i = 0; i < data.rows(); ++i) {
-    const float* p = outputs.probabilities.data() + i * outputs.classes;
-    correct += (std::max_element(p, p + outputs.classes) - p) == data.labels[i];
-  }
+  for (int64_t i = 0; i < data.rows(); ++i) correct += labels[i] == data.labels[i];
   return static_cast<double>(correct) / static_cast<double>(data.rows());
 }
 

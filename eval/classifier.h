@@ -53,6 +53,10 @@ class Classifier {
   };
   Outputs Run(const float* images, int64_t rows);
 
+  // The most probable class of each of `rows` images (Run's argmax; the
+  // first class on ties).
+  std::vector<int64_t> Labels(const float* images, int64_t rows);
+
   // The share of `data`'s rows whose most probable class is their label.
   double Accuracy(const data::Dataset& data);
 

@@ -26,13 +26,7 @@ absl::StatusOr<ClassScores> ScoreClasses(const float* samples, const std::vector
   ClassScores scores;
   // The classifier's label of every sample, from one pass over them all.
   std::vector<int64_t> predicted;
-  if (classifier != nullptr && !labels.empty()) {
-    const Classifier::Outputs outputs = classifier->Run(samples, static_cast<int64_t>(labels.size()));
-    for (int64_t i = 0; i < outputs.rows; ++i) {
-      const float* p = outputs.probabilities.data() + i * outputs.classes;
-      predicted.push_back(std::max_element(p, p + outputs.classes) - p);
-    }
-  }
+  if (classifier != nullptr) predicted = classifier->Labels(samples, static_cast<int64_t>(labels.size()));
   int64_t right = 0;
   for (int32_t c = 0; c < classes; ++c) {
     const std::vector<float> chosen = SamplesOfClass(samples, labels, dim, c);

@@ -1,6 +1,5 @@
 #include "eval/inference_figures.h"
 
-#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -11,17 +10,6 @@
 
 namespace gan::eval {
 namespace {
-
-// The most probable class of each row.
-std::vector<int64_t> Labels(Classifier& classifier, const float* images, int64_t rows) {
-  const Classifier::Outputs out = classifier.Run(images, rows);
-  std::vector<int64_t> labels(rows);
-  for (int64_t i = 0; i < rows; ++i) {
-    const float* p = out.probabilities.data() + i * out.classes;
-    labels[i] = std::max_element(p, p + out.classes) - p;
-  }
-  return labels;
-}
 
 // Each row's mean over its values of (a - b)^2.
 std::vector<double> RowMeanSquares(const float* a, const float* b, int64_t rows, int64_t dim) {
@@ -81,8 +69,8 @@ absl::StatusOr<InferenceFigures> EvaluateInferenceNet(TrainedModel& model, const
   f.chance_pixel_squared_error = Mean(RowMeanSquares(other.data(), images.pixels.data(), n, dim));
 
   if (classifier != nullptr) {
-    const std::vector<int64_t> of_images = Labels(*classifier, images.pixels.data(), n);
-    const std::vector<int64_t> of_reconstructions = Labels(*classifier, reconstructions.data(), n);
+    const std::vector<int64_t> of_images = classifier->Labels(images.pixels.data(), n);
+    const std::vector<int64_t> of_reconstructions = classifier->Labels(reconstructions.data(), n);
     int64_t agree = 0, right = 0, image_right = 0;
     for (int64_t i = 0; i < n; ++i) {
       agree += of_images[i] == of_reconstructions[i];
