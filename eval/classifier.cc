@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "base/content_hash.h"
 #include "base/status_macros.h"
 #include "gan/nets/build.h"
 #include "gan/nets/optimizer.h"
@@ -152,6 +154,12 @@ std::vector<int64_t> Classifier::Labels(const float* images, int64_t rows) {
     labels[i] = std::max_element(p, p + outputs.classes) - p;
   }
   return labels;
+}
+
+std::string Classifier::WeightsKey() {
+  uint64_t hash = base::Fnv1a(nullptr, 0);
+  for (const ParameterRef& p : net_->Parameters()) hash = base::Fnv1a(p.value, static_cast<size_t>(p.size) * sizeof(float), hash);
+  return absl::StrFormat("%016x", hash);
 }
 
 double Classifier::Accuracy(const data::Dataset& data) {

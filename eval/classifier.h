@@ -60,6 +60,11 @@ class Classifier {
   // The share of `data`'s rows whose most probable class is their label.
   double Accuracy(const data::Dataset& data);
 
+  // A hash of every parameter's bits, as 16 hex digits: names these weights
+  // in cache keys (two trainings of one recipe on different processors or
+  // thread counts give different weights).
+  std::string WeightsKey();
+
   const proto::ClassifierExperiment& experiment() const { return experiment_; }
   int64_t classes() const { return experiment_.classes(); }
   int64_t feature_dim() const;

@@ -117,6 +117,12 @@ TEST(ClassifierTest, SavedClassifierLoadsToTheSameOutputs) {
   EXPECT_EQ(a.features, b.features);
   EXPECT_EQ(a.probabilities, b.probabilities);
   EXPECT_EQ((*loaded)->experiment().epochs(), 1);
+  // The weights' key: the same weights read back, other weights another key.
+  EXPECT_EQ((*loaded)->WeightsKey(), (*trained)->WeightsKey());
+  EXPECT_EQ((*trained)->WeightsKey().size(), 16u);
+  ParameterRef first = (*loaded)->net().Parameters().front();
+  first.value[0] = std::nextafter(first.value[0], 1e9f);
+  EXPECT_NE((*loaded)->WeightsKey(), (*trained)->WeightsKey());
 
   // A damaged file is refused, naming the file.
   std::string bytes;

@@ -141,7 +141,10 @@ absl::StatusOr<FigureClassifier> FindFigureClassifier(const std::string& dataset
   const std::string cache_dir = gan::eval::ClassifierCacheDir();
   absl::StatusOr<gan::eval::CachedClassifier> cached = gan::eval::FindOrTrainClassifier(*experiment, splits, cache_dir, stderr);
   if (!cached.ok()) return cached.status();
-  return FigureClassifier{std::move(cached->classifier), cached->path.substr(cached->path.rfind('/') + 1)};
+  // Named by its weights too: a classifier trained again from the same recipe
+  // (its file deleted, another processor) must not meet the first one's cached test features.
+  const std::string key = absl::StrCat(cached->path.substr(cached->path.rfind('/') + 1), " weights ", cached->classifier->WeightsKey());
+  return FigureClassifier{std::move(cached->classifier), key};
 }
 
 // What evaluate scores: the experiment that names the data and the noise, and
