@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <new>
+#include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -53,24 +55,16 @@ absl::Status SemiSupervisedLearner::Build(const data::Dataset& train, std::funct
   g_ = *std::move(g);
   if (g_->output_dim() != dim_) return absl::InvalidArgumentError(absl::StrCat("generator: outputs ", g_->output_dim(), " values, the data has ", dim_));
   // D as the experiment describes it, initialised as a GAN's D would be, then
-  // split into its body and its head with the same parameters.
-  const uint64_t d_seed = StreamSeed(e.seed(), SeedStream::kDiscriminatorOrEncoderInit);
-  absl::StatusOr<std::unique_ptr<Mlp>> whole = BuildMlp(e.discriminator(), g_->output_shape(), d_seed);
+  // cut in two: the body ends with the last layer that has parameters before
+  // the final one, so the features are that layer's output, before any noise
+  // or dropout the head applies to them (Salimans et al. match features
+  // before their last noise layer).
+  absl::StatusOr<std::unique_ptr<Mlp>> whole = BuildMlp(e.discriminator(), g_->output_shape(), StreamSeed(e.seed(), SeedStream::kDiscriminatorOrEncoderInit));
   if (!whole.ok()) return absl::Status(whole.status().code(), absl::StrCat("discriminator: ", whole.status().message()));
-  proto::Mlp body_config = e.discriminator(), head_config;
-  *head_config.add_layers() = body_config.layers(body_config.layers_size() - 1);
-  body_config.mutable_layers()->RemoveLast();
-  absl::StatusOr<std::unique_ptr<Mlp>> body = BuildMlp(body_config, g_->output_shape(), d_seed);
-  if (!body.ok()) return body.status();
-  body_ = *std::move(body);
-  absl::StatusOr<std::unique_ptr<Mlp>> head = BuildMlp(head_config, body_->output_shape(), d_seed);
-  if (!head.ok()) return head.status();
-  head_ = *std::move(head);
-  const std::vector<ParameterRef> all = (*whole)->Parameters(), body_params = body_->Parameters(), head_params = head_->Parameters();
-  for (size_t i = 0; i < all.size(); ++i) {
-    const ParameterRef& to = i < body_params.size() ? body_params[i] : head_params[i - body_params.size()];
-    std::copy_n(all[i].value, all[i].size, to.value);
-  }
+  size_t head_start = (*whole)->layers().size() - 1;
+  while (head_start > 0 && (*whole)->layers()[head_start - 1]->Parameters().empty()) --head_start;
+  if (head_start == 0) return absl::InvalidArgumentError("discriminator: needs a layer with parameters before its last, whose output are the features");
+  std::tie(body_, head_) = Mlp::Split(*std::move(whole), head_start);
 
   for (const auto& [config, field] : {std::pair{&e.generator_optimizer(), "generator_optimizer"},
                                       std::pair{&e.discriminator_optimizer(), "discriminator_optimizer"}}) {
@@ -200,11 +194,13 @@ std::vector<float> SemiSupervisedLearner::SampleGridImages(const float* fixed_no
 
 void SemiSupervisedLearner::AddStateRecords(CheckpointSchema& schema) {
   AddParameterRecords(schema, kGeneratorRecords, *g_);
-  // D's body and head as the one net the experiment describes: the head's layer is that net's last.
+  // D's body and head as the one net the experiment describes: head layer j is that net's layer body size + j.
   AddParameterRecords(schema, kDiscriminatorRecords, *body_);
-  const std::string head_layer = absl::StrCat("layer", body_->layers().size());
   for (const ParameterRef& p : head_->Parameters()) {
-    schema.Floats(ParameterRecordName(kDiscriminatorRecords, head_layer + p.name.substr(p.name.find('.'))), p.value, p.size);
+    const size_t dot = p.name.find('.');
+    const int64_t head_layer = std::stoll(p.name.substr(5, dot - 5));  // p.name: "layer<j>.<tensor>"
+    const std::string name = absl::StrCat("layer", static_cast<int64_t>(body_->layers().size()) + head_layer, p.name.substr(dot));
+    schema.Floats(ParameterRecordName(kDiscriminatorRecords, name), p.value, p.size);
   }
   AddOptimizerRecords(schema, kGeneratorRecords, *g_opt_);
   AddOptimizerRecords(schema, kDiscriminatorRecords, *d_opt_);

@@ -5,8 +5,9 @@
 // al. 2016; the paper's section 7, extension 4) as a Learner
 // (gan/learners/learner.h), from an experiment that sets `semi_supervised`
 // (gan/spec/experiment.proto). D is the experiment's `discriminator`, run as
-// two nets: its body (every layer but the last: x -> features, D's last
-// hidden layer) and its head (the last, linear layer: features -> K logits).
+// two nets: its body (x -> features: through the last layer with parameters
+// before the final one, D's last hidden layer) and its head (features -> K
+// logits: any noise or dropout layers after that, and the final layer).
 // One update:
 //   D: on a batch of labelled images, a batch of unlabelled training images
 //      and as many G(z), one pass through D, minimising the K + 1 objective

@@ -141,6 +141,16 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
                          return std::make_unique<Dropout>(input, keep, init_rng.NextU64());
                        }};
     }
+    case proto::Layer::kGaussianNoise: {
+      const float stddev = spec.gaussian_noise().stddev();
+      if (!(stddev > 0.0f && std::isfinite(stddev))) {
+        return absl::InvalidArgumentError(absl::StrCat("(gaussian_noise): stddev must be positive and finite, not ", stddev));
+      }
+      return LayerPlan{"gaussian_noise", input, "", 0,
+                       [stddev, input](Rng& init_rng, const std::vector<float>*) -> absl::StatusOr<std::unique_ptr<Layer>> {
+                         return std::make_unique<GaussianNoise>(input, stddev, init_rng.NextU64());
+                       }};
+    }
     case proto::Layer::kReshape: {
       const proto::ReshapeLayer& r = spec.reshape();
       if (r.channels() <= 0 || r.height() <= 0 || r.width() <= 0) {
@@ -213,7 +223,7 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
     case proto::Layer::KIND_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError("has no kind (linear, maxout, dropout, reshape, conv_maxout or conv_transpose)");
+  return absl::InvalidArgumentError("has no kind (linear, maxout, dropout, gaussian_noise, reshape, conv_maxout or conv_transpose)");
 }
 
 absl::StatusOr<std::unique_ptr<Layer>> MakeLayer(const proto::Layer& spec, const Shape& input, Rng& init_rng,

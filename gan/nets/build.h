@@ -28,11 +28,11 @@ namespace gan {
 // A layer's description in an experiment, checked against the shape of its
 // input: what it would be, and how to build it.
 struct LayerPlan {
-  std::string kind;          // "linear", "maxout", "dropout", "reshape", "conv_maxout", "conv_transpose"
+  std::string kind;          // "linear", "maxout", "dropout", "gaussian_noise", "reshape", "conv_maxout", "conv_transpose"
   Shape output;
   std::string weights;       // e.g. "784 x 1200", or empty for a layer without weights
   double weight_values = 0;  // values of its weight tensors, biases aside
-  // Builds the layer, drawing its initial weights (or a dropout layer's seed)
+  // Builds the layer, drawing its initial weights (or a dropout or noise layer's seed)
   // from init_rng. `data_mean` (per input pixel, in (0, 1)) is needed only by
   // layers that set bias_from_data_mean_logit.
   std::function<absl::StatusOr<std::unique_ptr<Layer>>(Rng& init_rng, const std::vector<float>* data_mean)> make;

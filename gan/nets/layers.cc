@@ -405,6 +405,43 @@ class DropoutPass : public LayerPass {
   bool trained_ = false;
 };
 
+class GaussianNoisePass : public LayerPass {
+ public:
+  GaussianNoisePass(GaussianNoise& layer, const LayerBuffers& b)
+      : layer_(layer), b_(b), size_(b.batch * layer.input_dim()), noise_(b.share.whole() ? size_ : size_ * b.share.parts) {}
+
+  void Forward(bool training) override {
+    if (!training) {
+      std::copy(b_.x, b_.x + size_, b_.y);
+      return;
+    }
+    // A shared batch draws the whole batch's noise and adds this process's
+    // slice of each block, as Dropout does with its mask.
+    layer_.rng().FillNormal(noise_.data(), static_cast<int64_t>(noise_.size()));
+    const RowShare& share = b_.share;
+    const int64_t slice = share.whole() ? size_ : share.slice_rows * layer_.input_dim();
+    const float stddev = layer_.stddev();
+    for (int64_t block = 0; block * slice < size_; ++block) {
+      const float* n = noise_.data() + (block * share.parts + share.part) * slice;
+      const float* x = b_.x + block * slice;
+      float* y = b_.y + block * slice;
+      for (int64_t i = 0; i < slice; ++i) y[i] = x[i] + stddev * n[i];
+    }
+  }
+
+  void Backward(int64_t first_row, bool input_grad, bool) override {
+    if (!input_grad) return;
+    const int64_t begin = first_row * layer_.input_dim();
+    std::copy(b_.dy + begin, b_.dy + size_, b_.dx + begin);
+  }
+
+ private:
+  GaussianNoise& layer_;
+  LayerBuffers b_;
+  int64_t size_;
+  std::vector<float> noise_;  // [batch (* parts when shared), dim]
+};
+
 }  // namespace
 
 void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n, const float* x, float* y) {
@@ -506,6 +543,12 @@ std::unique_ptr<LayerPass> Dropout::Bind(const LayerBuffers& buffers) {
   return std::make_unique<DropoutPass>(*this, buffers);
 }
 
+GaussianNoise::GaussianNoise(const Shape& shape, float stddev, uint64_t seed) : shape_(shape), stddev_(stddev), rng_(seed) {}
+
+std::unique_ptr<LayerPass> GaussianNoise::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<GaussianNoisePass>(*this, buffers);
+}
+
 namespace {
 
 // z[n, o] = sum_i x[n, i] W[i, o] + b[o], in double.
@@ -580,6 +623,17 @@ std::vector<double> Dropout::ReferenceForward(const std::vector<double>& x, int6
   DrawDropoutMask(replay[0], keep_prob_, mask.data(), n);
   std::vector<double> y = x;
   for (int64_t i = 0; i < n; ++i) y[i] *= mask[i];
+  return y;
+}
+
+std::vector<double> GaussianNoise::ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>&,
+                                                   bool training, std::vector<Rng>& replay) const {
+  if (!training) return x;
+  const int64_t n = batch * shape_.size();
+  std::vector<float> noise(n);
+  replay[0].FillNormal(noise.data(), n);
+  std::vector<double> y = x;
+  for (int64_t i = 0; i < n; ++i) y[i] += static_cast<double>(stddev_) * noise[i];
   return y;
 }
 

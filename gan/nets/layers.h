@@ -1,8 +1,8 @@
 #ifndef GAN_NETS_LAYERS_H_
 #define GAN_NETS_LAYERS_H_
 
-// The layers of the paper's nets: Linear (with a fused ReLU or sigmoid), Maxout
-// and Dropout here, and the convolutional ones in gan/conv_layers.h. Matrix
+// The layers of the paper's nets: Linear (with a fused ReLU or sigmoid), Maxout,
+// Dropout and GaussianNoise here, and the convolutional ones in gan/conv_layers.h. Matrix
 // products run as oneDNN matmul primitives on the CPU.
 //
 // A Layer owns its parameters and their gradients. For each batch size it is
@@ -285,6 +285,34 @@ class Dropout : public Layer {
   Shape shape_;
   float keep_prob_;
   Rng rng_;  // shared by all batch sizes, so the mask stream is one sequence
+};
+
+// Additive Gaussian noise: while training, y = x + stddev * n with n
+// standard normal, drawn anew for every element on every Forward; at
+// inference y = x. The gradient passes unchanged (dy/dx = 1). The output has
+// the input's shape.
+class GaussianNoise : public Layer {
+ public:
+  GaussianNoise(const Shape& shape, float stddev, uint64_t seed);
+
+  Shape input_shape() const override { return shape_; }
+  Shape output_shape() const override { return shape_; }
+  bool SetProducts(Products) override { return true; }  // no products
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 0; }
+  std::vector<Rng*> RandomStreams() override { return {&rng_}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  // The identity at inference: adds nothing.
+  std::string AddToInferenceGraph(InferenceGraph&, const std::string& x, const std::string&) const override { return x; }
+
+  float stddev() const { return stddev_; }
+  Rng& rng() { return rng_; }
+
+ private:
+  Shape shape_;
+  float stddev_;
+  Rng rng_;  // shared by all batch sizes, so the noise is one sequence
 };
 
 }  // namespace gan

@@ -208,6 +208,88 @@ TEST(DropoutTest, GradientsMatchFiniteDifferences) {
   ExpectGradientsMatch(*mlp, 3, true, 17);
 }
 
+std::unique_ptr<Mlp> GaussianNoiseOnly(int64_t dim, float stddev, uint64_t seed) {
+  return OneLayer(std::make_unique<GaussianNoise>(Shape::Flat(dim), stddev, seed));
+}
+
+TEST(GaussianNoiseTest, AddedNoiseHasZeroMeanAndTheStatedDeviation) {
+  for (float stddev : {0.3f, 0.5f}) {
+    constexpr int64_t kBatch = 200, kDim = 1000, kN = kBatch * kDim;
+    auto mlp = GaussianNoiseOnly(kDim, stddev, 21);
+    std::vector<float> x(kN);
+    Rng(22).FillUniform(x.data(), kN, -1.0f, 1.0f);
+    auto pass = mlp->MakePass(kBatch);
+    ForwardKeepingStreams(*pass, x, true);
+    double sum = 0, sum_squares = 0;
+    for (int64_t i = 0; i < kN; ++i) {
+      const double added = static_cast<double>(pass->output()[i]) - x[i];
+      sum += added;
+      sum_squares += added * added;
+    }
+    // 5 standard errors: the mean's is stddev / sqrt(kN), the variance
+    // estimate's stddev^2 sqrt(2 / kN) (false failure < 1e-6).
+    EXPECT_NEAR(sum / kN, 0.0, 5 * stddev / std::sqrt(kN)) << "stddev " << stddev;
+    EXPECT_NEAR(sum_squares / kN, stddev * stddev, 5 * stddev * stddev * std::sqrt(2.0 / kN)) << "stddev " << stddev;
+  }
+}
+
+TEST(GaussianNoiseTest, SameSeedSameNoiseNewNoiseEachForward) {
+  std::vector<float> x(4 * 64, 0.0f);
+  auto a = GaussianNoiseOnly(64, 0.5f, 23), b = GaussianNoiseOnly(64, 0.5f, 23), c = GaussianNoiseOnly(64, 0.5f, 24);
+  auto noised = [&](Mlp& mlp) {
+    const std::unique_ptr<MlpPass> pass = mlp.MakePass(4);
+    ForwardKeepingStreams(*pass, x, true);
+    return std::vector<float>(pass->output(), pass->output() + x.size());
+  };
+  const std::vector<float> first = noised(*a);
+  EXPECT_EQ(first, noised(*b));
+  EXPECT_NE(first, noised(*c));
+  EXPECT_NE(first, noised(*a));
+}
+
+// A batch shared by two processes: each adds to its rows the noise one
+// process adds to them. The whole batch is two blocks, each block process 0's
+// two rows then process 1's (RowShare's layout).
+TEST(GaussianNoiseTest, SharedBatchAddsTheWholeBatchsNoise) {
+  constexpr int64_t kDim = 5, kParts = 2, kSlice = 2, kBlocks = 2, kRows = kParts * kSlice * kBlocks;
+  std::vector<float> x(kRows * kDim);
+  Rng(30).FillUniform(x.data(), static_cast<int64_t>(x.size()), -1.0f, 1.0f);
+  auto whole = GaussianNoiseOnly(kDim, 0.5f, 31);
+  const std::unique_ptr<MlpPass> whole_pass = whole->MakePass(kRows);
+  ForwardKeepingStreams(*whole_pass, x, true);
+  for (int64_t part = 0; part < kParts; ++part) {
+    auto shared = GaussianNoiseOnly(kDim, 0.5f, 31);
+    const std::unique_ptr<MlpPass> pass = shared->MakePass(kSlice * kBlocks, {}, RowShare{part, kParts, kSlice});
+    std::vector<float> mine;
+    for (int64_t block = 0; block < kBlocks; ++block) {
+      const float* from = x.data() + (block * kParts + part) * kSlice * kDim;
+      mine.insert(mine.end(), from, from + kSlice * kDim);
+    }
+    ForwardKeepingStreams(*pass, mine, true);
+    for (int64_t block = 0; block < kBlocks; ++block) {
+      for (int64_t i = 0; i < kSlice * kDim; ++i) {
+        ASSERT_EQ(pass->output()[block * kSlice * kDim + i], whole_pass->output()[(block * kParts + part) * kSlice * kDim + i])
+            << "part " << part << ", block " << block << ", value " << i;
+      }
+    }
+  }
+}
+
+TEST(GaussianNoiseTest, IdentityAtInference) {
+  auto mlp = GaussianNoiseOnly(16, 0.5f, 25);
+  std::vector<float> x(3 * 16);
+  Rng(26).FillUniform(x.data(), 48, -1.0f, 1.0f);
+  auto pass = mlp->MakePass(3);
+  ForwardKeepingStreams(*pass, x, false);
+  EXPECT_EQ(std::vector<float>(pass->output(), pass->output() + 48), x);
+}
+
+TEST(GaussianNoiseTest, ForwardMatchesReferenceAndGradientsMatchFiniteDifferences) {
+  auto mlp = GaussianNoiseOnly(10, 0.5f, 27);
+  ExpectForwardMatchesReference(*mlp, 3, true, 28);
+  ExpectGradientsMatch(*mlp, 3, true, 29);
+}
+
 // Shapes: a layer with weights reads any input as its flat features (an
 // image's values in row-major order) and outputs flat units; dropout keeps
 // its input's shape. PlanLayer says so without building anything.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +19,15 @@ Mlp::Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers)
       break;
     }
   }
+}
+
+std::pair<std::unique_ptr<Mlp>, std::unique_ptr<Mlp>> Mlp::Split(std::unique_ptr<Mlp> net, size_t at) {
+  std::vector<std::unique_ptr<Layer>>& layers = net->layers_;
+  const Shape cut = layers[at - 1]->output_shape();
+  std::vector<std::unique_ptr<Layer>> tail(std::make_move_iterator(layers.begin() + static_cast<std::ptrdiff_t>(at)),
+                                           std::make_move_iterator(layers.end()));
+  layers.resize(at);
+  return {std::make_unique<Mlp>(net->input_shape_, std::move(layers)), std::make_unique<Mlp>(cut, std::move(tail))};
 }
 
 void Mlp::CopyParametersFrom(Mlp& from) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,6 +22,11 @@ class MlpPass;
 class Mlp {
  public:
   Mlp(const Shape& input, std::vector<std::unique_ptr<Layer>> layers);
+
+  // `net` cut before its layer `at` (0 < at < its layer count) into two
+  // nets, layers [0, at) and [at, end): the same layer objects, with their
+  // parameters and random streams, moved.
+  static std::pair<std::unique_ptr<Mlp>, std::unique_ptr<Mlp>> Split(std::unique_ptr<Mlp> net, size_t at);
 
   // One example's input and output (gan/nets/shape.h), and their sizes.
   const Shape& input_shape() const { return input_shape_; }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
 #include "gan/nets/gradient_check.h"
@@ -329,6 +330,11 @@ TEST(BuildMlpTest, ErrorsNameTheLayer) {
   auto bad_keep = BuildMlp(ParseMlp("layers { dropout { keep_prob: 1.5 } }"), Shape::Flat(3), 1);
   ASSERT_FALSE(bad_keep.ok());
   EXPECT_NE(bad_keep.status().message().find("keep_prob"), std::string::npos);
+  for (const char* stddev : {"0", "-0.5", "inf"}) {
+    auto bad_noise = BuildMlp(ParseMlp(absl::StrCat("layers { gaussian_noise { stddev: ", stddev, " } }")), Shape::Flat(3), 1);
+    ASSERT_FALSE(bad_noise.ok()) << stddev;
+    EXPECT_NE(bad_noise.status().message().find("layer 0 (gaussian_noise): stddev must be positive"), std::string::npos) << bad_noise.status();
+  }
   auto no_mean = BuildMlp(ParseMlp("layers { linear { units: 4 bias_from_data_mean_logit: true } }"), Shape::Flat(3), 1);
   ASSERT_FALSE(no_mean.ok());
   EXPECT_NE(no_mean.status().message().find("per-pixel mean"), std::string::npos);

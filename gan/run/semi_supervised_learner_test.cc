@@ -205,13 +205,12 @@ TEST(SemiSupervisedLearnerTest, FiftyLabelsTeachDTheClassesAndShuffledLabelsDoNo
   EXPECT_LT(control, 0.25);
 }
 
-TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
-  proto::Experiment e = FashionExperiment();
-  e.set_epochs(2);
-  // Mid-epoch 2 (20 steps an epoch).
-  std::unique_ptr<Trainer> straight = ExpectResumedRunBitIdentical(e, data::FashionMnistTrainingSubset(), TrainerOptions{}, 27, "semi");
+// Resumed mid-epoch 2 (20 steps an epoch), the run is the uninterrupted
+// one's to the bit, and its checkpoint's D, body and head in one net, reads
+// back as a GAN's: its logits' most probable class is the learner's.
+void ExpectResumesBitIdenticallyAndReadsBackAsAGan(const proto::Experiment& e, const std::string& name) {
+  std::unique_ptr<Trainer> straight = ExpectResumedRunBitIdentical(e, data::FashionMnistTrainingSubset(), TrainerOptions{}, 27, name);
   ASSERT_NE(straight, nullptr);
-  // The checkpoint's D is body and head in one net: its logits' most probable class is the learner's.
   absl::StatusOr<TrainedModel> model = LoadTrainedModel(straight->checkpoint_path());
   ASSERT_TRUE(model.ok()) << model.status();
   ASSERT_EQ(model->discriminator->output_dim(), 10);
@@ -222,6 +221,47 @@ TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
     const float* l = logits.data() + i * 10;
     EXPECT_EQ(std::max_element(l, l + 10) - l, classes[i]) << i;
   }
+}
+
+TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
+  proto::Experiment e = FashionExperiment();
+  e.set_epochs(2);
+  ExpectResumesBitIdenticallyAndReadsBackAsAGan(e, "semi");
+}
+
+// Salimans et al.'s D: Gaussian noise before every layer. The features are
+// the last hidden layer's output, before the noise the head adds to them,
+// and the head's noise draws from a stream of its own, saved and restored.
+TEST(SemiSupervisedLearnerTest, NoiseBeforeTheLastLayerIsTheHeadsAndResumesBitIdentically) {
+  proto::Experiment e = ParseExperiment(R"(
+    name: "fashion_semi_noise" noise_dim: 20 batch_size: 50 epochs: 2 seed: 3
+    noise { uniform { low: -1 high: 1 } } data { dataset: "fashion_mnist" }
+    semi_supervised { classes: 10 labelled: 50 labelled_seed: 1 }
+    generator {
+      layers { linear { units: 100 activation: RELU weight_irange: 0.05 } }
+      layers { linear { units: 784 activation: SIGMOID weight_irange: 0.05 bias_from_data_mean_logit: true } }
+    }
+    discriminator {
+      layers { gaussian_noise { stddev: 0.3 } }
+      layers { linear { units: 200 activation: RELU weight_irange: 0.05 } }
+      layers { gaussian_noise { stddev: 0.5 } }
+      layers { linear { units: 100 activation: RELU weight_irange: 0.05 } }
+      layers { gaussian_noise { stddev: 0.5 } }
+      layers { linear { units: 10 activation: IDENTITY weight_irange: 0.05 } }
+    }
+    generator_optimizer { adam { learning_rate: 0.002 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
+    discriminator_optimizer { adam { learning_rate: 0.002 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
+  )", "fashion_semi_noise").value();
+  std::unique_ptr<SemiSupervisedLearner> learner =
+      SemiSupervisedLearner::Create(e, data::FashionMnistTrainingSubset(), [] { return data::FashionMnistTrainingSubset().pixels.data(); }, nullptr)
+          .value();
+  ASSERT_EQ(learner->body().layers().size(), 4u);
+  EXPECT_EQ(learner->body().output_dim(), 100);
+  EXPECT_FALSE(learner->body().layers().back()->Parameters().empty());
+  ASSERT_EQ(learner->head().layers().size(), 2u);
+  EXPECT_EQ(learner->head().RandomStreams().size(), 1u);
+  EXPECT_NE(learner->head().RandomStreams()[0]->state(), learner->body().RandomStreams()[0]->state());
+  ExpectResumesBitIdenticallyAndReadsBackAsAGan(e, "semi_noise");
 }
 
 TEST(SemiSupervisedLearnerTest, RefusesBadExperimentsNamingTheField) {
