@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "gan/nets/build.h"
 #include "gan/spec/experiment.h"
 #include "gan/spec/inpainting.h"
 #include "gan/spec/noise.h"
@@ -158,6 +159,29 @@ TEST(OnnxExportTest, DiscriminatorInOnnxRuntimeMatchesOurForward) {
     EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
     EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
   }
+}
+
+// A weight-normalised G exports W = scale v / |v| as its forward computes it,
+// also when its scales were set after its last forward (as a checkpoint read
+// back sets them).
+TEST(OnnxExportTest, WeightNormalisedGeneratorInOnnxRuntimeMatchesOurForward) {
+  TrainedModel model = PaperModel();
+  for (proto::Layer& layer : *model.experiment.mutable_generator()->mutable_layers()) {
+    if (layer.has_linear()) layer.mutable_linear()->set_weight_norm(true);
+  }
+  const std::vector<float> mean(784, 0.2f);
+  model.generator = BuildMlp(model.experiment.generator(), GeneratorInputShape(model.experiment), 1, &mean).value();
+  Rng scales(8);
+  for (const ParameterRef& p : model.generator->Parameters()) {
+    if (p.name.find(".scale") != std::string::npos) scales.FillUniform(p.value, p.size, 0.5f, 2.0f);
+  }
+  const std::string path = TempPath("weight_norm_generator.onnx");
+  ASSERT_TRUE(WriteModel(ExportGenerator(model, kMnistShape).value(), path).ok());
+  Rng rng(9);
+  const std::vector<float> z = DrawNoise(model.experiment, rng, 7);
+  const RuntimeResult result = Compare(path, "z", z, 7, 100, "x", model.generator->Infer(z.data(), 7));
+  EXPECT_GE(result.max_abs_diff, 0.0);
+  EXPECT_LE(result.max_abs_diff, 1e-5);
 }
 
 TEST(OnnxExportTest, ComparisonDetectsADifferentModel) {

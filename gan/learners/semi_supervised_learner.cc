@@ -61,6 +61,12 @@ absl::Status SemiSupervisedLearner::Build(const data::Dataset& train, std::funct
   // before their last noise layer).
   absl::StatusOr<std::unique_ptr<Mlp>> whole = BuildMlp(e.discriminator(), g_->output_shape(), StreamSeed(e.seed(), SeedStream::kDiscriminatorOrEncoderInit));
   if (!whole.ok()) return absl::Status(whole.status().code(), absl::StrCat("discriminator: ", whole.status().message()));
+  if (s.init_rows() > 0) {
+    if (s.init_rows() > train.rows()) {
+      return absl::InvalidArgumentError(absl::StrCat("semi_supervised.init_rows: ", s.init_rows(), " is more than the ", train.rows(), " training images"));
+    }
+    (*whole)->InitializeFromData(train.pixels.data(), s.init_rows());
+  }
   size_t head_start = (*whole)->layers().size() - 1;
   while (head_start > 0 && (*whole)->layers()[head_start - 1]->Parameters().empty()) --head_start;
   if (head_start == 0) return absl::InvalidArgumentError("discriminator: needs a layer with parameters before its last, whose output are the features");

@@ -72,6 +72,7 @@ absl::StatusOr<std::unique_ptr<Layer>> MakeLinear(const proto::LinearLayer& line
     layer->params().Initialize(linear.weight_irange(), linear.bias(), init_rng);
   }
   layer->params().max_column_norm = linear.max_column_norm();
+  if (linear.weight_norm()) layer->EnableWeightNorm(linear.fixed_scale());
   if (linear.bias_from_data_mean_logit()) {
     if (data_mean == nullptr || static_cast<int64_t>(data_mean->size()) != linear.units()) {
       return absl::InvalidArgumentError(absl::StrCat("(linear): bias_from_data_mean_logit needs the data's per-pixel mean of ",
@@ -102,6 +103,10 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
       if (linear.units() <= 0) return absl::InvalidArgumentError("(linear): units must be positive");
       GAN_RETURN_IF_ERROR(CheckIrange("linear", linear.weight_irange()));
       if (linear.join_size() > 0) GAN_RETURN_IF_ERROR(JoinedBlocks("linear", linear.join(), input, linear.units(), 1).status());
+      if (linear.weight_norm() && (linear.join_size() > 0 || linear.max_column_norm() > 0)) {
+        return absl::InvalidArgumentError("(linear): weight_norm cannot be combined with join or max_column_norm");
+      }
+      if (linear.fixed_scale() && !linear.weight_norm()) return absl::InvalidArgumentError("(linear): fixed_scale needs weight_norm");
       LayerPlan plan = AffinePlan("linear", input, linear.units(), linear.units());
       plan.make = [linear, input](Rng& init_rng, const std::vector<float>* data_mean) {
         return MakeLinear(linear, input, init_rng, data_mean);

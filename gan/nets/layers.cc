@@ -270,21 +270,27 @@ class AffineLayerPass : public LayerPass {
   void Backward(int64_t first_row, bool input_grad, bool param_grads) final {
     GradientAtAffineOutput(first_row);
     affine().Backward(first_row, input_grad, param_grads);
+    if (param_grads) AfterParameterGradients();
   }
 
  protected:
   // dz from dy for rows [first_row, batch).
   virtual void GradientAtAffineOutput(int64_t first_row) = 0;
   virtual AffinePass& affine() = 0;
+  // After the affine backward has set W's and b's gradients.
+  virtual void AfterParameterGradients() {}
 };
 
 class LinearPass : public AffineLayerPass {
  public:
   LinearPass(Linear& layer, const LayerBuffers& b)
-      : b_(b), out_(layer.output_dim()), size_(b.batch * out_), activation_(layer.activation()),
+      : layer_(layer), b_(b), out_(layer.output_dim()), size_(b.batch * out_), activation_(layer.activation()),
         affine_(layer.params(), b.batch, b.x, b.y, b.dx, b.dy, layer.activation(), b.tail_first_rows) {}
 
-  void Forward(bool) override { affine_.Forward(); }
+  void Forward(bool) override {
+    if (layer_.weight_norm()) layer_.RefreshWeights();
+    affine_.Forward();
+  }
 
  private:
   // dy <- dz, the gradient before the activation, computed from its output y
@@ -302,7 +308,11 @@ class LinearPass : public AffineLayerPass {
     }
   }
   AffinePass& affine() override { return affine_; }
+  void AfterParameterGradients() override {
+    if (layer_.weight_norm()) layer_.WeightNormGradients();
+  }
 
+  Linear& layer_;
   LayerBuffers b_;
   int64_t out_, size_;
   Activation activation_;
@@ -442,6 +452,20 @@ class GaussianNoisePass : public LayerPass {
   std::vector<float> noise_;  // [batch (* parts when shared), dim]
 };
 
+// Weight normalisation's W [in, out] = scale * v / |v| per column, from v
+// [in, out] and scale [out]; v's column norms go to norms [out].
+void WeightNormWeights(const float* v, const float* scale, int64_t in, int64_t out, float* w, float* norms) {
+  std::vector<double> squares(out, 0.0);
+  for (int64_t i = 0; i < in; ++i) {
+    for (int64_t o = 0; o < out; ++o) squares[o] += double{v[i * out + o]} * v[i * out + o];
+  }
+  for (int64_t o = 0; o < out; ++o) norms[o] = static_cast<float>(std::sqrt(squares[o]));
+#pragma omp parallel for
+  for (int64_t i = 0; i < in; ++i) {
+    for (int64_t o = 0; o < out; ++o) w[i * out + o] = v[i * out + o] * (scale[o] / norms[o]);
+  }
+}
+
 }  // namespace
 
 void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n, const float* x, float* y) {
@@ -522,7 +546,51 @@ std::vector<ParameterRef> AffineParameters::Refs(const std::string& kind) {
           {kind + ".bias", bias.data(), bias_grad.data(), out, &bias_fold}};
 }
 
-std::vector<ParameterRef> Linear::Parameters() { return params_.Refs("linear"); }
+std::vector<ParameterRef> Linear::Parameters() {
+  if (!weight_norm()) return params_.Refs("linear");
+  // No folds: W is not a parameter here, and its gradient is turned into v's and the scales'.
+  const int64_t in = params_.in, out = params_.out;
+  return {{"linear.direction", direction_.data(), direction_grad_.data(), in * out},
+          {"linear.scale", scale_.data(), scale_grad_.data(), out},
+          {"linear.bias", params_.bias.data(), params_.bias_grad.data(), out}};
+}
+
+void Linear::EnableWeightNorm(bool fixed_scale) {
+  fixed_scale_ = fixed_scale;
+  const int64_t in = params_.in, out = params_.out;
+  direction_ = params_.weights;
+  direction_grad_.assign(in * out, 0.0f);
+  scale_.assign(out, 0.0f);
+  scale_grad_.assign(out, 0.0f);
+  norms_.assign(out, 0.0f);
+  RefreshWeights();
+  std::copy(norms_.begin(), norms_.end(), scale_.begin());
+  RefreshWeights();
+}
+
+void Linear::RefreshWeights() {
+  WeightNormWeights(direction_.data(), scale_.data(), params_.in, params_.out, params_.weights.data(), norms_.data());
+}
+
+void Linear::WeightNormGradients() {
+  // With u = v / |v| per column: dL/dscale = sum_i dW[i] u[i], and
+  // dL/dv = (scale / |v|) (dW - dL/dscale u).
+  const int64_t in = params_.in, out = params_.out;
+  const float* dw = params_.weights_grad.data();
+  std::vector<double> along(out, 0.0);
+  for (int64_t i = 0; i < in; ++i) {
+    for (int64_t o = 0; o < out; ++o) along[o] += double{dw[i * out + o]} * direction_[i * out + o] / norms_[o];
+  }
+  for (int64_t o = 0; o < out; ++o) scale_grad_[o] = fixed_scale_ ? 0.0f : static_cast<float>(along[o]);
+#pragma omp parallel for
+  for (int64_t i = 0; i < in; ++i) {
+    for (int64_t o = 0; o < out; ++o) {
+      const double u = direction_[i * out + o] / norms_[o];
+      direction_grad_[i * out + o] = static_cast<float>(scale_[o] / norms_[o] * (dw[i * out + o] - along[o] * u));
+    }
+  }
+}
+
 
 std::unique_ptr<LayerPass> Linear::Bind(const LayerBuffers& buffers) {
   return std::make_unique<LinearPass>(*this, buffers);
@@ -582,9 +650,37 @@ std::string AddAffine(InferenceGraph& graph, std::string x, const Shape& input, 
 
 }  // namespace
 
+std::vector<double> Linear::EffectiveWeights(const std::vector<double>& v, const std::vector<double>& scale) const {
+  const int64_t in = params_.in, out = params_.out;
+  std::vector<double> norms(out, 0.0), w(in * out);
+  for (int64_t i = 0; i < in * out; ++i) norms[i % out] += v[i] * v[i];
+  for (int64_t i = 0; i < in * out; ++i) w[i] = v[i] * scale[i % out] / std::sqrt(norms[i % out]);
+  return w;
+}
+
+void Linear::InitializeFromData(const std::vector<double>& x, int64_t batch) {
+  if (!weight_norm()) return;
+  const int64_t out = params_.out;
+  const std::vector<double> unit_scales(out, 1.0), zero_bias(out, 0.0);
+  const std::vector<double> v(direction_.begin(), direction_.end());
+  // t = x v / |v| per unit, then scale = 1 / sd(t) and b = -mean(t) / sd(t).
+  const std::vector<double> t = ReferenceAffine(x, batch, params_.in, out, EffectiveWeights(v, unit_scales), zero_bias);
+  for (int64_t o = 0; o < out; ++o) {
+    double sum = 0, squares = 0;
+    for (int64_t n = 0; n < batch; ++n) sum += t[n * out + o];
+    const double mean = sum / static_cast<double>(batch);
+    for (int64_t n = 0; n < batch; ++n) squares += (t[n * out + o] - mean) * (t[n * out + o] - mean);
+    const double sd = std::sqrt(squares / static_cast<double>(batch)) + 1e-8;
+    scale_[o] = static_cast<float>(1.0 / sd);
+    params_.bias[o] = static_cast<float>(-mean / sd);
+  }
+  RefreshWeights();
+}
+
 std::vector<double> Linear::ReferenceForward(const std::vector<double>& x, int64_t batch,
                                              const std::vector<std::vector<double>>& params, bool, std::vector<Rng>&) const {
-  std::vector<double> y = ReferenceAffine(x, batch, params_.in, params_.out, params[0], params[1]);
+  std::vector<double> y = weight_norm() ? ReferenceAffine(x, batch, params_.in, params_.out, EffectiveWeights(params[0], params[1]), params[2])
+                                         : ReferenceAffine(x, batch, params_.in, params_.out, params[0], params[1]);
   for (double& v : y) {
     if (activation_ == Activation::kRelu) v = std::max(v, 0.0);
     if (activation_ == Activation::kSigmoid) v = 1.0 / (1.0 + std::exp(-v));
@@ -593,7 +689,16 @@ std::vector<double> Linear::ReferenceForward(const std::vector<double>& x, int64
 }
 
 std::string Linear::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
-  const std::string y = AddAffine(graph, x, input_, params_, prefix);
+  std::string y;
+  if (weight_norm()) {
+    // W as the forward computes it from v and the scales (the parameters may have been read since the last forward).
+    AffineParameters effective = params_;
+    std::vector<float> norms(params_.out);
+    WeightNormWeights(direction_.data(), scale_.data(), params_.in, params_.out, effective.weights.data(), norms.data());
+    y = AddAffine(graph, x, input_, effective, prefix);
+  } else {
+    y = AddAffine(graph, x, input_, params_, prefix);
+  }
   if (activation_ == Activation::kRelu) return graph.AddNode("Relu", {y}, prefix + ".relu");
   if (activation_ == Activation::kSigmoid) return graph.AddNode("Sigmoid", {y}, prefix + ".sigmoid");
   return y;

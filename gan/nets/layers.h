@@ -160,6 +160,9 @@ class Layer {
   // Appends the layer's inference computation on value `x` to `graph`, naming
   // what it adds with `prefix`; returns the name of its output value.
   virtual std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const = 0;
+  // A layer whose initialisation depends on the data (a weight-normalised
+  // Linear) sets it from its input x [batch, in]; the others do nothing.
+  virtual void InitializeFromData(const std::vector<double>& /*x*/, int64_t /*batch*/) {}
 };
 
 // Weights W [in, out] and bias b [out] of an affine map, with their gradients.
@@ -219,10 +222,34 @@ class Linear : public Layer {
   Activation activation() const { return activation_; }
   AffineParameters& params() { return params_; }
 
+  // Weight normalisation: from here on the parameters are v (W as it is
+  // now), the scales (W's column norms, so W is unchanged) and the bias, and
+  // W = scale * v / |v| per column is computed from them (RefreshWeights)
+  // before every forward. Not with joined blocks or a column-norm limit.
+  // With fixed_scale the scales' gradient is always 0: an optimiser leaves
+  // them where the initialisation put them.
+  void EnableWeightNorm(bool fixed_scale = false);
+  bool weight_norm() const { return !scale_.empty(); }
+  // W from v and the scales, and v's column norms for the backward.
+  void RefreshWeights();
+  // The gradients of v and the scales from W's (params().weights_grad).
+  void WeightNormGradients();
+  // Weight normalisation's data-dependent initialisation: the scales and
+  // the bias set so that each unit's pre-activation x v / |v| * scale + b
+  // has mean 0 and standard deviation 1 over x's rows.
+  void InitializeFromData(const std::vector<double>& x, int64_t batch) override;
+
  private:
+  // W [in, out] of v [in, out], scales [out] and bias [out], in double.
+  std::vector<double> EffectiveWeights(const std::vector<double>& v, const std::vector<double>& scale) const;
+
   Shape input_;
   AffineParameters params_;
   Activation activation_;
+  // Weight normalisation only: v [in, out] and the scales [out] with their
+  // gradients, and v's column norms as the last RefreshWeights found them.
+  std::vector<float> direction_, direction_grad_, scale_, scale_grad_, norms_;
+  bool fixed_scale_ = false;
 };
 
 // y[n, u] = max over p < pieces of z[n, u * pieces + p], where z = x W + b,

@@ -208,6 +208,93 @@ TEST(DropoutTest, GradientsMatchFiniteDifferences) {
   ExpectGradientsMatch(*mlp, 3, true, 17);
 }
 
+// A weight-normalised Linear: v drawn as W would be, the scales then set apart from v's norms.
+std::unique_ptr<Mlp> WeightNormLinear(int64_t in, int64_t out, Activation activation, uint64_t seed) {
+  auto layer = std::make_unique<Linear>(Shape::Flat(in), out, activation);
+  Rng rng(seed);
+  layer->params().Initialize(1.0f, 0.0f, rng);
+  rng.FillUniform(layer->params().bias.data(), out, -0.5f, 0.5f);
+  layer->EnableWeightNorm();
+  return OneLayer(std::move(layer));
+}
+
+TEST(WeightNormTest, StartsAtTheSameWAndTrainsDirectionScaleAndBias) {
+  auto plain = RandomLinear(6, 4, Activation::kRelu, 40);
+  auto normed = WeightNormLinear(6, 4, Activation::kRelu, 40);
+  const std::vector<ParameterRef> params = normed->Parameters();
+  ASSERT_EQ(params.size(), 3u);
+  EXPECT_EQ(params[0].name, "layer0.linear.direction");
+  EXPECT_EQ(params[1].name, "layer0.linear.scale");
+  EXPECT_EQ(params[0].fold, nullptr);
+  std::vector<float> x(5 * 6);
+  Rng(41).FillUniform(x.data(), 30, -1.0f, 1.0f);
+  const std::vector<float> a = plain->Infer(x.data(), 5), b = normed->Infer(x.data(), 5);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5f) << i;
+}
+
+TEST(WeightNormTest, ForwardMatchesReferenceAndGradientsMatchFiniteDifferences) {
+  for (Activation activation : {Activation::kIdentity, Activation::kRelu, Activation::kSigmoid}) {
+    auto mlp = WeightNormLinear(7, 5, activation, 42);
+    // Scales away from v's norms, so that the check sees W = scale v / |v|, not v.
+    std::vector<ParameterRef> params = mlp->Parameters();
+    Rng(43).FillUniform(params[1].value, params[1].size, 0.5f, 2.0f);
+    ExpectForwardMatchesReference(*mlp, 3, true, 44);
+    ExpectGradientsMatch(*mlp, 3, true, 45);
+  }
+}
+
+// Fixed scales get no gradient; v and the bias get theirs as before.
+TEST(WeightNormTest, FixedScalesGetNoGradient) {
+  auto trained = WeightNormLinear(7, 5, Activation::kRelu, 48);
+  auto layer = std::make_unique<Linear>(Shape::Flat(7), 5, Activation::kRelu);
+  Rng rng(48);
+  layer->params().Initialize(1.0f, 0.0f, rng);
+  rng.FillUniform(layer->params().bias.data(), 5, -0.5f, 0.5f);
+  layer->EnableWeightNorm(/*fixed_scale=*/true);
+  auto fixed = OneLayer(std::move(layer));
+  std::vector<float> x(3 * 7), dy(3 * 5);
+  Rng(49).FillUniform(x.data(), 21, -1.0f, 1.0f);
+  Rng(50).FillUniform(dy.data(), 15, -1.0f, 1.0f);
+  for (Mlp* net : {trained.get(), fixed.get()}) {
+    const std::unique_ptr<MlpPass> pass = net->MakePass(3);
+    std::copy(x.begin(), x.end(), pass->input());
+    pass->Forward(true);
+    std::copy(dy.begin(), dy.end(), pass->output_grad());
+    pass->Backward(false, true);
+  }
+  const std::vector<ParameterRef> t = trained->Parameters(), f = fixed->Parameters();
+  double trained_scale_grad = 0;
+  for (int64_t o = 0; o < 5; ++o) {
+    EXPECT_EQ(f[1].grad[o], 0.0f) << o;
+    trained_scale_grad += std::abs(t[1].grad[o]);
+  }
+  EXPECT_GT(trained_scale_grad, 1e-3);
+  EXPECT_EQ(std::vector<float>(f[0].grad, f[0].grad + f[0].size), std::vector<float>(t[0].grad, t[0].grad + t[0].size));
+}
+
+// After the data-dependent initialisation each unit's pre-activation has
+// mean 0 and standard deviation 1 over the rows it was set on.
+TEST(WeightNormTest, DataDependentInitialisationStandardisesThePreActivations) {
+  constexpr int64_t kRows = 300, kIn = 20, kOut = 6;
+  auto mlp = WeightNormLinear(kIn, kOut, Activation::kIdentity, 46);
+  std::vector<float> x(kRows * kIn);
+  Rng(47).FillUniform(x.data(), kRows * kIn, 0.0f, 3.0f);
+  const std::vector<float> before = mlp->Infer(x.data(), kRows);
+  mlp->InitializeFromData(x.data(), kRows);
+  const std::vector<float> y = mlp->Infer(x.data(), kRows);
+  for (int64_t o = 0; o < kOut; ++o) {
+    double sum = 0, squares = 0, before_squares = 0;
+    for (int64_t n = 0; n < kRows; ++n) {
+      sum += y[n * kOut + o];
+      squares += double{y[n * kOut + o]} * y[n * kOut + o];
+      before_squares += double{before[n * kOut + o]} * before[n * kOut + o];
+    }
+    EXPECT_NEAR(sum / kRows, 0.0, 1e-4) << o;
+    EXPECT_NEAR(squares / kRows, 1.0, 1e-4) << o;
+    EXPECT_GT(std::abs(before_squares / kRows - 1.0), 0.5) << o << ": the check needs units that were not standardised before";
+  }
+}
+
 std::unique_ptr<Mlp> GaussianNoiseOnly(int64_t dim, float stddev, uint64_t seed) {
   return OneLayer(std::make_unique<GaussianNoise>(Shape::Flat(dim), stddev, seed));
 }

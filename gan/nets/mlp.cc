@@ -30,6 +30,18 @@ std::pair<std::unique_ptr<Mlp>, std::unique_ptr<Mlp>> Mlp::Split(std::unique_ptr
   return {std::make_unique<Mlp>(net->input_shape_, std::move(layers)), std::make_unique<Mlp>(cut, std::move(tail))};
 }
 
+void Mlp::InitializeFromData(const float* x, int64_t rows) {
+  // In double through the layers' references: a one-off on a few hundred rows.
+  std::vector<double> input(x, x + rows * input_dim());
+  std::vector<Rng> no_streams;
+  for (const std::unique_ptr<Layer>& layer : layers_) {
+    layer->InitializeFromData(input, rows);
+    std::vector<std::vector<double>> params;
+    for (const ParameterRef& p : layer->Parameters()) params.emplace_back(p.value, p.value + p.size);
+    input = layer->ReferenceForward(input, rows, params, /*training=*/false, no_streams);
+  }
+}
+
 void Mlp::CopyParametersFrom(Mlp& from) {
   const std::vector<ParameterRef> source = from.Parameters(), target = Parameters();
   for (size_t t = 0; t < source.size(); ++t) std::copy(source[t].value, source[t].value + source[t].size, target[t].value);

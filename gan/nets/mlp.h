@@ -50,6 +50,10 @@ class Mlp {
   // processor lacks bf16 products or a layer cannot run them (it names the
   // layer); every layer's products are then fp32.
   absl::Status SetProducts(Products products);
+  // The data-dependent initialisation of the layers that have one
+  // (Layer::InitializeFromData), first layer first: each sees the inference
+  // outputs of the layers before it, already initialised, on x [rows, in].
+  void InitializeFromData(const float* x, int64_t rows);
   // Each layer's constraints (e.g. column norms), to call after an update.
   void ApplyConstraints() {
     for (auto& layer : layers_) layer->ApplyConstraints();

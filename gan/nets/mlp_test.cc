@@ -323,6 +323,29 @@ TEST(BuildMlpTest, OutputShapeIsThatOfTheBuiltNet) {
   EXPECT_NE(bad.status().message().find("layer 1 has no kind"), std::string::npos) << bad.status();
 }
 
+// Each layer is initialised on the outputs of the layers before it, already
+// initialised: the last layer's outputs come out standardised.
+TEST(MlpTest, DataDependentInitialisationRunsLayerByLayer) {
+  auto net = BuildMlp(ParseMlp(R"(
+    layers { linear { units: 8 activation: RELU weight_irange: 1 weight_norm: true fixed_scale: true } }
+    layers { gaussian_noise { stddev: 0.5 } }
+    layers { linear { units: 4 activation: IDENTITY weight_irange: 1 weight_norm: true } })"), Shape::Flat(5), 3).value();
+  constexpr int64_t kRows = 200;
+  std::vector<float> x(kRows * 5);
+  Rng(4).FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.0f, 2.0f);
+  net->InitializeFromData(x.data(), kRows);
+  const std::vector<float> y = net->Infer(x.data(), kRows);
+  for (int64_t o = 0; o < 4; ++o) {
+    double sum = 0, squares = 0;
+    for (int64_t n = 0; n < kRows; ++n) {
+      sum += y[n * 4 + o];
+      squares += double{y[n * 4 + o]} * y[n * 4 + o];
+    }
+    EXPECT_NEAR(sum / kRows, 0.0, 1e-4) << o;
+    EXPECT_NEAR(squares / kRows, 1.0, 1e-4) << o;
+  }
+}
+
 TEST(BuildMlpTest, ErrorsNameTheLayer) {
   auto bad_units = BuildMlp(ParseMlp("layers { linear { units: 4 } } layers { maxout { units: 0 pieces: 2 } }"), Shape::Flat(3), 1);
   ASSERT_FALSE(bad_units.ok());
@@ -335,6 +358,9 @@ TEST(BuildMlpTest, ErrorsNameTheLayer) {
     ASSERT_FALSE(bad_noise.ok()) << stddev;
     EXPECT_NE(bad_noise.status().message().find("layer 0 (gaussian_noise): stddev must be positive"), std::string::npos) << bad_noise.status();
   }
+  auto normed_join = BuildMlp(ParseMlp("layers { linear { units: 4 weight_norm: true max_column_norm: 1 } }"), Shape::Flat(3), 1);
+  ASSERT_FALSE(normed_join.ok());
+  EXPECT_NE(normed_join.status().message().find("weight_norm cannot be combined"), std::string::npos) << normed_join.status();
   auto no_mean = BuildMlp(ParseMlp("layers { linear { units: 4 bias_from_data_mean_logit: true } }"), Shape::Flat(3), 1);
   ASSERT_FALSE(no_mean.ok());
   EXPECT_NE(no_mean.status().message().find("per-pixel mean"), std::string::npos);

@@ -279,6 +279,13 @@ TEST(SemiSupervisedLearnerTest, RefusesBadExperimentsNamingTheField) {
   proto::Experiment many = FashionExperiment();
   many.mutable_semi_supervised()->set_labelled(2000);
   EXPECT_NE(refused(many).find("needs 200 training images of class 0"), std::string::npos) << refused(many);
+  proto::Experiment negative_init = FashionExperiment();
+  negative_init.mutable_semi_supervised()->set_init_rows(-1);
+  EXPECT_NE(refused(negative_init).find("semi_supervised.init_rows must not be negative, not -1"), std::string::npos) << refused(negative_init);
+  proto::Experiment large_init = FashionExperiment();
+  large_init.mutable_semi_supervised()->set_init_rows(5000);
+  EXPECT_NE(refused(large_init).find("semi_supervised.init_rows: 5000 is more than the 1000 training images"), std::string::npos)
+      << refused(large_init);
   proto::Experiment conditional = FashionExperiment();
   conditional.mutable_conditioning()->set_classes(10);
   EXPECT_NE(refused(conditional).find("cannot be combined"), std::string::npos) << refused(conditional);

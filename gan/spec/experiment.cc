@@ -174,6 +174,7 @@ absl::Status ValidateSemiSupervised(const proto::Experiment& e) {
     return error(" is set: phases, generator_ema_decay and init_from do not apply");
   }
   if (e.precision() != proto::Experiment::FP32) return error(" is set: it trains in FP32 (precision)");
+  if (s.init_rows() < 0) return error(absl::StrCat(".init_rows must not be negative, not ", s.init_rows()));
   const int last = e.discriminator().layers_size() - 1;
   if (last < 1 || !e.discriminator().layers(last).has_linear() || e.discriminator().layers(last).linear().units() != s.classes() ||
       e.discriminator().layers(last).linear().activation() != proto::IDENTITY) {
