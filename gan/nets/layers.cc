@@ -605,13 +605,9 @@ std::unique_ptr<LayerPass> Maxout::Bind(const LayerBuffers& buffers) {
   return std::make_unique<MaxoutPass>(*this, buffers);
 }
 
-Dropout::Dropout(const Shape& shape, float keep_prob, uint64_t seed) : shape_(shape), keep_prob_(keep_prob), rng_(seed) {}
-
 std::unique_ptr<LayerPass> Dropout::Bind(const LayerBuffers& buffers) {
   return std::make_unique<DropoutPass>(*this, buffers);
 }
-
-GaussianNoise::GaussianNoise(const Shape& shape, float stddev, uint64_t seed) : shape_(shape), stddev_(stddev), rng_(seed) {}
 
 std::unique_ptr<LayerPass> GaussianNoise::Bind(const LayerBuffers& buffers) {
   return std::make_unique<GaussianNoisePass>(*this, buffers);

@@ -287,59 +287,62 @@ class Maxout : public Layer {
 // probability keep_prob, else 0. Given x, also writes y = x * mask (all [n]).
 void DrawDropoutMask(Rng& rng, float keep_prob, float* mask, int64_t n, const float* x = nullptr, float* y = nullptr);
 
-// Inverted dropout: while training, y = x * mask / keep_prob with mask ~
-// Bernoulli(keep_prob) drawn anew on every Forward; at inference y = x. The
-// output has the input's shape.
-class Dropout : public Layer {
+// What every training-only noise layer (Dropout, GaussianNoise) shares: the
+// output has the input's shape, there are no parameters or products, one
+// random stream serves all batch sizes (so the draws are one sequence, which
+// checkpoints save), and the layer is the identity at inference, so an
+// exported graph has nothing of it.
+class TrainingNoiseLayer : public Layer {
  public:
-  Dropout(const Shape& shape, float keep_prob, uint64_t seed);
+  TrainingNoiseLayer(const Shape& shape, uint64_t seed) : shape_(shape), rng_(seed) {}
 
   Shape input_shape() const override { return shape_; }
   Shape output_shape() const override { return shape_; }
   bool SetProducts(Products) override { return true; }  // no products
-  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
   double ForwardFlopsPerRow() const override { return 0; }
   std::vector<Rng*> RandomStreams() override { return {&rng_}; }
-  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
-                                       bool training, std::vector<Rng>& replay) const override;
-  // The identity at inference: adds nothing.
   std::string AddToInferenceGraph(InferenceGraph&, const std::string& x, const std::string&) const override { return x; }
 
-  float keep_prob() const { return keep_prob_; }
   Rng& rng() { return rng_; }
 
- private:
+ protected:
   Shape shape_;
+
+ private:
+  Rng rng_;
+};
+
+// Inverted dropout: while training, y = x * mask / keep_prob with mask ~
+// Bernoulli(keep_prob) drawn anew on every Forward; at inference y = x.
+class Dropout : public TrainingNoiseLayer {
+ public:
+  Dropout(const Shape& shape, float keep_prob, uint64_t seed) : TrainingNoiseLayer(shape, seed), keep_prob_(keep_prob) {}
+
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+
+  float keep_prob() const { return keep_prob_; }
+
+ private:
   float keep_prob_;
-  Rng rng_;  // shared by all batch sizes, so the mask stream is one sequence
 };
 
 // Additive Gaussian noise: while training, y = x + stddev * n with n
 // standard normal, drawn anew for every element on every Forward; at
-// inference y = x. The gradient passes unchanged (dy/dx = 1). The output has
-// the input's shape.
-class GaussianNoise : public Layer {
+// inference y = x. The gradient passes unchanged (dy/dx = 1).
+class GaussianNoise : public TrainingNoiseLayer {
  public:
-  GaussianNoise(const Shape& shape, float stddev, uint64_t seed);
+  GaussianNoise(const Shape& shape, float stddev, uint64_t seed) : TrainingNoiseLayer(shape, seed), stddev_(stddev) {}
 
-  Shape input_shape() const override { return shape_; }
-  Shape output_shape() const override { return shape_; }
-  bool SetProducts(Products) override { return true; }  // no products
   std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
-  double ForwardFlopsPerRow() const override { return 0; }
-  std::vector<Rng*> RandomStreams() override { return {&rng_}; }
   std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
                                        bool training, std::vector<Rng>& replay) const override;
-  // The identity at inference: adds nothing.
-  std::string AddToInferenceGraph(InferenceGraph&, const std::string& x, const std::string&) const override { return x; }
 
   float stddev() const { return stddev_; }
-  Rng& rng() { return rng_; }
 
  private:
-  Shape shape_;
   float stddev_;
-  Rng rng_;  // shared by all batch sizes, so the noise is one sequence
 };
 
 }  // namespace gan

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -179,28 +180,27 @@ TEST(DropoutTest, KeepRateWithinStatisticalBoundsAndMeanPreserved) {
   }
 }
 
-TEST(DropoutTest, SameSeedSameMaskNewMaskEachForward) {
-  std::vector<float> x(4 * 64, 1.0f);
-  auto a = DropoutOnly(64, 0.5f, 12), b = DropoutOnly(64, 0.5f, 12), c = DropoutOnly(64, 0.5f, 13);
-  // x = 1, so each output is its mask value.
-  auto masked = [&](Mlp& mlp) {
+// A training-noise layer made by `make` from a seed: the same seed draws the
+// same noise, another seed and every new Forward other noise; at inference
+// the layer is the identity.
+void ExpectSeededNoiseAndIdentityAtInference(const std::function<std::unique_ptr<Mlp>(uint64_t seed)>& make) {
+  std::vector<float> x(4 * 64);
+  Rng(15).FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.5f, 1.0f);
+  auto a = make(12), b = make(12), c = make(13);
+  auto noised = [&](Mlp& mlp, bool training) {
     const std::unique_ptr<MlpPass> pass = mlp.MakePass(4);
-    ForwardKeepingStreams(*pass, x, true);
+    ForwardKeepingStreams(*pass, x, training);
     return std::vector<float>(pass->output(), pass->output() + x.size());
   };
-  const std::vector<float> first = masked(*a);
-  EXPECT_EQ(first, masked(*b));
-  EXPECT_NE(first, masked(*c));
-  EXPECT_NE(first, masked(*a));
+  const std::vector<float> first = noised(*a, true);
+  EXPECT_EQ(first, noised(*b, true));
+  EXPECT_NE(first, noised(*c, true));
+  EXPECT_NE(first, noised(*a, true));
+  EXPECT_EQ(noised(*a, false), x);
 }
 
-TEST(DropoutTest, IdentityAtInference) {
-  auto mlp = DropoutOnly(16, 0.5f, 14);
-  std::vector<float> x(3 * 16);
-  Rng(15).FillUniform(x.data(), 48, -1.0f, 1.0f);
-  auto pass = mlp->MakePass(3);
-  ForwardKeepingStreams(*pass, x, false);
-  EXPECT_EQ(std::vector<float>(pass->output(), pass->output() + 48), x);
+TEST(DropoutTest, SameSeedSameMaskNewMaskEachForwardIdentityAtInference) {
+  ExpectSeededNoiseAndIdentityAtInference([](uint64_t seed) { return DropoutOnly(64, 0.5f, seed); });
 }
 
 TEST(DropoutTest, GradientsMatchFiniteDifferences) {
@@ -320,18 +320,8 @@ TEST(GaussianNoiseTest, AddedNoiseHasZeroMeanAndTheStatedDeviation) {
   }
 }
 
-TEST(GaussianNoiseTest, SameSeedSameNoiseNewNoiseEachForward) {
-  std::vector<float> x(4 * 64, 0.0f);
-  auto a = GaussianNoiseOnly(64, 0.5f, 23), b = GaussianNoiseOnly(64, 0.5f, 23), c = GaussianNoiseOnly(64, 0.5f, 24);
-  auto noised = [&](Mlp& mlp) {
-    const std::unique_ptr<MlpPass> pass = mlp.MakePass(4);
-    ForwardKeepingStreams(*pass, x, true);
-    return std::vector<float>(pass->output(), pass->output() + x.size());
-  };
-  const std::vector<float> first = noised(*a);
-  EXPECT_EQ(first, noised(*b));
-  EXPECT_NE(first, noised(*c));
-  EXPECT_NE(first, noised(*a));
+TEST(GaussianNoiseTest, SameSeedSameNoiseNewNoiseEachForwardIdentityAtInference) {
+  ExpectSeededNoiseAndIdentityAtInference([](uint64_t seed) { return GaussianNoiseOnly(64, 0.5f, seed); });
 }
 
 // A batch shared by two processes: each adds to its rows the noise one
@@ -360,15 +350,6 @@ TEST(GaussianNoiseTest, SharedBatchAddsTheWholeBatchsNoise) {
       }
     }
   }
-}
-
-TEST(GaussianNoiseTest, IdentityAtInference) {
-  auto mlp = GaussianNoiseOnly(16, 0.5f, 25);
-  std::vector<float> x(3 * 16);
-  Rng(26).FillUniform(x.data(), 48, -1.0f, 1.0f);
-  auto pass = mlp->MakePass(3);
-  ForwardKeepingStreams(*pass, x, false);
-  EXPECT_EQ(std::vector<float>(pass->output(), pass->output() + 48), x);
 }
 
 TEST(GaussianNoiseTest, ForwardMatchesReferenceAndGradientsMatchFiniteDifferences) {

@@ -22,6 +22,7 @@
 #include "gan/run/trained_model.h"
 #include "gan/run/trainer.h"
 #include "gan/spec/experiment.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace gan {
@@ -233,25 +234,16 @@ TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
 // the last hidden layer's output, before the noise the head adds to them,
 // and the head's noise draws from a stream of its own, saved and restored.
 TEST(SemiSupervisedLearnerTest, NoiseBeforeTheLastLayerIsTheHeadsAndResumesBitIdentically) {
-  proto::Experiment e = ParseExperiment(R"(
-    name: "fashion_semi_noise" noise_dim: 20 batch_size: 50 epochs: 2 seed: 3
-    noise { uniform { low: -1 high: 1 } } data { dataset: "fashion_mnist" }
-    semi_supervised { classes: 10 labelled: 50 labelled_seed: 1 }
-    generator {
-      layers { linear { units: 100 activation: RELU weight_irange: 0.05 } }
-      layers { linear { units: 784 activation: SIGMOID weight_irange: 0.05 bias_from_data_mean_logit: true } }
-    }
-    discriminator {
+  proto::Experiment e = FashionExperiment();
+  e.set_epochs(2);
+  e.clear_discriminator();
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
       layers { gaussian_noise { stddev: 0.3 } }
       layers { linear { units: 200 activation: RELU weight_irange: 0.05 } }
       layers { gaussian_noise { stddev: 0.5 } }
       layers { linear { units: 100 activation: RELU weight_irange: 0.05 } }
       layers { gaussian_noise { stddev: 0.5 } }
-      layers { linear { units: 10 activation: IDENTITY weight_irange: 0.05 } }
-    }
-    generator_optimizer { adam { learning_rate: 0.002 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
-    discriminator_optimizer { adam { learning_rate: 0.002 beta1: 0.5 beta2: 0.999 epsilon: 1e-8 } }
-  )", "fashion_semi_noise").value();
+      layers { linear { units: 10 activation: IDENTITY weight_irange: 0.05 } })", e.mutable_discriminator()));
   std::unique_ptr<SemiSupervisedLearner> learner =
       SemiSupervisedLearner::Create(e, data::FashionMnistTrainingSubset(), [] { return data::FashionMnistTrainingSubset().pixels.data(); }, nullptr)
           .value();
