@@ -184,6 +184,33 @@ TEST(OnnxExportTest, WeightNormalisedGeneratorInOnnxRuntimeMatchesOurForward) {
   EXPECT_LE(result.max_abs_diff, 1e-5);
 }
 
+// Salimans et al.'s G (experiments/mnist_semi_supervised.pbtxt): batch
+// normalisation with softplus units exports as our inference forward computes
+// it, from the running averages (drawn here away from their initial values,
+// as are the shifts and the scales).
+TEST(OnnxExportTest, BatchNormalisedGeneratorInOnnxRuntimeMatchesOurForward) {
+  TrainedModel model = InitialModelWithRandomBiases("experiments/mnist_semi_supervised.pbtxt", -0.5f, 0.5f, 4);
+  Rng rng(10);
+  int batch_norm_tensors = 0;
+  for (const ParameterRef& p : model.generator->Parameters()) {
+    if (p.name.find("batch_norm.") == std::string::npos) continue;
+    ++batch_norm_tensors;
+    const bool positive = p.name.find("scale") != std::string::npos || p.name.find("variance") != std::string::npos;
+    rng.FillUniform(p.value, p.size, positive ? 0.2f : -1.0f, positive ? 3.0f : 1.0f);
+  }
+  ASSERT_EQ(batch_norm_tensors, 8);
+  const std::string path = TempPath("batch_norm_generator.onnx");
+  const onnx::ModelProto proto = ExportGenerator(model, kMnistShape).value();
+  ASSERT_TRUE(CheckModel(proto).ok()) << CheckModel(proto);
+  ASSERT_TRUE(WriteModel(proto, path).ok());
+  for (int64_t rows : {1, 7}) {
+    const std::vector<float> z = DrawNoise(model.experiment, rng, rows);
+    const RuntimeResult result = Compare(path, "z", z, rows, 100, "x", model.generator->Infer(z.data(), rows));
+    EXPECT_GE(result.max_abs_diff, 0.0) << "batch " << rows;
+    EXPECT_LE(result.max_abs_diff, 1e-5) << "batch " << rows;
+  }
+}
+
 TEST(OnnxExportTest, ComparisonDetectsADifferentModel) {
   // The runtime check must be able to fail: a generator with one weight
   // changed after export no longer matches.

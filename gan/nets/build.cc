@@ -19,6 +19,7 @@ Activation FromProto(proto::Activation activation) {
   switch (activation) {
     case proto::RELU: return Activation::kRelu;
     case proto::SIGMOID: return Activation::kSigmoid;
+    case proto::SOFTPLUS: return Activation::kSoftplus;
     default: return Activation::kIdentity;
   }
 }
@@ -156,6 +157,13 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
                          return std::make_unique<GaussianNoise>(input, stddev, init_rng.NextU64());
                        }};
     }
+    case proto::Layer::kBatchNorm: {
+      const proto::BatchNormLayer batch_norm = spec.batch_norm();
+      return LayerPlan{"batch_norm", input, "", 0,
+                       [batch_norm, input](Rng&, const std::vector<float>*) -> absl::StatusOr<std::unique_ptr<Layer>> {
+                         return std::make_unique<BatchNorm>(input, FromProto(batch_norm.activation()), batch_norm.fixed_scale());
+                       }};
+    }
     case proto::Layer::kReshape: {
       const proto::ReshapeLayer& r = spec.reshape();
       if (r.channels() <= 0 || r.height() <= 0 || r.width() <= 0) {
@@ -228,7 +236,7 @@ absl::StatusOr<LayerPlan> PlanLayer(const proto::Layer& spec, const Shape& input
     case proto::Layer::KIND_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError("has no kind (linear, maxout, dropout, gaussian_noise, reshape, conv_maxout or conv_transpose)");
+  return absl::InvalidArgumentError("has no kind (linear, maxout, dropout, gaussian_noise, batch_norm, reshape, conv_maxout or conv_transpose)");
 }
 
 absl::StatusOr<std::unique_ptr<Layer>> MakeLayer(const proto::Layer& spec, const Shape& input, Rng& init_rng,

@@ -28,7 +28,7 @@ namespace gan {
 // A layer's description in an experiment, checked against the shape of its
 // input: what it would be, and how to build it.
 struct LayerPlan {
-  std::string kind;          // "linear", "maxout", "dropout", "gaussian_noise", "reshape", "conv_maxout", "conv_transpose"
+  std::string kind;          // "linear", "maxout", "dropout", "gaussian_noise", "batch_norm", "reshape", "conv_maxout", "conv_transpose"
   Shape output;
   std::string weights;       // e.g. "784 x 1200", or empty for a layer without weights
   double weight_values = 0;  // values of its weight tensors, biases aside

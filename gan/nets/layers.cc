@@ -43,6 +43,59 @@ dnnl::memory::desc TransposedMatrix(int64_t rows, int64_t cols, dt type = dt::f3
 
 dnnl::memory Bind(const dnnl::memory::desc& desc, void* data) { return dnnl::memory(desc, Cpu().engine, data); }
 
+// The activations, in one place for every layer that has one: applied in
+// place, their derivative from their output, in double for the references,
+// and as an inference-graph node.
+float Softplus(float v) { return v > 0.0f ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
+
+void ApplyActivation(Activation activation, float* v, int64_t n) {
+  if (activation == Activation::kRelu) {
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) v[i] = std::max(v[i], 0.0f);
+  } else if (activation == Activation::kSigmoid) {
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) v[i] = 1.0f / (1.0f + std::exp(-v[i]));
+  } else if (activation == Activation::kSoftplus) {
+#pragma omp parallel for simd
+    for (int64_t i = 0; i < n; ++i) v[i] = Softplus(v[i]);
+  }
+}
+
+// dy[i] *= act'(x[i]) for i in [begin, end), from the output y[i] = act(x[i]):
+// ReLU's is y > 0, the sigmoid's y (1 - y), softplus's sigmoid(x) = 1 - exp(-y).
+void ActivationGradientFromOutput(Activation activation, const float* y, float* dy, int64_t begin, int64_t end) {
+  if (activation == Activation::kRelu) {
+#pragma omp parallel for simd
+    for (int64_t i = begin; i < end; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+  } else if (activation == Activation::kSigmoid) {
+#pragma omp parallel for simd
+    for (int64_t i = begin; i < end; ++i) dy[i] *= y[i] * (1.0f - y[i]);
+  } else if (activation == Activation::kSoftplus) {
+#pragma omp parallel for simd
+    for (int64_t i = begin; i < end; ++i) dy[i] *= -std::expm1(-y[i]);
+  }
+}
+
+double ReferenceActivation(Activation activation, double v) {
+  switch (activation) {
+    case Activation::kRelu: return std::max(v, 0.0);
+    case Activation::kSigmoid: return 1.0 / (1.0 + std::exp(-v));
+    case Activation::kSoftplus: return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
+    case Activation::kIdentity: break;
+  }
+  return v;
+}
+
+std::string AddActivationNode(InferenceGraph& graph, Activation activation, const std::string& y, const std::string& prefix) {
+  switch (activation) {
+    case Activation::kRelu: return graph.AddNode("Relu", {y}, prefix + ".relu");
+    case Activation::kSigmoid: return graph.AddNode("Sigmoid", {y}, prefix + ".sigmoid");
+    case Activation::kSoftplus: return graph.AddNode("Softplus", {y}, prefix + ".softplus");
+    case Activation::kIdentity: break;
+  }
+  return y;
+}
+
 dnnl::matmul MakeMatmul(const dnnl::memory::desc& src, const dnnl::memory::desc& weights,
                         const dnnl::memory::desc* bias, const dnnl::memory::desc& dst,
                         const dnnl::primitive_attr& attr = dnnl::primitive_attr()) {
@@ -116,6 +169,7 @@ class AffinePass {
     dnnl::post_ops post_ops;
     if (activation == Activation::kRelu) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
     if (activation == Activation::kSigmoid) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_logistic, 0.0f, 0.0f);
+    if (activation == Activation::kSoftplus) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_soft_relu, 0.0f, 0.0f);
     dnnl::primitive_attr attr;
     attr.set_post_ops(post_ops);
     const dnnl::memory::desc x_operand = Matrix(batch, p.in, operand_), w_operand = Matrix(p.in, p.out, operand_);
@@ -296,16 +350,7 @@ class LinearPass : public AffineLayerPass {
   // dy <- dz, the gradient before the activation, computed from its output y
   // (in place: dy is the affine pass's dz).
   void GradientAtAffineOutput(int64_t first_row) override {
-    float* dy = b_.dy;
-    const float* y = b_.y;
-    const int64_t begin = first_row * out_;
-    if (activation_ == Activation::kRelu) {
-#pragma omp parallel for simd
-      for (int64_t i = begin; i < size_; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
-    } else if (activation_ == Activation::kSigmoid) {
-#pragma omp parallel for simd
-      for (int64_t i = begin; i < size_; ++i) dy[i] *= y[i] * (1.0f - y[i]);
-    }
+    ActivationGradientFromOutput(activation_, b_.y, b_.dy, first_row * out_, size_);
   }
   AffinePass& affine() override { return affine_; }
   void AfterParameterGradients() override {
@@ -452,6 +497,103 @@ class GaussianNoisePass : public LayerPass {
   std::vector<float> noise_;  // [batch (* parts when shared), dim]
 };
 
+// Batch normalisation's pass (BatchNorm). Forward keeps x_hat, the
+// normalised input, and 1 / sd per value for the backward, which with dz =
+// dy through the activation and means over the rows is
+//   d shift = sum of dz,   d scale = sum of dz x_hat,
+//   dx = scale / sd * (dz - mean(dz) - x_hat mean(dz x_hat))   after a training forward,
+//   dx = scale / sd * dz                                       after an inference one.
+// Sums run over the rows in order, in double: the result does not depend on
+// the number of threads.
+class BatchNormPass : public LayerPass {
+ public:
+  BatchNormPass(BatchNorm& layer, const LayerBuffers& b)
+      : layer_(layer), b_(b), dim_(layer.input_dim()), x_hat_(b.batch * dim_), inverse_sd_(dim_) {
+    if (!b.tail_first_rows.empty() || !b.share.whole()) {
+      PassCallerBug("BatchNormPass", "normalises over its whole batch: it takes no tail_first_rows and no shared batch");
+    }
+  }
+
+  void Forward(bool training) override {
+    trained_ = training;
+    const int64_t rows = b_.batch;
+    std::vector<float> mean(dim_);
+    if (training) {
+      std::vector<double> sum(dim_, 0.0), squares(dim_, 0.0);
+      for (int64_t n = 0; n < rows; ++n) {
+        for (int64_t j = 0; j < dim_; ++j) sum[j] += b_.x[n * dim_ + j];
+      }
+      for (int64_t j = 0; j < dim_; ++j) sum[j] /= static_cast<double>(rows);
+      for (int64_t n = 0; n < rows; ++n) {
+        for (int64_t j = 0; j < dim_; ++j) squares[j] += (b_.x[n * dim_ + j] - sum[j]) * (b_.x[n * dim_ + j] - sum[j]);
+      }
+      const double unbiased = rows > 1 ? static_cast<double>(rows) / static_cast<double>(rows - 1) : 1.0;
+      std::vector<float>& running_mean = layer_.running_mean();
+      std::vector<float>& running_variance = layer_.running_variance();
+      for (int64_t j = 0; j < dim_; ++j) {
+        const double variance = squares[j] / static_cast<double>(rows);
+        mean[j] = static_cast<float>(sum[j]);
+        inverse_sd_[j] = static_cast<float>(1.0 / std::sqrt(variance + BatchNorm::kEpsilon));
+        running_mean[j] = (1.0f - BatchNorm::kMomentum) * running_mean[j] + BatchNorm::kMomentum * mean[j];
+        running_variance[j] = (1.0f - BatchNorm::kMomentum) * running_variance[j] + BatchNorm::kMomentum * static_cast<float>(variance * unbiased);
+      }
+    } else {
+      for (int64_t j = 0; j < dim_; ++j) {
+        mean[j] = layer_.running_mean()[j];
+        inverse_sd_[j] = 1.0f / std::sqrt(layer_.running_variance()[j] + BatchNorm::kEpsilon);
+      }
+    }
+    const float* scale = layer_.scale().data();
+    const float* shift = layer_.shift().data();
+    for (int64_t n = 0; n < rows; ++n) {
+      for (int64_t j = 0; j < dim_; ++j) {
+        const float x_hat = (b_.x[n * dim_ + j] - mean[j]) * inverse_sd_[j];
+        x_hat_[n * dim_ + j] = x_hat;
+        b_.y[n * dim_ + j] = scale[j] * x_hat + shift[j];
+      }
+    }
+    ApplyActivation(layer_.activation(), b_.y, rows * dim_);
+  }
+
+  void Backward(int64_t first_row, bool input_grad, bool param_grads) override {
+    if (first_row != 0) PassCallerBug("BatchNormPass", absl::StrCat("backward from row ", first_row, ": it normalises over its whole batch"));
+    const int64_t rows = b_.batch;
+    float* dz = b_.dy;
+    ActivationGradientFromOutput(layer_.activation(), b_.y, dz, 0, rows * dim_);
+    std::vector<double> sum_dz(dim_, 0.0), sum_dz_x_hat(dim_, 0.0);
+    for (int64_t n = 0; n < rows; ++n) {
+      for (int64_t j = 0; j < dim_; ++j) {
+        sum_dz[j] += dz[n * dim_ + j];
+        sum_dz_x_hat[j] += double{dz[n * dim_ + j]} * x_hat_[n * dim_ + j];
+      }
+    }
+    if (param_grads) {
+      for (int64_t j = 0; j < dim_; ++j) {
+        layer_.shift_grad()[j] = static_cast<float>(sum_dz[j]);
+        layer_.scale_grad()[j] = layer_.fixed_scale() ? 0.0f : static_cast<float>(sum_dz_x_hat[j]);
+      }
+    }
+    if (!input_grad) return;
+    const float* scale = layer_.scale().data();
+    for (int64_t n = 0; n < rows; ++n) {
+      for (int64_t j = 0; j < dim_; ++j) {
+        const int64_t i = n * dim_ + j;
+        const double centred = trained_ ? dz[i] - sum_dz[j] / static_cast<double>(rows) - x_hat_[i] * sum_dz_x_hat[j] / static_cast<double>(rows)
+                                        : double{dz[i]};
+        b_.dx[i] = static_cast<float>(scale[j] * inverse_sd_[j] * centred);
+      }
+    }
+  }
+
+ private:
+  BatchNorm& layer_;
+  LayerBuffers b_;
+  int64_t dim_;
+  std::vector<float> x_hat_;       // [batch, dim]
+  std::vector<float> inverse_sd_;  // [dim]: 1 / sqrt(variance + epsilon), the batch's or the running one
+  bool trained_ = false;
+};
+
 // Weight normalisation's W [in, out] = scale * v / |v| per column, from v
 // [in, out] and scale [out]; v's column norms go to norms [out].
 void WeightNormWeights(const float* v, const float* scale, int64_t in, int64_t out, float* w, float* norms) {
@@ -591,7 +733,6 @@ void Linear::WeightNormGradients() {
   }
 }
 
-
 std::unique_ptr<LayerPass> Linear::Bind(const LayerBuffers& buffers) {
   return std::make_unique<LinearPass>(*this, buffers);
 }
@@ -611,6 +752,23 @@ std::unique_ptr<LayerPass> Dropout::Bind(const LayerBuffers& buffers) {
 
 std::unique_ptr<LayerPass> GaussianNoise::Bind(const LayerBuffers& buffers) {
   return std::make_unique<GaussianNoisePass>(*this, buffers);
+}
+
+BatchNorm::BatchNorm(const Shape& shape, Activation activation, bool fixed_scale)
+    : shape_(shape), activation_(activation), fixed_scale_(fixed_scale), shift_(shape.size(), 0.0f), shift_grad_(shape.size(), 0.0f),
+      scale_(shape.size(), 1.0f), scale_grad_(shape.size(), 0.0f), running_mean_(shape.size(), 0.0f),
+      running_variance_(shape.size(), 1.0f), zero_grad_(shape.size(), 0.0f) {}
+
+std::vector<ParameterRef> BatchNorm::Parameters() {
+  const int64_t n = shape_.size();
+  return {{"batch_norm.shift", shift_.data(), shift_grad_.data(), n},
+          {"batch_norm.scale", scale_.data(), scale_grad_.data(), n},
+          {"batch_norm.running_mean", running_mean_.data(), zero_grad_.data(), n},
+          {"batch_norm.running_variance", running_variance_.data(), zero_grad_.data(), n}};
+}
+
+std::unique_ptr<LayerPass> BatchNorm::Bind(const LayerBuffers& buffers) {
+  return std::make_unique<BatchNormPass>(*this, buffers);
 }
 
 namespace {
@@ -677,10 +835,7 @@ std::vector<double> Linear::ReferenceForward(const std::vector<double>& x, int64
                                              const std::vector<std::vector<double>>& params, bool, std::vector<Rng>&) const {
   std::vector<double> y = weight_norm() ? ReferenceAffine(x, batch, params_.in, params_.out, EffectiveWeights(params[0], params[1]), params[2])
                                          : ReferenceAffine(x, batch, params_.in, params_.out, params[0], params[1]);
-  for (double& v : y) {
-    if (activation_ == Activation::kRelu) v = std::max(v, 0.0);
-    if (activation_ == Activation::kSigmoid) v = 1.0 / (1.0 + std::exp(-v));
-  }
+  for (double& v : y) v = ReferenceActivation(activation_, v);
   return y;
 }
 
@@ -695,9 +850,7 @@ std::string Linear::AddToInferenceGraph(InferenceGraph& graph, const std::string
   } else {
     y = AddAffine(graph, x, input_, params_, prefix);
   }
-  if (activation_ == Activation::kRelu) return graph.AddNode("Relu", {y}, prefix + ".relu");
-  if (activation_ == Activation::kSigmoid) return graph.AddNode("Sigmoid", {y}, prefix + ".sigmoid");
-  return y;
+  return AddActivationNode(graph, activation_, y, prefix);
 }
 
 std::vector<double> Maxout::ReferenceForward(const std::vector<double>& x, int64_t batch,
@@ -736,6 +889,47 @@ std::vector<double> GaussianNoise::ReferenceForward(const std::vector<double>& x
   std::vector<double> y = x;
   for (int64_t i = 0; i < n; ++i) y[i] += static_cast<double>(stddev_) * noise[i];
   return y;
+}
+
+std::vector<double> BatchNorm::ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                                bool training, std::vector<Rng>&) const {
+  const int64_t dim = shape_.size();
+  const std::vector<double>&shift = params[0], &scale = params[1];
+  std::vector<double> mean = params[2], variance = params[3];
+  if (training) {
+    for (int64_t j = 0; j < dim; ++j) {
+      double sum = 0, squares = 0;
+      for (int64_t n = 0; n < batch; ++n) sum += x[n * dim + j];
+      mean[j] = sum / static_cast<double>(batch);
+      for (int64_t n = 0; n < batch; ++n) squares += (x[n * dim + j] - mean[j]) * (x[n * dim + j] - mean[j]);
+      variance[j] = squares / static_cast<double>(batch);
+    }
+  }
+  std::vector<double> y(batch * dim);
+  for (int64_t n = 0; n < batch; ++n) {
+    for (int64_t j = 0; j < dim; ++j) {
+      const double x_hat = (x[n * dim + j] - mean[j]) / std::sqrt(variance[j] + kEpsilon);
+      y[n * dim + j] = ReferenceActivation(activation_, scale[j] * x_hat + shift[j]);
+    }
+  }
+  return y;
+}
+
+std::string BatchNorm::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
+  // At inference the layer is affine per value: y = act(x a + c) with
+  // a = scale / sqrt(running variance + epsilon), c = shift - running mean * a,
+  // as constants of one example's shape that broadcast over the batch.
+  const int64_t dim = shape_.size();
+  std::vector<float> a(dim), c(dim);
+  for (int64_t j = 0; j < dim; ++j) {
+    a[j] = scale_[j] / std::sqrt(running_variance_[j] + kEpsilon);
+    c[j] = shift_[j] - running_mean_[j] * a[j];
+  }
+  std::vector<int64_t> dims = {1};
+  dims.insert(dims.end(), shape_.dims().begin(), shape_.dims().end());
+  const std::string scaled = graph.AddNode("Mul", {x, graph.AddFloats(prefix + ".multiplier", dims, a.data())}, prefix + ".scaled");
+  const std::string y = graph.AddNode("Add", {scaled, graph.AddFloats(prefix + ".offset", dims, c.data())}, prefix + ".normalised");
+  return AddActivationNode(graph, activation_, y, prefix);
 }
 
 }  // namespace gan

@@ -1,8 +1,8 @@
 #ifndef GAN_NETS_LAYERS_H_
 #define GAN_NETS_LAYERS_H_
 
-// The layers of the paper's nets: Linear (with a fused ReLU or sigmoid), Maxout,
-// Dropout and GaussianNoise here, and the convolutional ones in gan/conv_layers.h. Matrix
+// The layers of the paper's nets: Linear (with a fused activation), Maxout,
+// Dropout, GaussianNoise and BatchNorm here, and the convolutional ones in gan/conv_layers.h. Matrix
 // products run as oneDNN matmul primitives on the CPU.
 //
 // A Layer owns its parameters and their gradients. For each batch size it is
@@ -36,7 +36,7 @@ struct CpuContext {
 };
 CpuContext& Cpu();
 
-enum class Activation { kIdentity, kRelu, kSigmoid };
+enum class Activation { kIdentity, kRelu, kSigmoid, kSoftplus };
 
 // The precision of a layer's matrix products. kBf16: each product's operands
 // are rounded to bfloat16 (8 significant bits) on their way in, its sums are
@@ -163,6 +163,9 @@ class Layer {
   // A layer whose initialisation depends on the data (a weight-normalised
   // Linear) sets it from its input x [batch, in]; the others do nothing.
   virtual void InitializeFromData(const std::vector<double>& /*x*/, int64_t /*batch*/) {}
+  // Whether a training forward's rows depend on each other (BatchNorm): such
+  // a layer's passes take neither tail_first_rows nor a shared batch.
+  virtual bool MixesRows() const { return false; }
 };
 
 // Weights W [in, out] and bias b [out] of an affine map, with their gradients.
@@ -343,6 +346,55 @@ class GaussianNoise : public TrainingNoiseLayer {
 
  private:
   float stddev_;
+};
+
+// Batch normalisation of each input value over the batch's rows, then an
+// activation (the experiment schema's BatchNormLayer says when):
+//   training   y = act(scale * (x - mean) / sqrt(var + kEpsilon) + shift),
+//              mean and var (biased) over the pass's rows, and the running
+//              averages moved kMomentum of the way to mean and var * rows / (rows - 1);
+//   inference  the same with the running averages.
+// Its parameters are the shift, the scale and the two running averages; the
+// averages' gradient is always 0 (a forward sets them), and so is the
+// scale's with fixed_scale, so an optimiser leaves them where they are
+// (Adam and SGD move a parameter whose gradient has always been 0 by 0).
+// Listing the averages as parameters puts them in checkpoints, the
+// generator's moving average and the export with the rest.
+class BatchNorm : public Layer {
+ public:
+  static constexpr float kEpsilon = 1e-6f, kMomentum = 0.1f;
+
+  BatchNorm(const Shape& shape, Activation activation, bool fixed_scale);
+
+  Shape input_shape() const override { return shape_; }
+  Shape output_shape() const override { return shape_; }
+  std::vector<ParameterRef> Parameters() override;
+  bool SetProducts(Products) override { return true; }  // no products
+  std::unique_ptr<LayerPass> Bind(const LayerBuffers& buffers) override;
+  double ForwardFlopsPerRow() const override { return 0; }
+  std::vector<Rng*> RandomStreams() override { return {}; }
+  std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
+                                       bool training, std::vector<Rng>& replay) const override;
+  std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const override;
+  bool MixesRows() const override { return true; }
+
+  Activation activation() const { return activation_; }
+  bool fixed_scale() const { return fixed_scale_; }
+  // [dim] each.
+  std::vector<float>& shift() { return shift_; }
+  std::vector<float>& scale() { return scale_; }
+  std::vector<float>& running_mean() { return running_mean_; }
+  std::vector<float>& running_variance() { return running_variance_; }
+  // The gradients of the shift and the scale (the pass writes them).
+  std::vector<float>& shift_grad() { return shift_grad_; }
+  std::vector<float>& scale_grad() { return scale_grad_; }
+
+ private:
+  Shape shape_;
+  Activation activation_;
+  bool fixed_scale_;
+  std::vector<float> shift_, shift_grad_, scale_, scale_grad_;
+  std::vector<float> running_mean_, running_variance_, zero_grad_;  // zero_grad_: the averages' gradient, always 0
 };
 
 }  // namespace gan

@@ -77,7 +77,7 @@ TEST_P(LinearTest, GradientsMatchFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Activations, LinearTest,
-                         ::testing::Values(Activation::kIdentity, Activation::kRelu, Activation::kSigmoid));
+                         ::testing::Values(Activation::kIdentity, Activation::kRelu, Activation::kSigmoid, Activation::kSoftplus));
 
 TEST(LinearTest, ReluZeroesNegativesAndSigmoidIsInUnitInterval) {
   for (Activation activation : {Activation::kRelu, Activation::kSigmoid}) {
@@ -356,6 +356,69 @@ TEST(GaussianNoiseTest, ForwardMatchesReferenceAndGradientsMatchFiniteDifference
   auto mlp = GaussianNoiseOnly(10, 0.5f, 27);
   ExpectForwardMatchesReference(*mlp, 3, true, 28);
   ExpectGradientsMatch(*mlp, 3, true, 29);
+}
+
+// A batch-normalisation layer with its shift, scale and running averages
+// drawn away from their initial values, so that every term shows.
+std::unique_ptr<Mlp> RandomBatchNorm(int64_t dim, Activation activation, uint64_t seed) {
+  auto layer = std::make_unique<BatchNorm>(Shape::Flat(dim), activation, /*fixed_scale=*/false);
+  Rng rng(seed);
+  rng.FillUniform(layer->shift().data(), dim, -0.5f, 0.5f);
+  rng.FillUniform(layer->scale().data(), dim, 0.5f, 2.0f);
+  rng.FillUniform(layer->running_mean().data(), dim, -0.5f, 0.5f);
+  rng.FillUniform(layer->running_variance().data(), dim, 0.2f, 2.0f);
+  return OneLayer(std::move(layer));
+}
+
+TEST(BatchNormTest, ForwardMatchesReferenceAndGradientsMatchFiniteDifferences) {
+  // A trained scale (a fixed one's gradient is 0 by design: the next test),
+  // and gradients while training, where they are used: at inference the
+  // running averages are inputs the gradient does not follow.
+  for (Activation activation : {Activation::kIdentity, Activation::kRelu, Activation::kSigmoid, Activation::kSoftplus}) {
+    SCOPED_TRACE(::testing::Message() << "activation " << static_cast<int>(activation));
+    auto mlp = RandomBatchNorm(9, activation, 60);
+    ExpectForwardMatchesReference(*mlp, 6, /*training=*/true, 61);
+    ExpectGradientsMatch(*mlp, 6, /*training=*/true, 62);
+    ExpectForwardMatchesReference(*mlp, 6, /*training=*/false, 63);
+  }
+}
+
+// While training each value is standardised over the batch's rows, and the
+// running averages move a tenth of the way to the batch's mean and unbiased
+// variance; the averages' gradient, and a fixed scale's, stay 0.
+TEST(BatchNormTest, StandardisesOverTheBatchAndMovesTheRunningAverages) {
+  constexpr int64_t kRows = 50, kDim = 4;
+  auto mlp = OneLayer(std::make_unique<BatchNorm>(Shape::Flat(kDim), Activation::kIdentity, /*fixed_scale=*/true));
+  auto& layer = static_cast<BatchNorm&>(*mlp->layers()[0]);
+  std::vector<float> x(kRows * kDim), dy(kRows * kDim);
+  Rng(63).FillUniform(x.data(), kRows * kDim, 2.0f, 5.0f);
+  Rng(64).FillUniform(dy.data(), kRows * kDim, -1.0f, 1.0f);
+  const std::unique_ptr<MlpPass> pass = mlp->MakePass(kRows);
+  std::copy(x.begin(), x.end(), pass->input());
+  pass->Forward(/*training=*/true);
+  std::copy(dy.begin(), dy.end(), pass->output_grad());
+  pass->Backward(/*input_grad=*/true, /*param_grads=*/true);
+  for (int64_t j = 0; j < kDim; ++j) {
+    double sum = 0, squares = 0, x_sum = 0, x_squares = 0;
+    for (int64_t n = 0; n < kRows; ++n) {
+      const double y = pass->output()[n * kDim + j];
+      sum += y;
+      squares += y * y;
+      x_sum += x[n * kDim + j];
+    }
+    const double x_mean = x_sum / kRows;
+    for (int64_t n = 0; n < kRows; ++n) x_squares += (x[n * kDim + j] - x_mean) * (x[n * kDim + j] - x_mean);
+    EXPECT_NEAR(sum / kRows, 0.0, 1e-5) << j;
+    EXPECT_NEAR(squares / kRows, 1.0, 1e-4) << j;
+    EXPECT_NEAR(layer.running_mean()[j], 0.1 * x_mean, 1e-5) << j;
+    EXPECT_NEAR(layer.running_variance()[j], 0.9 + 0.1 * x_squares / (kRows - 1), 1e-5) << j;
+    EXPECT_EQ(layer.scale_grad()[j], 0.0f) << j;
+    EXPECT_NE(layer.shift_grad()[j], 0.0f) << j;
+  }
+  for (const ParameterRef& p : mlp->Parameters()) {
+    if (p.name.find("running") == std::string::npos) continue;
+    for (int64_t j = 0; j < p.size; ++j) EXPECT_EQ(p.grad[j], 0.0f) << p.name;
+  }
 }
 
 // Shapes: a layer with weights reads any input as its flat features (an

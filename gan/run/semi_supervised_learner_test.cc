@@ -32,14 +32,17 @@ std::string TempDir(const std::string& name) {
   return std::string(std::getenv("TEST_TMPDIR") ? std::getenv("TEST_TMPDIR") : "/tmp") + "/" + name;
 }
 
-// G from 3 noise values to 4 x 4 images, D with one hidden layer and 3 classes; 6 labelled images of 12.
+// G from 3 noise values to 4 x 4 images through batch normalisation with
+// softplus units (Salimans et al.'s G), D with one hidden layer and 3
+// classes; 6 labelled images of 12.
 proto::Experiment TinyExperiment() {
   return ParseExperiment(R"(
     name: "tiny_semi" noise_dim: 3 batch_size: 4 epochs: 1 seed: 5
     noise { uniform { low: -1 high: 1 } } data { dataset: "random" }
     semi_supervised { classes: 3 labelled: 6 labelled_seed: 2 }
     generator {
-      layers { linear { units: 7 activation: RELU weight_irange: 0.5 bias: 0.1 } }
+      layers { linear { units: 7 activation: IDENTITY weight_irange: 0.5 bias: 0.1 } }
+      layers { batch_norm { activation: SOFTPLUS } }
       layers { linear { units: 16 activation: SIGMOID weight_irange: 0.5 } }
     }
     discriminator {
@@ -66,8 +69,9 @@ double ReferenceDiscriminatorObjective(SemiSupervisedLearner& learner, const std
                                        const std::vector<std::vector<double>>& head, const std::vector<float>& x_l,
                                        const std::vector<int32_t>& y, const std::vector<float>& x_u, const std::vector<float>& z) {
   const int64_t m = static_cast<int64_t>(y.size()), b = static_cast<int64_t>(z.size()) / 3;
+  // G runs in training mode (its batch normalisation on the batch's statistics); it draws nothing.
   const std::vector<double> fake = ReferenceForward(learner.generator(), ParametersAsDouble(learner.generator()),
-                                                    std::vector<double>(z.begin(), z.end()), b, false, {});
+                                                    std::vector<double>(z.begin(), z.end()), b, true, {});
   std::vector<double> rows(x_l.begin(), x_l.end());
   rows.insert(rows.end(), x_u.begin(), x_u.end());
   rows.insert(rows.end(), fake.begin(), fake.end());
@@ -87,7 +91,7 @@ double ReferenceDiscriminatorObjective(SemiSupervisedLearner& learner, const std
 double ReferenceFeatureMatching(SemiSupervisedLearner& learner, const std::vector<std::vector<double>>& g, const std::vector<float>& x_u,
                                 const std::vector<float>& z) {
   const int64_t b = static_cast<int64_t>(z.size()) / 3;
-  const std::vector<double> fake = ReferenceForward(learner.generator(), g, std::vector<double>(z.begin(), z.end()), b, false, {});
+  const std::vector<double> fake = ReferenceForward(learner.generator(), g, std::vector<double>(z.begin(), z.end()), b, true, {});
   const std::vector<std::vector<double>> body = ParametersAsDouble(learner.body());
   const std::vector<double> real_f = ReferenceForward(learner.body(), body, std::vector<double>(x_u.begin(), x_u.end()), b, false, {});
   const std::vector<double> fake_f = ReferenceForward(learner.body(), body, fake, b, false, {});
@@ -224,9 +228,15 @@ void ExpectResumesBitIdenticallyAndReadsBackAsAGan(const proto::Experiment& e, c
   }
 }
 
+// With batch normalisation in G, whose running averages a checkpoint keeps.
 TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
   proto::Experiment e = FashionExperiment();
   e.set_epochs(2);
+  e.clear_generator();
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
+      layers { linear { units: 100 activation: IDENTITY weight_irange: 0.05 } }
+      layers { batch_norm { activation: SOFTPLUS fixed_scale: true } }
+      layers { linear { units: 784 activation: SIGMOID weight_irange: 0.05 bias_from_data_mean_logit: true } })", e.mutable_generator()));
   ExpectResumesBitIdenticallyAndReadsBackAsAGan(e, "semi");
 }
 
@@ -278,6 +288,15 @@ TEST(SemiSupervisedLearnerTest, RefusesBadExperimentsNamingTheField) {
   large_init.mutable_semi_supervised()->set_init_rows(5000);
   EXPECT_NE(refused(large_init).find("semi_supervised.init_rows: 5000 is more than the 1000 training images"), std::string::npos)
       << refused(large_init);
+  proto::Experiment normalised_d = FashionExperiment();
+  normalised_d.mutable_discriminator()->mutable_layers(2)->mutable_batch_norm();
+  EXPECT_NE(refused(normalised_d).find("experiment: discriminator.layers[2]: batch_norm is only supported in a semi_supervised experiment's generator"),
+            std::string::npos)
+      << refused(normalised_d);
+  proto::Experiment gan = FashionExperiment();
+  gan.clear_semi_supervised();
+  gan.mutable_generator()->mutable_layers(0)->mutable_batch_norm();
+  EXPECT_NE(refused(gan).find("experiment: generator.layers[0]: batch_norm is only supported"), std::string::npos) << refused(gan);
   proto::Experiment conditional = FashionExperiment();
   conditional.mutable_conditioning()->set_classes(10);
   EXPECT_NE(refused(conditional).find("cannot be combined"), std::string::npos) << refused(conditional);

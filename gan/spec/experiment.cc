@@ -79,6 +79,25 @@ absl::StatusOr<proto::ClassifierExperiment> LoadClassifierExperiment(const std::
   return ParseClassifierExperiment(*text, *path);
 }
 
+namespace {
+
+// batch_norm (BatchNormLayer) normalises over a pass's rows, so it may only be
+// in a net whose every pass holds one batch of one kind: the semi-supervised
+// generator's. A GAN's step puts real and generated rows (or two batches of
+// G) through one pass and shares a batch between processes; the others are
+// not wired for it yet.
+absl::Status CheckBatchNorm(const proto::Mlp& net, const std::string& field, bool allowed) {
+  for (int i = 0; i < net.layers_size(); ++i) {
+    if (net.layers(i).has_batch_norm() && !allowed) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ".layers[", i,
+                                                     "]: batch_norm is only supported in a semi_supervised experiment's generator"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateClassifierExperiment(const proto::ClassifierExperiment& e) {
   if (e.classes() < 2) return absl::InvalidArgumentError(absl::StrCat("classifier experiment: classes must be at least 2, not ", e.classes()));
   if (e.batch_size() <= 0) return absl::InvalidArgumentError("classifier experiment: batch_size must be positive");
@@ -90,6 +109,7 @@ absl::Status ValidateClassifierExperiment(const proto::ClassifierExperiment& e) 
     return absl::InvalidArgumentError(absl::StrCat("classifier experiment: the net's last layer must be linear with ", e.classes(),
                                                    " units (one per class) and activation IDENTITY (logits)"));
   }
+  GAN_RETURN_IF_ERROR(CheckBatchNorm(e.net(), "classifier experiment: net", false));
   if (!e.has_optimizer()) return absl::InvalidArgumentError("classifier experiment: optimizer is not set");
   return absl::OkStatus();
 }
@@ -195,6 +215,10 @@ absl::Status ValidateExperiment(const proto::Experiment& e) {
   }
   if (e.has_inference()) GAN_RETURN_IF_ERROR(ValidateInferenceNet(e));
   if (e.has_semi_supervised()) GAN_RETURN_IF_ERROR(ValidateSemiSupervised(e));
+  GAN_RETURN_IF_ERROR(CheckBatchNorm(e.generator(), "experiment: generator", e.has_semi_supervised()));
+  GAN_RETURN_IF_ERROR(CheckBatchNorm(e.discriminator(), "experiment: discriminator", false));
+  GAN_RETURN_IF_ERROR(CheckBatchNorm(e.autoencoder().encoder(), "experiment: autoencoder.encoder", false));
+  GAN_RETURN_IF_ERROR(CheckBatchNorm(e.inference().encoder(), "experiment: inference.encoder", false));
   if (e.has_conditioning()) {
     if (e.conditioning().classes() < 2) {
       return absl::InvalidArgumentError(absl::StrCat("experiment: conditioning.classes must be at least 2, not ", e.conditioning().classes()));
