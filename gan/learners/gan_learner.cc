@@ -207,16 +207,7 @@ absl::StatusOr<std::vector<double>> GanLearner::Step() {
 
 void GanLearner::UpdateGeneratorEma() {
   const float decay = experiment_.generator_ema_decay();
-  const std::vector<ParameterRef>& g = ema_pairs_.first;
-  const std::vector<ParameterRef>& ema = ema_pairs_.second;
-#pragma omp parallel  // one region for all tensors, as in SgdMomentum::Step
-  for (size_t t = 0; t < g.size(); ++t) {
-    const float* w = g[t].value;
-    float* average = ema[t].value;
-    const int64_t n = g[t].size;
-#pragma omp for simd nowait
-    for (int64_t i = 0; i < n; ++i) average[i] = decay * average[i] + (1.0f - decay) * w[i];
-  }
+  MoveAverage(ema_pairs_.first, ema_pairs_.second, decay, 1.0f - decay);
 }
 
 std::string GanLearner::EpochJsonMembers(const std::vector<double>& f) const {

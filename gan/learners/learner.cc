@@ -83,6 +83,17 @@ void AddBatcherRecords(CheckpointSchema& schema, const std::string& name, data::
       });
 }
 
+void MoveAverage(const std::vector<ParameterRef>& values, const std::vector<ParameterRef>& averages, float keep, float take) {
+#pragma omp parallel  // one region for all tensors, as in SgdMomentum::Step
+  for (size_t t = 0; t < values.size(); ++t) {
+    const float* w = values[t].value;
+    float* average = averages[t].value;
+    const int64_t n = values[t].size;
+#pragma omp for simd nowait
+    for (int64_t i = 0; i < n; ++i) average[i] = keep * average[i] + take * w[i];
+  }
+}
+
 absl::Status ReadParameterRecords(const CheckpointReader& reader, const std::string& prefix, Mlp& net) {
   for (const ParameterRef& p : net.Parameters()) {
     GAN_RETURN_IF_ERROR(reader.ReadFloats(ParameterRecordName(prefix, p.name), p.value, p.size));

@@ -87,6 +87,7 @@ class Learner {
 inline constexpr char kGeneratorRecords[] = "g";  // G, or an autoencoder's decoder
 inline constexpr char kGeneratorEmaRecords[] = "g_ema";
 inline constexpr char kDiscriminatorRecords[] = "d";
+inline constexpr char kDiscriminatorAverageRecords[] = "d_average";  // a semi-supervised D's average
 inline constexpr char kEncoderRecords[] = "encoder";
 inline constexpr char kAutoencoderOptimizerRecords[] = "ae";
 inline constexpr char kInferenceOptimizerRecords[] = "inference";
@@ -111,6 +112,11 @@ void AddBatcherRecords(CheckpointSchema& schema, const std::string& name, data::
 // Reads the records AddParameterRecords writes into `net`; errors name the
 // checkpoint and the record that is missing or of another size.
 absl::Status ReadParameterRecords(const CheckpointReader& reader, const std::string& prefix, Mlp& net);
+
+// A moving average of a net's parameters: average = keep * average + take *
+// value, element by element, for each tensor of `values` and the same tensor
+// of `averages` (the same tensors in the same order).
+void MoveAverage(const std::vector<ParameterRef>& values, const std::vector<ParameterRef>& averages, float keep, float take);
 
 // Sets every net of learner.TrainedNets() to the parameters the checkpoint at
 // `checkpoint_path` holds for it (an experiment's init_from: a later stage

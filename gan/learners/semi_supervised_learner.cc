@@ -1,6 +1,7 @@
 #include "gan/learners/semi_supervised_learner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <new>
 #include <string>
 #include <tuple>
@@ -71,6 +72,18 @@ absl::Status SemiSupervisedLearner::Build(const data::Dataset& train, std::funct
   while (head_start > 0 && (*whole)->layers()[head_start - 1]->Parameters().empty()) --head_start;
   if (head_start == 0) return absl::InvalidArgumentError("discriminator: needs a layer with parameters before its last, whose output are the features");
   std::tie(body_, head_) = Mlp::Split(*std::move(whole), head_start);
+  if (s.average_decay() > 0) {
+    // The average is a second D of the same layers; its first update sets it to D's parameters.
+    absl::StatusOr<std::unique_ptr<Mlp>> average = BuildMlp(e.discriminator(), g_->output_shape(), StreamSeed(e.seed(), SeedStream::kDiscriminatorOrEncoderInit));
+    if (!average.ok()) return average.status();
+    std::tie(average_body_, average_head_) = Mlp::Split(*std::move(average), head_start);
+    for (Mlp* net : {body_.get(), head_.get()}) {
+      for (const ParameterRef& p : net->Parameters()) average_pairs_.first.push_back(p);
+    }
+    for (Mlp* net : {average_body_.get(), average_head_.get()}) {
+      for (const ParameterRef& p : net->Parameters()) average_pairs_.second.push_back(p);
+    }
+  }
 
   for (const auto& [config, field] : {std::pair{&e.generator_optimizer(), "generator_optimizer"},
                                       std::pair{&e.discriminator_optimizer(), "discriminator_optimizer"}}) {
@@ -163,6 +176,7 @@ absl::StatusOr<std::vector<double>> SemiSupervisedLearner::Step() {
   d_opt_->Step();
   body_->ApplyConstraints();
   head_->ApplyConstraints();
+  if (average_body_ != nullptr) UpdateAverage();
   FillNoise(experiment_.noise(), noise_rng_, z_.data(), static_cast<int64_t>(z_.size()));
   figures.feature_matching = ComputeGeneratorGradients(x_u, z_.data());
   g_opt_->Step();
@@ -170,15 +184,34 @@ absl::StatusOr<std::vector<double>> SemiSupervisedLearner::Step() {
   return std::vector<double>{figures.d_loss, figures.supervised, figures.feature_matching, figures.mean_d_real, figures.mean_d_fake};
 }
 
-std::vector<int32_t> SemiSupervisedLearner::Classify(const float* images, int64_t rows) const {
-  const std::vector<float> features = body_->Infer(images, rows);
-  const std::vector<float> logits = head_->Infer(features.data(), rows);
+void SemiSupervisedLearner::UpdateAverage() {
+  // With take = (1 - decay) / (1 - decay^t) at update t the average is the
+  // bias-corrected exponential moving average: update t's parameters weigh
+  // decay^(T - t) (1 - decay) / (1 - decay^T) after T updates, and the first
+  // update copies D.
+  ++average_updates_;
+  const double decay = experiment_.semi_supervised().average_decay();
+  const double take = (1.0 - decay) / (1.0 - std::pow(decay, static_cast<double>(average_updates_)));
+  MoveAverage(average_pairs_.first, average_pairs_.second, static_cast<float>(1.0 - take), static_cast<float>(take));
+}
+
+std::vector<int32_t> SemiSupervisedLearner::MostProbableClasses(Mlp& body, Mlp& head, const float* images, int64_t rows) const {
+  const std::vector<float> features = body.Infer(images, rows);
+  const std::vector<float> logits = head.Infer(features.data(), rows);
   std::vector<int32_t> classes(rows);
   for (int64_t i = 0; i < rows; ++i) {
     const float* l = logits.data() + i * classes_;
     classes[i] = static_cast<int32_t>(std::max_element(l, l + classes_) - l);
   }
   return classes;
+}
+
+std::vector<int32_t> SemiSupervisedLearner::Classify(const float* images, int64_t rows) const {
+  return MostProbableClasses(*body_, *head_, images, rows);
+}
+
+std::vector<int32_t> SemiSupervisedLearner::ClassifyByAverage(const float* images, int64_t rows) const {
+  return MostProbableClasses(*average_body_, *average_head_, images, rows);
 }
 
 std::string SemiSupervisedLearner::EpochJsonMembers(const std::vector<double>& figures) const {
@@ -188,25 +221,49 @@ std::string SemiSupervisedLearner::EpochJsonMembers(const std::vector<double>& f
   absl::StrAppendFormat(&members, ", \"g_learning_rate\": %.8g, \"d_learning_rate\": %.8g, \"labelled\": %d", g_opt_->learning_rate(),
                         d_opt_->learning_rate(), labelled_.rows());
   if (validation_ != nullptr && validation_->rows() > 0) {
-    const std::vector<int32_t> predicted = Classify(validation_->pixels.data(), validation_->rows());
-    int64_t errors = 0;
-    for (int64_t i = 0; i < validation_->rows(); ++i) errors += predicted[i] != validation_->labels[i];
-    absl::StrAppendFormat(&members, ", \"valid_errors\": %d, \"valid_images\": %d", errors, validation_->rows());
+    auto errors = [&](const std::vector<int32_t>& predicted) {
+      int64_t wrong = 0;
+      for (int64_t i = 0; i < validation_->rows(); ++i) wrong += predicted[i] != validation_->labels[i];
+      return wrong;
+    };
+    absl::StrAppendFormat(&members, ", \"valid_errors\": %d, \"valid_images\": %d",
+                          errors(Classify(validation_->pixels.data(), validation_->rows())), validation_->rows());
+    if (average_body_ != nullptr) {
+      absl::StrAppendFormat(&members, ", \"valid_errors_average\": %d", errors(ClassifyByAverage(validation_->pixels.data(), validation_->rows())));
+    }
   }
   return members;
 }
 
 std::vector<float> SemiSupervisedLearner::SampleGridImages(const float* fixed_noise) { return samples_inference_->Run(fixed_noise); }
 
+namespace {
+
+// D's body and head as the one net the experiment describes: head layer j is that net's layer body size + j.
+void AddDiscriminatorRecords(CheckpointSchema& schema, const std::string& prefix, Mlp& body, Mlp& head) {
+  AddParameterRecords(schema, prefix, body);
+  const size_t body_layers = body.layers().size();
+  for (size_t j = 0; j < head.layers().size(); ++j) {
+    for (const ParameterRef& p : head.layers()[j]->Parameters()) {
+      schema.Floats(ParameterRecordName(prefix, absl::StrCat("layer", body_layers + j, ".", p.name)), p.value, p.size);
+    }
+  }
+}
+
+}  // namespace
+
 void SemiSupervisedLearner::AddStateRecords(CheckpointSchema& schema) {
   AddParameterRecords(schema, kGeneratorRecords, *g_);
-  // D's body and head as the one net the experiment describes: head layer j is that net's layer body size + j.
-  AddParameterRecords(schema, kDiscriminatorRecords, *body_);
-  for (const ParameterRef& p : head_->Parameters()) {
-    const size_t dot = p.name.find('.');
-    const int64_t head_layer = std::stoll(p.name.substr(5, dot - 5));  // p.name: "layer<j>.<tensor>"
-    const std::string name = absl::StrCat("layer", static_cast<int64_t>(body_->layers().size()) + head_layer, p.name.substr(dot));
-    schema.Floats(ParameterRecordName(kDiscriminatorRecords, name), p.value, p.size);
+  AddDiscriminatorRecords(schema, kDiscriminatorRecords, *body_, *head_);
+  if (average_body_ != nullptr) {
+    AddDiscriminatorRecords(schema, kDiscriminatorAverageRecords, *average_body_, *average_head_);
+    schema.U64s(
+        ParameterRecordName(kDiscriminatorAverageRecords, "updates"), [this] { return std::vector<uint64_t>{average_updates_}; },
+        [this](const std::vector<uint64_t>& updates) -> absl::Status {
+          if (updates.size() != 1) return absl::DataLossError("the average's update count is not one number");
+          average_updates_ = updates[0];
+          return absl::OkStatus();
+        });
   }
   AddOptimizerRecords(schema, kGeneratorRecords, *g_opt_);
   AddOptimizerRecords(schema, kDiscriminatorRecords, *d_opt_);

@@ -18,9 +18,13 @@
 // D's errors on the validation images (TrainerOptions::validation_images),
 // its most probable class against their labels, join every epoch's metrics.
 //
+// With semi_supervised.average_decay, D's parameters are also averaged after
+// every update, and the average's validation errors join the metrics.
+//
 // Checkpoint records: g.*, d.* (body and head as the one net `discriminator`
 // describes, so that the checkpoint reads back as a GAN's), g.optimizer.*,
-// d.optimizer.*, and the labelled images' batch order (labelled_batcher*).
+// d.optimizer.*, the labelled images' batch order (labelled_batcher*), and
+// with an average d_average.* (as d.*) and d_average.updates.
 
 #include <cstdint>
 #include <functional>
@@ -62,7 +66,12 @@ class SemiSupervisedLearner : public Learner {
   absl::StatusOr<std::vector<double>> Step() override;
   std::string EpochJsonMembers(const std::vector<double>& figures) const override;
   std::vector<std::pair<std::string, Mlp*>> TrainedNets() override {
-    return {{kGeneratorRecords, g_.get()}, {kDiscriminatorRecords, body_.get()}, {"d_head", head_.get()}};
+    std::vector<std::pair<std::string, Mlp*>> nets = {{kGeneratorRecords, g_.get()}, {kDiscriminatorRecords, body_.get()}, {"d_head", head_.get()}};
+    if (average_body_ != nullptr) {
+      nets.emplace_back(kDiscriminatorAverageRecords, average_body_.get());
+      nets.emplace_back("d_average_head", average_head_.get());
+    }
+    return nets;
   }
   Mlp* Generator() override { return g_.get(); }
   std::vector<float> SampleGridImages(const float* fixed_noise) override;
@@ -75,8 +84,10 @@ class SemiSupervisedLearner : public Learner {
   // x_u and G(z2). The tests call them apart.
   SemiSupervisedFigures ComputeDiscriminatorGradients(const float* x_l, const int32_t* y, const float* x_u, const float* z);
   double ComputeGeneratorGradients(const float* x_u, const float* z);
-  // D's most probable class of each of `rows` images.
+  // D's most probable class of each of `rows` images; ClassifyByAverage:
+  // that of D's average (semi_supervised.average_decay > 0 only).
   std::vector<int32_t> Classify(const float* images, int64_t rows) const;
+  std::vector<int32_t> ClassifyByAverage(const float* images, int64_t rows) const;
   Mlp& generator() { return *g_; }
   Mlp& body() { return *body_; }
   Mlp& head() { return *head_; }
@@ -84,6 +95,8 @@ class SemiSupervisedLearner : public Learner {
 
  private:
   explicit SemiSupervisedLearner(const proto::Experiment& experiment);
+  void UpdateAverage();
+  std::vector<int32_t> MostProbableClasses(Mlp& body, Mlp& head, const float* images, int64_t rows) const;
   absl::Status Build(const data::Dataset& train, std::function<const float*()> next_batch, const data::Dataset* validation);
 
   proto::Experiment experiment_;
@@ -101,6 +114,12 @@ class SemiSupervisedLearner : public Learner {
   std::unique_ptr<MlpPass> d_body_pass_, d_head_pass_;  // labelled batch + 2 batch rows: labelled, unlabelled, generated
   std::unique_ptr<MlpPass> fm_body_pass_;            // 2 batch rows: unlabelled, generated (its backward from row batch)
   std::unique_ptr<Inference> samples_inference_;
+  // D's average (semi_supervised.average_decay > 0; else null and empty):
+  // its body and head, D's tensors and the average's in the same order, and
+  // the updates it has seen.
+  std::unique_ptr<Mlp> average_body_, average_head_;
+  std::pair<std::vector<ParameterRef>, std::vector<ParameterRef>> average_pairs_;
+  uint64_t average_updates_ = 0;
 };
 
 }  // namespace gan

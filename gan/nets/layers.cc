@@ -702,11 +702,13 @@ void Linear::EnableWeightNorm(bool fixed_scale) {
   const int64_t in = params_.in, out = params_.out;
   direction_ = params_.weights;
   direction_grad_.assign(in * out, 0.0f);
-  scale_.assign(out, 0.0f);
   scale_grad_.assign(out, 0.0f);
   norms_.assign(out, 0.0f);
-  RefreshWeights();
-  std::copy(norms_.begin(), norms_.end(), scale_.begin());
+  // The scales start at v's column norms, so W = scale v / |v| is W as it was.
+  std::vector<double> squares(out, 0.0);
+  for (int64_t i = 0; i < in * out; ++i) squares[i % out] += double{direction_[i]} * direction_[i];
+  scale_.resize(out);
+  for (int64_t o = 0; o < out; ++o) scale_[o] = static_cast<float>(std::sqrt(squares[o]));
   RefreshWeights();
 }
 

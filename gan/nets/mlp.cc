@@ -33,12 +33,13 @@ std::pair<std::unique_ptr<Mlp>, std::unique_ptr<Mlp>> Mlp::Split(std::unique_ptr
 void Mlp::InitializeFromData(const float* x, int64_t rows) {
   // In double through the layers' references: a one-off on a few hundred rows.
   std::vector<double> input(x, x + rows * input_dim());
-  std::vector<Rng> no_streams;
   for (const std::unique_ptr<Layer>& layer : layers_) {
     layer->InitializeFromData(input, rows);
     std::vector<std::vector<double>> params;
     for (const ParameterRef& p : layer->Parameters()) params.emplace_back(p.value, p.value + p.size);
-    input = layer->ReferenceForward(input, rows, params, /*training=*/false, no_streams);
+    std::vector<Rng> copies;
+    for (Rng* stream : layer->RandomStreams()) copies.push_back(*stream);
+    input = layer->ReferenceForward(input, rows, params, /*training=*/true, copies);
   }
 }
 

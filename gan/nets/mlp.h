@@ -51,8 +51,11 @@ class Mlp {
   // layer); every layer's products are then fp32.
   absl::Status SetProducts(Products products);
   // The data-dependent initialisation of the layers that have one
-  // (Layer::InitializeFromData), first layer first: each sees the inference
-  // outputs of the layers before it, already initialised, on x [rows, in].
+  // (Layer::InitializeFromData), first layer first: each sees the training
+  // outputs of the layers before it, already initialised, on x [rows, in],
+  // noise and dropout on, as Salimans et al. initialise theirs; the draws
+  // come from copies of the layers' streams, so the net's own streams (and a
+  // run's draws) are left as they were.
   void InitializeFromData(const float* x, int64_t rows);
   // Each layer's constraints (e.g. column norms), to call after an update.
   void ApplyConstraints() {

@@ -323,9 +323,10 @@ TEST(BuildMlpTest, OutputShapeIsThatOfTheBuiltNet) {
   EXPECT_NE(bad.status().message().find("layer 1 has no kind"), std::string::npos) << bad.status();
 }
 
-// Each layer is initialised on the outputs of the layers before it, already
-// initialised: the last layer's outputs come out standardised.
-TEST(MlpTest, DataDependentInitialisationRunsLayerByLayer) {
+// Each layer is initialised on the training outputs of the layers before
+// it, already initialised, their noise on: the last layer's training outputs
+// with that noise come out standardised, and the net's streams are untouched.
+TEST(MlpTest, DataDependentInitialisationRunsLayerByLayerWithTheTrainingNoise) {
   auto net = BuildMlp(ParseMlp(R"(
     layers { linear { units: 8 activation: RELU weight_irange: 1 weight_norm: true fixed_scale: true } }
     layers { gaussian_noise { stddev: 0.5 } }
@@ -333,16 +334,23 @@ TEST(MlpTest, DataDependentInitialisationRunsLayerByLayer) {
   constexpr int64_t kRows = 200;
   std::vector<float> x(kRows * 5);
   Rng(4).FillUniform(x.data(), static_cast<int64_t>(x.size()), 0.0f, 2.0f);
+  const std::vector<Rng> streams = CopyRandomStreams(*net);
   net->InitializeFromData(x.data(), kRows);
-  const std::vector<float> y = net->Infer(x.data(), kRows);
+  ASSERT_EQ(streams.size(), 1u);
+  EXPECT_EQ(net->RandomStreams()[0]->state(), streams[0].state());
+  const std::vector<double> x_double(x.begin(), x.end());
+  const std::vector<double> noisy = ReferenceForward(*net, ParametersAsDouble(*net), x_double, kRows, /*training=*/true, streams);
+  const std::vector<double> clean = ReferenceForward(*net, ParametersAsDouble(*net), x_double, kRows, /*training=*/false, {});
   for (int64_t o = 0; o < 4; ++o) {
-    double sum = 0, squares = 0;
+    double sum = 0, squares = 0, clean_squares = 0;
     for (int64_t n = 0; n < kRows; ++n) {
-      sum += y[n * 4 + o];
-      squares += double{y[n * 4 + o]} * y[n * 4 + o];
+      sum += noisy[n * 4 + o];
+      squares += noisy[n * 4 + o] * noisy[n * 4 + o];
+      clean_squares += clean[n * 4 + o] * clean[n * 4 + o];
     }
-    EXPECT_NEAR(sum / kRows, 0.0, 1e-4) << o;
-    EXPECT_NEAR(squares / kRows, 1.0, 1e-4) << o;
+    EXPECT_NEAR(sum / kRows, 0.0, 1e-6) << o;
+    EXPECT_NEAR(squares / kRows, 1.0, 1e-6) << o;
+    EXPECT_LT(clean_squares / kRows, 0.99) << o << ": without the noise the outputs vary less";
   }
 }
 

@@ -163,6 +163,48 @@ TEST(SemiSupervisedLearnerTest, GradientsMatchFiniteDifferencesAndGsStepLeavesD)
   EXPECT_GT(max_abs_gradient, 1e-4);
 }
 
+// D's average after T updates is the bias-corrected exponential moving
+// average of D's parameters after each update, computed here directly: the
+// parameters after update t weigh decay^(T - t) (1 - decay) / (1 - decay^T).
+// It does not change the training: D and G train as without it.
+TEST(SemiSupervisedLearnerTest, AverageOfDIsTheBiasCorrectedMovingAverage) {
+  constexpr double kDecay = 0.6;
+  constexpr int kUpdates = 4;
+  proto::Experiment e = TinyExperiment();
+  e.mutable_semi_supervised()->set_average_decay(kDecay);
+  const data::Dataset images = data::RandomImages(12, 1, 3);
+  const data::Dataset unlabelled = data::RandomImages(4, 2, 3);
+  auto next = [&] { return unlabelled.pixels.data(); };
+  std::unique_ptr<SemiSupervisedLearner> averaged = SemiSupervisedLearner::Create(e, images, next, nullptr).value();
+  std::unique_ptr<SemiSupervisedLearner> plain = SemiSupervisedLearner::Create(TinyExperiment(), images, next, nullptr).value();
+  auto d_values = [](SemiSupervisedLearner& learner, const std::string& body, const std::string& head) {
+    std::vector<double> values;
+    for (const auto& [name, net] : learner.TrainedNets()) {
+      if (name != body && name != head) continue;
+      for (const ParameterRef& p : net->Parameters()) values.insert(values.end(), p.value, p.value + p.size);
+    }
+    return values;
+  };
+  std::vector<std::vector<double>> after_update;
+  for (int t = 0; t < kUpdates; ++t) {
+    ASSERT_TRUE(averaged->Step().ok());
+    ASSERT_TRUE(plain->Step().ok());
+    after_update.push_back(d_values(*averaged, "d", "d_head"));
+    ASSERT_EQ(after_update.back(), d_values(*plain, "d", "d_head")) << "update " << t;
+  }
+  const std::vector<double> average = d_values(*averaged, "d_average", "d_average_head");
+  ASSERT_EQ(average.size(), after_update[0].size());
+  const double normaliser = 1.0 - std::pow(kDecay, kUpdates);
+  double largest_change = 0;
+  for (size_t i = 0; i < average.size(); ++i) {
+    double expected = 0;
+    for (int t = 0; t < kUpdates; ++t) expected += std::pow(kDecay, kUpdates - 1 - t) * (1.0 - kDecay) / normaliser * after_update[t][i];
+    EXPECT_NEAR(average[i], expected, 1e-5 * std::max(1.0, std::fabs(expected))) << i;
+    largest_change = std::max(largest_change, std::fabs(after_update[kUpdates - 1][i] - after_update[0][i]));
+  }
+  EXPECT_GT(largest_change, 1e-3) << "D must move for the average to differ from it";
+}
+
 // A small semi-supervised GAN on Fashion-MNIST: 50 labelled images of the 1,000.
 proto::Experiment FashionExperiment() {
   return ParseExperiment(R"(
@@ -228,10 +270,12 @@ void ExpectResumesBitIdenticallyAndReadsBackAsAGan(const proto::Experiment& e, c
   }
 }
 
-// With batch normalisation in G, whose running averages a checkpoint keeps.
+// With batch normalisation in G, whose running averages a checkpoint keeps,
+// and an average of D, which it keeps too.
 TEST(SemiSupervisedLearnerTest, ResumesBitIdenticallyAndReadsBackAsAGan) {
   proto::Experiment e = FashionExperiment();
   e.set_epochs(2);
+  e.mutable_semi_supervised()->set_average_decay(0.99);
   e.clear_generator();
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(R"(
       layers { linear { units: 100 activation: IDENTITY weight_irange: 0.05 } }
@@ -288,6 +332,9 @@ TEST(SemiSupervisedLearnerTest, RefusesBadExperimentsNamingTheField) {
   large_init.mutable_semi_supervised()->set_init_rows(5000);
   EXPECT_NE(refused(large_init).find("semi_supervised.init_rows: 5000 is more than the 1000 training images"), std::string::npos)
       << refused(large_init);
+  proto::Experiment bad_average = FashionExperiment();
+  bad_average.mutable_semi_supervised()->set_average_decay(1);
+  EXPECT_NE(refused(bad_average).find("semi_supervised.average_decay must be in [0, 1), not 1"), std::string::npos) << refused(bad_average);
   proto::Experiment normalised_d = FashionExperiment();
   normalised_d.mutable_discriminator()->mutable_layers(2)->mutable_batch_norm();
   EXPECT_NE(refused(normalised_d).find("experiment: discriminator.layers[2]: batch_norm is only supported in a semi_supervised experiment's generator"),

@@ -195,6 +195,9 @@ absl::Status ValidateSemiSupervised(const proto::Experiment& e) {
   }
   if (e.precision() != proto::Experiment::FP32) return error(" is set: it trains in FP32 (precision)");
   if (s.init_rows() < 0) return error(absl::StrCat(".init_rows must not be negative, not ", s.init_rows()));
+  if (!(s.average_decay() >= 0 && s.average_decay() < 1)) {
+    return error(absl::StrCat(".average_decay must be in [0, 1), not ", s.average_decay()));
+  }
   const int last = e.discriminator().layers_size() - 1;
   if (last < 1 || !e.discriminator().layers(last).has_linear() || e.discriminator().layers(last).linear().units() != s.classes() ||
       e.discriminator().layers(last).linear().activation() != proto::IDENTITY) {
