@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -172,18 +173,23 @@ absl::StatusOr<std::string> Run(const char* argv0) {
       return absl::InvalidArgumentError(absl::StrCat("--semi_supervised_checkpoint: ", flag, " is not a semi-supervised GAN of ", kClasses,
                                                      " classes on data set '", dataset, "'"));
     }
-    const std::vector<float> logits = model->discriminator->Infer(test.pixels.data(), test.rows());
-    int64_t errors = 0;
-    for (int64_t i = 0; i < test.rows(); ++i) {
-      const float* l = logits.data() + i * kClasses;
-      errors += std::max_element(l, l + kClasses) - l != test.labels[i];
-    }
+    // D itself, and its average where the run kept one.
     const int64_t labelled = e.semi_supervised().labelled();
-    Row row{"K + 1 D", absl::StrCat("the discriminator of K + 1 classes of ", flag, ", step ", model->step, " (", labelled,
-                                    " labels, subset seed ", e.semi_supervised().labelled_seed(), ")"), {}};
-    for (int64_t n : columns) row.errors.push_back(n == labelled ? std::vector<int64_t>{errors} : std::vector<int64_t>{});
-    say(absl::StrFormat("K + 1 D, %d labels: %d test errors of %d", labelled, errors, test.rows()));
-    rows.push_back(std::move(row));
+    for (auto [name, what, d] : {std::tuple{"K + 1 D", "the discriminator", model->discriminator.get()},
+                                 std::tuple{"K + 1 D average", "the average of the discriminator", model->discriminator_average.get()}}) {
+      if (d == nullptr) continue;
+      const std::vector<float> logits = d->Infer(test.pixels.data(), test.rows());
+      int64_t errors = 0;
+      for (int64_t i = 0; i < test.rows(); ++i) {
+        const float* l = logits.data() + i * kClasses;
+        errors += std::max_element(l, l + kClasses) - l != test.labels[i];
+      }
+      Row row{name, absl::StrCat(what, " of K + 1 classes of ", flag, ", step ", model->step, " (", labelled,
+                                 " labels, subset seed ", e.semi_supervised().labelled_seed(), ")"), {}};
+      for (int64_t n : columns) row.errors.push_back(n == labelled ? std::vector<int64_t>{errors} : std::vector<int64_t>{});
+      say(absl::StrFormat("%s, %d labels: %d test errors of %d", name, labelled, errors, test.rows()));
+      rows.push_back(std::move(row));
+    }
   }
 
   // The table: mean +- standard deviation over the subsets of the test errors.

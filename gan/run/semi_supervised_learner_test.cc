@@ -262,11 +262,20 @@ void ExpectResumesBitIdenticallyAndReadsBackAsAGan(const proto::Experiment& e, c
   ASSERT_TRUE(model.ok()) << model.status();
   ASSERT_EQ(model->discriminator->output_dim(), 10);
   const data::Dataset& images = data::FashionMnistTrainingSubset();
-  const std::vector<float> logits = model->discriminator->Infer(images.pixels.data(), 100);
-  const std::vector<int32_t> classes = static_cast<SemiSupervisedLearner&>(straight->learner()).Classify(images.pixels.data(), 100);
-  for (int64_t i = 0; i < 100; ++i) {
-    const float* l = logits.data() + i * 10;
-    EXPECT_EQ(std::max_element(l, l + 10) - l, classes[i]) << i;
+  const SemiSupervisedLearner& learner = static_cast<SemiSupervisedLearner&>(straight->learner());
+  auto expect_same_classes = [&](Mlp& read_back, const std::vector<int32_t>& classes) {
+    const std::vector<float> logits = read_back.Infer(images.pixels.data(), 100);
+    for (int64_t i = 0; i < 100; ++i) {
+      const float* l = logits.data() + i * 10;
+      EXPECT_EQ(std::max_element(l, l + 10) - l, classes[i]) << i;
+    }
+  };
+  expect_same_classes(*model->discriminator, learner.Classify(images.pixels.data(), 100));
+  if (e.semi_supervised().average_decay() > 0) {
+    ASSERT_NE(model->discriminator_average, nullptr);
+    expect_same_classes(*model->discriminator_average, learner.ClassifyByAverage(images.pixels.data(), 100));
+  } else {
+    EXPECT_EQ(model->discriminator_average, nullptr);
   }
 }
 

@@ -56,6 +56,11 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
     absl::StatusOr<std::unique_ptr<Mlp>> d = BuildMlp(model.experiment.discriminator(), DiscriminatorInputShape(model.experiment, *data_shape), 0);
     if (!d.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", d.status().message()));
     model.discriminator = *std::move(d);
+    if (model.experiment.semi_supervised().average_decay() > 0) {
+      absl::StatusOr<std::unique_ptr<Mlp>> average = BuildMlp(model.experiment.discriminator(), DiscriminatorInputShape(model.experiment, *data_shape), 0);
+      if (!average.ok()) return absl::DataLossError(absl::StrCat(checkpoint_path, ": discriminator: ", average.status().message()));
+      model.discriminator_average = *std::move(average);
+    }
   }
   if (model.experiment.generator_ema_decay() > 0) {
     absl::StatusOr<std::unique_ptr<Mlp>> ema = BuildMlp(g_config, noise, 0, &placeholder_mean);
@@ -65,6 +70,7 @@ absl::StatusOr<TrainedModel> LoadTrainedModel(const std::string& checkpoint_path
   }
   for (auto [prefix, mlp] : {std::pair{kGeneratorRecords, model.generator.get()},
                               std::pair{kDiscriminatorRecords, model.discriminator.get()},
+                              std::pair{kDiscriminatorAverageRecords, model.discriminator_average.get()},
                               std::pair{kEncoderRecords, model.encoder.get()}}) {
     if (mlp == nullptr) continue;
     GAN_RETURN_IF_ERROR(ReadParameterRecords(*reader, prefix, *mlp));

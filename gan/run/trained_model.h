@@ -22,6 +22,7 @@ struct TrainedModel {
   // decoder as the generator and its encoder; it has no discriminator.
   std::unique_ptr<Mlp> generator, discriminator, encoder;
   std::unique_ptr<Mlp> generator_ema;  // G's moving average, if the run kept one; else null
+  std::unique_ptr<Mlp> discriminator_average;  // a semi-supervised D's average (semi_supervised.average_decay); else null
   // An inference net's checkpoint (experiment.inference set) holds its
   // encoder and the fixed G it inverts, and the SHA-256 of the file G was
   // read from; it has no discriminator.
