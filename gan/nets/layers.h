@@ -163,9 +163,6 @@ class Layer {
   // A layer whose initialisation depends on the data (a weight-normalised
   // Linear) sets it from its input x [batch, in]; the others do nothing.
   virtual void InitializeFromData(const std::vector<double>& /*x*/, int64_t /*batch*/) {}
-  // Whether a training forward's rows depend on each other (BatchNorm): such
-  // a layer's passes take neither tail_first_rows nor a shared batch.
-  virtual bool MixesRows() const { return false; }
 };
 
 // Weights W [in, out] and bias b [out] of an affine map, with their gradients.
@@ -376,7 +373,6 @@ class BatchNorm : public Layer {
   std::vector<double> ReferenceForward(const std::vector<double>& x, int64_t batch, const std::vector<std::vector<double>>& params,
                                        bool training, std::vector<Rng>& replay) const override;
   std::string AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const override;
-  bool MixesRows() const override { return true; }
 
   Activation activation() const { return activation_; }
   bool fixed_scale() const { return fixed_scale_; }
