@@ -140,8 +140,10 @@ SemiSupervisedFigures SemiSupervisedLearner::ComputeDiscriminatorGradients(const
   const int64_t rows = labelled_batch_ + 2 * batch_, features = body_->output_dim();
   std::copy(d_body_pass_->output(), d_body_pass_->output() + rows * features, d_head_pass_->input());
   d_head_pass_->Forward(/*training=*/true);
+  const proto::SemiSupervised& s = experiment_.semi_supervised();
+  const double unlabelled_weight = s.has_unlabelled_weight() ? s.unlabelled_weight() : 1.0;
   const KPlusOneObjective f = KPlusOneDiscriminatorObjective(d_head_pass_->output(), y, labelled_batch_, batch_, batch_, classes_,
-                                                             d_head_pass_->output_grad());
+                                                             unlabelled_weight, d_head_pass_->output_grad());
   d_head_pass_->Backward(/*input_grad=*/true, /*param_grads=*/true);
   std::copy(d_head_pass_->input_grad(), d_head_pass_->input_grad() + rows * features, d_body_pass_->output_grad());
   d_body_pass_->Backward(/*input_grad=*/false, /*param_grads=*/true);

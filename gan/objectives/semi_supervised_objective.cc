@@ -16,7 +16,7 @@ double LogSumExp(const float* logits, int64_t classes) {
 }
 
 KPlusOneObjective KPlusOneDiscriminatorObjective(const float* logits, const int32_t* labels, int64_t labelled, int64_t unlabelled,
-                                                 int64_t generated, int64_t classes, float* grad) {
+                                                 int64_t generated, int64_t classes, double unlabelled_weight, float* grad) {
   KPlusOneObjective f;
   f.labelled = SoftmaxCrossEntropy(logits, labels, labelled, classes, grad);
   // softplus(-LSE) = BCE(LSE, 1), whose derivative wrt LSE is D - 1; softplus(LSE) = BCE(LSE, 0), derivative D.
@@ -32,13 +32,13 @@ KPlusOneObjective KPlusOneDiscriminatorObjective(const float* logits, const int3
       const double d = Sigmoid(lse);
       value += scale * BinaryCrossEntropyWithLogit(lse, real ? 1.0 : 0.0);
       mean_d += scale * d;
-      const double outer = scale * (real ? d - 1.0 : d);
+      const double outer = unlabelled_weight * scale * (real ? d - 1.0 : d);
       for (int64_t c = 0; c < classes; ++c) grad[r * classes + c] = static_cast<float>(outer * std::exp(l[c] - lse));
     }
     (real ? f.unlabelled : f.generated) = value;
     (real ? f.mean_d_real : f.mean_d_generated) = mean_d;
   }
-  f.value = f.labelled + f.unlabelled + f.generated;
+  f.value = f.labelled + unlabelled_weight * (f.unlabelled + f.generated);
   return f;
 }
 

@@ -19,7 +19,7 @@ namespace gan {
 double LogSumExp(const float* logits, int64_t classes);
 
 struct KPlusOneObjective {
-  double value = 0;       // labelled + unlabelled + generated
+  double value = 0;       // labelled + unlabelled_weight * (unlabelled + generated)
   double labelled = 0;    // mean over labelled rows of -log p(y | x, real)
   double unlabelled = 0;  // mean over unlabelled rows of -log D(x) = softplus(-LSE(l))
   double generated = 0;   // mean over generated rows of -log(1 - D(G(z))) = softplus(LSE(l))
@@ -28,10 +28,11 @@ struct KPlusOneObjective {
 
 // D's objective, minimised, on logits [labelled + unlabelled + generated rows,
 // classes] in that order (labels [labelled rows] in [0, classes)); each term a
-// mean over its rows, each part with at least one row. grad (the logits'
-// shape) receives d(value)/d(logit).
+// mean over its rows, each part with at least one row, the unlabelled and
+// generated terms weighed by unlabelled_weight (Salimans et al.'s code: 0.5).
+// grad (the logits' shape) receives d(value)/d(logit).
 KPlusOneObjective KPlusOneDiscriminatorObjective(const float* logits, const int32_t* labels, int64_t labelled, int64_t unlabelled,
-                                                 int64_t generated, int64_t classes, float* grad);
+                                                 int64_t generated, int64_t classes, double unlabelled_weight, float* grad);
 
 // G's feature matching, minimised: |mean of real - mean of generated|^2 over
 // the rows of real [real_rows, dim] and generated [generated_rows, dim] (D's

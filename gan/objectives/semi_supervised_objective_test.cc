@@ -26,12 +26,17 @@ double GeneratedProbability(const float* l, int64_t classes) {
   return 1.0 / (1.0 + z);
 }
 
-TEST(SemiSupervisedObjectiveTest, DiscriminatorTermsAreTheKPlusOneSoftmaxs) {
+// With the unlabelled and generated terms weighed as this framework's recipe
+// first did (1) and as Salimans et al.'s code does (0.5).
+class KPlusOneObjectiveTest : public ::testing::TestWithParam<double> {};
+
+TEST_P(KPlusOneObjectiveTest, DiscriminatorTermsAreTheKPlusOneSoftmaxs) {
+  const double weight = GetParam();
   const int64_t classes = 4, labelled = 3, unlabelled = 5, generated = 6, rows = labelled + unlabelled + generated;
   const std::vector<float> l = Logits(rows, classes);
   const std::vector<int32_t> labels = {2, 0, 3};
   std::vector<float> grad(l.size());
-  const KPlusOneObjective f = KPlusOneDiscriminatorObjective(l.data(), labels.data(), labelled, unlabelled, generated, classes, grad.data());
+  const KPlusOneObjective f = KPlusOneDiscriminatorObjective(l.data(), labels.data(), labelled, unlabelled, generated, classes, weight, grad.data());
   double supervised = 0, real = 0, fake = 0, d_real = 0, d_fake = 0;
   for (int64_t r = 0; r < labelled; ++r) {
     const float* row = l.data() + r * classes;
@@ -52,7 +57,7 @@ TEST(SemiSupervisedObjectiveTest, DiscriminatorTermsAreTheKPlusOneSoftmaxs) {
   EXPECT_NEAR(f.labelled, supervised, 1e-9);
   EXPECT_NEAR(f.unlabelled, real, 1e-9);
   EXPECT_NEAR(f.generated, fake, 1e-9);
-  EXPECT_NEAR(f.value, supervised + real + fake, 1e-9);
+  EXPECT_NEAR(f.value, supervised + weight * (real + fake), 1e-9);
   EXPECT_NEAR(f.mean_d_real, d_real, 1e-12);
   EXPECT_NEAR(f.mean_d_generated, d_fake, 1e-12);
 
@@ -63,18 +68,21 @@ TEST(SemiSupervisedObjectiveTest, DiscriminatorTermsAreTheKPlusOneSoftmaxs) {
     up[i] += static_cast<float>(step);
     down[i] -= static_cast<float>(step);
     std::vector<float> scratch(l.size());
-    const double plus = KPlusOneDiscriminatorObjective(up.data(), labels.data(), labelled, unlabelled, generated, classes, scratch.data()).value;
-    const double minus = KPlusOneDiscriminatorObjective(down.data(), labels.data(), labelled, unlabelled, generated, classes, scratch.data()).value;
+    const double plus = KPlusOneDiscriminatorObjective(up.data(), labels.data(), labelled, unlabelled, generated, classes, weight, scratch.data()).value;
+    const double minus =
+        KPlusOneDiscriminatorObjective(down.data(), labels.data(), labelled, unlabelled, generated, classes, weight, scratch.data()).value;
     const double numeric = (plus - minus) / (static_cast<double>(up[i]) - down[i]);
     EXPECT_NEAR(grad[i], numeric, 2e-4 * std::max(1.0, std::fabs(numeric))) << "logit " << i;
   }
 }
 
+INSTANTIATE_TEST_SUITE_P(UnlabelledWeights, KPlusOneObjectiveTest, ::testing::Values(1.0, 0.5));
+
 TEST(SemiSupervisedObjectiveTest, ExtremeLogitsGiveFiniteValuesAndGradients) {
   const std::vector<float> l = {1e4f, -1e4f, -1e4f, 1e4f, -1e4f, -1e4f, -1e4f, -1e4f, 80.0f, -80.0f};  // 5 rows of 2
   const std::vector<int32_t> labels = {1};
   std::vector<float> grad(l.size());
-  const KPlusOneObjective f = KPlusOneDiscriminatorObjective(l.data(), labels.data(), 1, 2, 2, 2, grad.data());
+  const KPlusOneObjective f = KPlusOneDiscriminatorObjective(l.data(), labels.data(), 1, 2, 2, 2, 1.0, grad.data());
   EXPECT_TRUE(std::isfinite(f.value));
   EXPECT_NEAR(f.labelled, 2e4, 1);  // the wrong class by 2e4
   for (float g : grad) EXPECT_TRUE(std::isfinite(g));

@@ -67,7 +67,8 @@ double LogSumExpRow(const double* l, int64_t k) {
 // the unlabelled rows and softplus(LSE) of G(z)'s, each a mean.
 double ReferenceDiscriminatorObjective(SemiSupervisedLearner& learner, const std::vector<std::vector<double>>& body,
                                        const std::vector<std::vector<double>>& head, const std::vector<float>& x_l,
-                                       const std::vector<int32_t>& y, const std::vector<float>& x_u, const std::vector<float>& z) {
+                                       const std::vector<int32_t>& y, const std::vector<float>& x_u, const std::vector<float>& z,
+                                       double unlabelled_weight = 1.0) {
   const int64_t m = static_cast<int64_t>(y.size()), b = static_cast<int64_t>(z.size()) / 3;
   // G runs in training mode (its batch normalisation on the batch's statistics); it draws nothing.
   const std::vector<double> fake = ReferenceForward(learner.generator(), ParametersAsDouble(learner.generator()),
@@ -81,8 +82,8 @@ double ReferenceDiscriminatorObjective(SemiSupervisedLearner& learner, const std
   for (int64_t r = 0; r < m + 2 * b; ++r) {
     const double lse = LogSumExpRow(logits.data() + r * 3, 3);
     if (r < m) value += (lse - logits[r * 3 + y[r]]) / static_cast<double>(m);
-    else if (r < m + b) value += Softplus(-lse) / static_cast<double>(b);
-    else value += Softplus(lse) / static_cast<double>(b);
+    else if (r < m + b) value += unlabelled_weight * Softplus(-lse) / static_cast<double>(b);
+    else value += unlabelled_weight * Softplus(lse) / static_cast<double>(b);
   }
   return value;
 }
@@ -142,6 +143,20 @@ TEST(SemiSupervisedLearnerTest, GradientsMatchFiniteDifferencesAndGsStepLeavesD)
   CheckAgainstCentralDifferences(learner->body().Parameters(), body, d_objective, "D body", &max_abs_gradient);
   CheckAgainstCentralDifferences(learner->head().Parameters(), head, d_objective, "D head", &max_abs_gradient);
   EXPECT_GT(max_abs_gradient, 1e-2);
+
+  // Salimans et al.'s weight of the unlabelled and generated terms: D's
+  // objective is the reference's with it, and its gradients follow.
+  proto::Experiment halved = e;
+  halved.mutable_semi_supervised()->set_unlabelled_weight(0.5);
+  std::unique_ptr<SemiSupervisedLearner> weighed = SemiSupervisedLearner::Create(halved, images, [&] { return unlabelled.pixels.data(); }, nullptr).value();
+  const SemiSupervisedFigures weighed_figures = weighed->ComputeDiscriminatorGradients(x_l.data(), y.data(), unlabelled.pixels.data(), z.data());
+  std::vector<std::vector<double>> weighed_body = ParametersAsDouble(weighed->body()), weighed_head = ParametersAsDouble(weighed->head());
+  auto weighed_objective = [&] {
+    return ReferenceDiscriminatorObjective(*weighed, weighed_body, weighed_head, x_l, y, unlabelled.pixels, z, 0.5);
+  };
+  EXPECT_NEAR(weighed_figures.d_loss, weighed_objective(), 1e-5);
+  EXPECT_GT(std::fabs(weighed_figures.d_loss - figures.d_loss), 1e-3);
+  CheckAgainstCentralDifferences(weighed->head().Parameters(), weighed_head, weighed_objective, "D head, weight 0.5", &max_abs_gradient);
 
   // G's gradients of feature matching; D's gradients stay those of D's objective.
   std::vector<float> d_grads;
@@ -344,6 +359,9 @@ TEST(SemiSupervisedLearnerTest, RefusesBadExperimentsNamingTheField) {
   proto::Experiment bad_average = FashionExperiment();
   bad_average.mutable_semi_supervised()->set_average_decay(1);
   EXPECT_NE(refused(bad_average).find("semi_supervised.average_decay must be in [0, 1), not 1"), std::string::npos) << refused(bad_average);
+  proto::Experiment bad_weight = FashionExperiment();
+  bad_weight.mutable_semi_supervised()->set_unlabelled_weight(0);
+  EXPECT_NE(refused(bad_weight).find("semi_supervised.unlabelled_weight must be positive and finite, not 0"), std::string::npos) << refused(bad_weight);
   proto::Experiment normalised_d = FashionExperiment();
   normalised_d.mutable_discriminator()->mutable_layers(2)->mutable_batch_norm();
   EXPECT_NE(refused(normalised_d).find("experiment: discriminator.layers[2]: batch_norm is only supported in a semi_supervised experiment's generator"),

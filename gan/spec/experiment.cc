@@ -198,6 +198,9 @@ absl::Status ValidateSemiSupervised(const proto::Experiment& e) {
   if (!(s.average_decay() >= 0 && s.average_decay() < 1)) {
     return error(absl::StrCat(".average_decay must be in [0, 1), not ", s.average_decay()));
   }
+  if (s.has_unlabelled_weight() && !(s.unlabelled_weight() > 0 && std::isfinite(s.unlabelled_weight()))) {
+    return error(absl::StrCat(".unlabelled_weight must be positive and finite, not ", s.unlabelled_weight()));
+  }
   const int last = e.discriminator().layers_size() - 1;
   if (last < 1 || !e.discriminator().layers(last).has_linear() || e.discriminator().layers(last).linear().units() != s.classes() ||
       e.discriminator().layers(last).linear().activation() != proto::IDENTITY) {
