@@ -12,7 +12,8 @@
 # simultaneous step (mnist), Algorithm 1 with k = 2, a phase boundary (epoch
 # 2 starts the recipe's first fine-tuning phase), G's moving average, the
 # quickstart model with Adam, the conditional MNIST nets, and the variational
-# and denoising autoencoders. THREADS (default 1) threads each run; the bits
+# and denoising autoencoders, and the semi-supervised K + 1 recipe (batch
+# normalisation in G, weight normalisation, D's moving average). THREADS (default 1) threads each run; the bits
 # do not depend on it. GAN_DATA_DIR must point at the data sets. Each case
 # takes about half a minute on one core. Exit status 0 when every case
 # agrees, 1 when one differs (named on stderr).
@@ -36,6 +37,7 @@ declare -A cases=(
   [conditional]="--experiment=$root/experiments/mnist_conditional.pbtxt --epochs=2"
   [vae]="--experiment=$root/experiments/mnist_vae.pbtxt --epochs=2"
   [denoising_autoencoder]="--experiment=$root/experiments/mnist_denoising_autoencoder.pbtxt --epochs=2"
+  [semi_supervised]="--experiment=$root/experiments/mnist_semi_supervised.pbtxt --epochs=2"
 )
 # metrics.jsonl without the members that measure time.
 untimed() { sed -E 's/, "(started_at|seconds|examples_per_second)": [0-9.e+-]+//g' "$1"; }

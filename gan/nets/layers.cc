@@ -46,7 +46,12 @@ dnnl::memory Bind(const dnnl::memory::desc& desc, void* data) { return dnnl::mem
 // The activations, in one place for every layer that has one: applied in
 // place, their derivative from their output, in double for the references,
 // and as an inference-graph node.
-float Softplus(float v) { return v > 0.0f ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v)); }
+// log(1 + e^v), written so that neither branch overflows; float for the
+// passes, double for the references.
+template <typename Real>
+Real Softplus(Real v) {
+  return v > Real{0} ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
+}
 
 void ApplyActivation(Activation activation, float* v, int64_t n) {
   if (activation == Activation::kRelu) {
@@ -80,7 +85,7 @@ double ReferenceActivation(Activation activation, double v) {
   switch (activation) {
     case Activation::kRelu: return std::max(v, 0.0);
     case Activation::kSigmoid: return 1.0 / (1.0 + std::exp(-v));
-    case Activation::kSoftplus: return v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v));
+    case Activation::kSoftplus: return Softplus(v);
     case Activation::kIdentity: break;
   }
   return v;
@@ -508,7 +513,16 @@ class GaussianNoisePass : public LayerPass {
 class BatchNormPass : public LayerPass {
  public:
   BatchNormPass(BatchNorm& layer, const LayerBuffers& b)
-      : layer_(layer), b_(b), dim_(layer.input_dim()), x_hat_(b.batch * dim_), inverse_sd_(dim_) {
+      : layer_(layer),
+        b_(b),
+        dim_(layer.input_dim()),
+        x_hat_(b.batch * dim_),
+        mean_(dim_),
+        inverse_sd_(dim_),
+        sum_(dim_),
+        squares_(dim_),
+        sum_dz_(dim_),
+        sum_dz_x_hat_(dim_) {
     if (!b.tail_first_rows.empty() || !b.share.whole()) {
       PassCallerBug("BatchNormPass", "normalises over its whole batch: it takes no tail_first_rows and no shared batch");
     }
@@ -517,37 +531,37 @@ class BatchNormPass : public LayerPass {
   void Forward(bool training) override {
     trained_ = training;
     const int64_t rows = b_.batch;
-    std::vector<float> mean(dim_);
     if (training) {
-      std::vector<double> sum(dim_, 0.0), squares(dim_, 0.0);
+      std::fill(sum_.begin(), sum_.end(), 0.0);
+      std::fill(squares_.begin(), squares_.end(), 0.0);
       for (int64_t n = 0; n < rows; ++n) {
-        for (int64_t j = 0; j < dim_; ++j) sum[j] += b_.x[n * dim_ + j];
+        for (int64_t j = 0; j < dim_; ++j) sum_[j] += b_.x[n * dim_ + j];
       }
-      for (int64_t j = 0; j < dim_; ++j) sum[j] /= static_cast<double>(rows);
+      for (int64_t j = 0; j < dim_; ++j) sum_[j] /= static_cast<double>(rows);
       for (int64_t n = 0; n < rows; ++n) {
-        for (int64_t j = 0; j < dim_; ++j) squares[j] += (b_.x[n * dim_ + j] - sum[j]) * (b_.x[n * dim_ + j] - sum[j]);
+        for (int64_t j = 0; j < dim_; ++j) squares_[j] += (b_.x[n * dim_ + j] - sum_[j]) * (b_.x[n * dim_ + j] - sum_[j]);
       }
       const double unbiased = rows > 1 ? static_cast<double>(rows) / static_cast<double>(rows - 1) : 1.0;
       std::vector<float>& running_mean = layer_.running_mean();
       std::vector<float>& running_variance = layer_.running_variance();
       for (int64_t j = 0; j < dim_; ++j) {
-        const double variance = squares[j] / static_cast<double>(rows);
-        mean[j] = static_cast<float>(sum[j]);
+        const double variance = squares_[j] / static_cast<double>(rows);
+        mean_[j] = static_cast<float>(sum_[j]);
         inverse_sd_[j] = static_cast<float>(1.0 / std::sqrt(variance + BatchNorm::kEpsilon));
-        running_mean[j] = (1.0f - BatchNorm::kMomentum) * running_mean[j] + BatchNorm::kMomentum * mean[j];
+        running_mean[j] = (1.0f - BatchNorm::kMomentum) * running_mean[j] + BatchNorm::kMomentum * mean_[j];
         running_variance[j] = (1.0f - BatchNorm::kMomentum) * running_variance[j] + BatchNorm::kMomentum * static_cast<float>(variance * unbiased);
       }
     } else {
       for (int64_t j = 0; j < dim_; ++j) {
-        mean[j] = layer_.running_mean()[j];
-        inverse_sd_[j] = 1.0f / std::sqrt(layer_.running_variance()[j] + BatchNorm::kEpsilon);
+        mean_[j] = layer_.running_mean()[j];
+        inverse_sd_[j] = layer_.RunningInverseSd(j);
       }
     }
     const float* scale = layer_.scale().data();
     const float* shift = layer_.shift().data();
     for (int64_t n = 0; n < rows; ++n) {
       for (int64_t j = 0; j < dim_; ++j) {
-        const float x_hat = (b_.x[n * dim_ + j] - mean[j]) * inverse_sd_[j];
+        const float x_hat = (b_.x[n * dim_ + j] - mean_[j]) * inverse_sd_[j];
         x_hat_[n * dim_ + j] = x_hat;
         b_.y[n * dim_ + j] = scale[j] * x_hat + shift[j];
       }
@@ -560,17 +574,18 @@ class BatchNormPass : public LayerPass {
     const int64_t rows = b_.batch;
     float* dz = b_.dy;
     ActivationGradientFromOutput(layer_.activation(), b_.y, dz, 0, rows * dim_);
-    std::vector<double> sum_dz(dim_, 0.0), sum_dz_x_hat(dim_, 0.0);
+    std::fill(sum_dz_.begin(), sum_dz_.end(), 0.0);
+    std::fill(sum_dz_x_hat_.begin(), sum_dz_x_hat_.end(), 0.0);
     for (int64_t n = 0; n < rows; ++n) {
       for (int64_t j = 0; j < dim_; ++j) {
-        sum_dz[j] += dz[n * dim_ + j];
-        sum_dz_x_hat[j] += double{dz[n * dim_ + j]} * x_hat_[n * dim_ + j];
+        sum_dz_[j] += dz[n * dim_ + j];
+        sum_dz_x_hat_[j] += double{dz[n * dim_ + j]} * x_hat_[n * dim_ + j];
       }
     }
     if (param_grads) {
       for (int64_t j = 0; j < dim_; ++j) {
-        layer_.shift_grad()[j] = static_cast<float>(sum_dz[j]);
-        layer_.scale_grad()[j] = layer_.fixed_scale() ? 0.0f : static_cast<float>(sum_dz_x_hat[j]);
+        layer_.shift_grad()[j] = static_cast<float>(sum_dz_[j]);
+        layer_.scale_grad()[j] = layer_.fixed_scale() ? 0.0f : static_cast<float>(sum_dz_x_hat_[j]);
       }
     }
     if (!input_grad) return;
@@ -578,7 +593,7 @@ class BatchNormPass : public LayerPass {
     for (int64_t n = 0; n < rows; ++n) {
       for (int64_t j = 0; j < dim_; ++j) {
         const int64_t i = n * dim_ + j;
-        const double centred = trained_ ? dz[i] - sum_dz[j] / static_cast<double>(rows) - x_hat_[i] * sum_dz_x_hat[j] / static_cast<double>(rows)
+        const double centred = trained_ ? dz[i] - sum_dz_[j] / static_cast<double>(rows) - x_hat_[i] * sum_dz_x_hat_[j] / static_cast<double>(rows)
                                         : double{dz[i]};
         b_.dx[i] = static_cast<float>(scale[j] * inverse_sd_[j] * centred);
       }
@@ -590,7 +605,11 @@ class BatchNormPass : public LayerPass {
   LayerBuffers b_;
   int64_t dim_;
   std::vector<float> x_hat_;       // [batch, dim]
+  std::vector<float> mean_;        // [dim]: the batch's mean or the running one
   std::vector<float> inverse_sd_;  // [dim]: 1 / sqrt(variance + epsilon), the batch's or the running one
+  // [dim] each, in double: the forward's sums over the rows of x and of
+  // (x - mean)^2, the backward's of dz and of dz x_hat.
+  std::vector<double> sum_, squares_, sum_dz_, sum_dz_x_hat_;
   bool trained_ = false;
 };
 
@@ -919,12 +938,13 @@ std::vector<double> BatchNorm::ReferenceForward(const std::vector<double>& x, in
 
 std::string BatchNorm::AddToInferenceGraph(InferenceGraph& graph, const std::string& x, const std::string& prefix) const {
   // At inference the layer is affine per value: y = act(x a + c) with
-  // a = scale / sqrt(running variance + epsilon), c = shift - running mean * a,
+  // a = scale / sqrt(running variance + epsilon), c = shift - running mean * a
+  // (a as the pass's inference forward rounds it: scale times 1 / sd),
   // as constants of one example's shape that broadcast over the batch.
   const int64_t dim = shape_.size();
   std::vector<float> a(dim), c(dim);
   for (int64_t j = 0; j < dim; ++j) {
-    a[j] = scale_[j] / std::sqrt(running_variance_[j] + kEpsilon);
+    a[j] = scale_[j] * RunningInverseSd(j);
     c[j] = shift_[j] - running_mean_[j] * a[j];
   }
   std::vector<int64_t> dims = {1};

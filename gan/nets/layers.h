@@ -16,6 +16,7 @@
 // Layers know nothing of the experiment schema: gan/nets/build.h makes them
 // from it (and says how to add a kind).
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -381,6 +382,8 @@ class BatchNorm : public Layer {
   std::vector<float>& scale() { return scale_; }
   std::vector<float>& running_mean() { return running_mean_; }
   std::vector<float>& running_variance() { return running_variance_; }
+  // 1 / sqrt(running variance + epsilon) of value j: inference's normaliser.
+  float RunningInverseSd(int64_t j) const { return 1.0f / std::sqrt(running_variance_[j] + kEpsilon); }
   // The gradients of the shift and the scale (the pass writes them).
   std::vector<float>& shift_grad() { return shift_grad_; }
   std::vector<float>& scale_grad() { return scale_grad_; }
