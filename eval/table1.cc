@@ -212,6 +212,23 @@ std::string FormatTable1(const std::vector<Table1Row>& rows) {
 }
 
 
+absl::StatusOr<DrawSpread> SpreadOverDraws(std::vector<ParzenReport> draws) {
+  if (draws.size() < 2) return absl::InvalidArgumentError(absl::StrCat("a spread over draws needs at least 2 draws, not ", draws.size()));
+  DrawSpread spread;
+  spread.draws = std::move(draws);
+  const double n = static_cast<double>(spread.draws.size());
+  spread.min = spread.max = spread.draws[0].test_mean;
+  for (const ParzenReport& draw : spread.draws) {
+    spread.mean += draw.test_mean / n;
+    spread.min = std::min(spread.min, draw.test_mean);
+    spread.max = std::max(spread.max, draw.test_mean);
+  }
+  double squares = 0;
+  for (const ParzenReport& draw : spread.draws) squares += (draw.test_mean - spread.mean) * (draw.test_mean - spread.mean);
+  spread.sd = std::sqrt(squares / (n - 1));
+  return spread;
+}
+
 std::string Table1Json(const std::vector<Table1Row>& rows) {
   // Strings escaped by the JSON library; numbers as absl prints them.
   auto quoted = [](const std::string& s) { return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };

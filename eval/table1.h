@@ -88,6 +88,19 @@ struct MonitorFigures {
 absl::StatusOr<MonitorFigures> MonitorGenerator(const float* samples, int64_t n, const data::Splits& splits,
                                                 int64_t sigma_images = kPaperSigmaImages);
 
+// The model's figure over several draws of its samples (the spread that the
+// test row's standard error, over test images, does not show): each draw's
+// report, and the mean, the sample standard deviation (over n - 1), the least
+// and the greatest of their test means. Needs at least 2 draws.
+struct DrawSpread {
+  std::vector<ParzenReport> draws;
+  double mean = 0;
+  double sd = 0;
+  double min = 0;
+  double max = 0;
+};
+absl::StatusOr<DrawSpread> SpreadOverDraws(std::vector<ParzenReport> draws);
+
 // The rows as a text table, one row a line, under a header; a column per
 // figure of the first row that has any.
 std::string FormatTable1(const std::vector<Table1Row>& rows);

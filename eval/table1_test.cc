@@ -173,5 +173,25 @@ TEST(Table1Test, ReferenceRowsCacheReturnsTheComputedRows) {
   EXPECT_EQ(scored, 6);
 }
 
+TEST(Table1Test, SpreadOverDrawsIsTheirMeanAndSampleStandardDeviation) {
+  // Test means 1, 2 and 4: mean 7/3, squared deviations 16/9 + 1/9 + 25/9 =
+  // 42/9 over n - 1 = 2 draws, so the sd is sqrt(7/3).
+  std::vector<ParzenReport> draws(3);
+  draws[0].test_mean = 2;
+  draws[1].test_mean = 4;
+  draws[2].test_mean = 1;
+  absl::StatusOr<DrawSpread> spread = SpreadOverDraws(draws);
+  ASSERT_TRUE(spread.ok()) << spread.status();
+  EXPECT_DOUBLE_EQ(spread->mean, 7.0 / 3.0);
+  EXPECT_DOUBLE_EQ(spread->sd, std::sqrt(7.0 / 3.0));
+  EXPECT_EQ(spread->min, 1);
+  EXPECT_EQ(spread->max, 4);
+  ASSERT_EQ(spread->draws.size(), 3u);
+  EXPECT_EQ(spread->draws[1].test_mean, 4);
+  absl::StatusOr<DrawSpread> one = SpreadOverDraws({draws[0]});
+  ASSERT_FALSE(one.ok());
+  EXPECT_EQ(one.status().message(), "a spread over draws needs at least 2 draws, not 1");
+}
+
 }  // namespace
 }  // namespace gan::eval

@@ -90,6 +90,9 @@ ABSL_FLAG(int, valid, 1000, "validation images that choose sigma");
 ABSL_FLAG(int, kmeans_iterations, 10, "Lloyd iterations for the k-means reference row (0: no k-means row)");
 ABSL_FLAG(bool, reference_rows, true, "also evaluate the training-set and k-means rows");
 ABSL_FLAG(uint64_t, seed, gan::kEvaluationNoiseSeed, "seed of the noise for the samples and figures");
+ABSL_FLAG(int, draws, 1,
+          "score the model row over this many draws of its samples, the noise of draw d seeded --seed + d (draw 0 is the row's own): "
+          "each draw's figure, their mean and standard deviation, printed and in parzen.json's \"draws\"");
 ABSL_FLAG(int, completions_per_image, 5, "an inpainter's checkpoint: completions drawn per test image and mask for the spread");
 ABSL_FLAG(int, codes_per_image, 10,
           "an autoencoder's checkpoint: codes drawn from q(z|x) per test image for its reconstruction term and ELBO");
@@ -250,13 +253,53 @@ std::string JsonArray(const std::vector<double>& values) {
   return out + "]";
 }
 
+// The model's Parzen figure over `draws` draws of `n_samples` samples:
+// draw 0 is `first` (the model row's report, from the noise seeded
+// `seed`), draw d the samples of the noise seeded seed + d, with the same
+// classes `sample_labels` for a conditional G. The Parzen protocol only,
+// no feature figures.
+absl::StatusOr<gan::eval::DrawSpread> ScoreDraws(const ScoredGenerator& scored, const gan::data::Splits& splits,
+                                                 const gan::eval::ParzenReport& first, int64_t n_samples,
+                                                 const std::vector<int32_t>& sample_labels, int64_t n_valid, int draws,
+                                                 uint64_t seed) {
+  std::vector<gan::eval::ParzenReport> reports = {first};
+  for (int d = 1; d < draws; ++d) {
+    gan::Rng rng(seed + d);
+    const std::vector<float> z = gan::DrawNoise(scored.experiment, rng, n_samples, sample_labels);
+    absl::StatusOr<std::vector<float>> samples = scored.generate(z.data(), n_samples);
+    if (!samples.ok()) return samples.status();
+    absl::StatusOr<gan::eval::Table1Row> row =
+        gan::eval::ScoreRow(absl::StrCat("draw ", d), "", samples->data(), n_samples, splits, n_valid);
+    if (!row.ok()) return row.status();
+    std::fprintf(stderr, "evaluate: draw %d of %d (seed %llu): test %.2f +- %.2f, sigma %.4f\n", d + 1, draws,
+                 static_cast<unsigned long long>(seed + d), row->report.test_mean, row->report.test_std_error, row->report.sigma);
+    reports.push_back(row->report);
+  }
+  return gan::eval::SpreadOverDraws(std::move(reports));
+}
+
+// parzen.json's "draws": the seeds, each draw's sigma and test figure, and their spread.
+std::string DrawSpreadJson(const gan::eval::DrawSpread& spread, uint64_t seed) {
+  std::string seeds = "[";
+  std::vector<double> sigmas, tests;
+  for (size_t d = 0; d < spread.draws.size(); ++d) {
+    absl::StrAppend(&seeds, d ? ", " : "", seed + d);
+    sigmas.push_back(spread.draws[d].sigma);
+    tests.push_back(spread.draws[d].test_mean);
+  }
+  return absl::StrCat("{\"seeds\": ", seeds, "], \"sigma\": ", JsonArray(sigmas), ", \"test_mean\": ", JsonArray(tests),
+                      ", \"mean\": ", spread.mean, ", \"sd\": ", spread.sd, ", \"min\": ", spread.min, ", \"max\": ", spread.max, "}");
+}
+
 // Table 1's rows for `samples` of `scored` and the reference rows, each with
 // its feature figures when the data set has a classifier: printed, and
 // written to output_dir/parzen.json. An inference net's `reconstructions`,
 // G(E(x)) of the first test images, get a row of their own after the model's.
+// With --draws above 1, the model's figure over that many draws of samples
+// (ScoreDraws; `sample_labels` are a conditional G's classes) too.
 absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits& splits, const std::vector<float>& samples,
-                         int64_t n_valid, const std::string& output_dir, FigureClassifier& figure_classifier,
-                         const std::vector<float>* reconstructions = nullptr) {
+                         const std::vector<int32_t>& sample_labels, int64_t n_valid, const std::string& output_dir,
+                         FigureClassifier& figure_classifier, const std::vector<float>* reconstructions = nullptr) {
   const gan::proto::Experiment& experiment = scored.experiment;
   const std::string& dataset = experiment.data().dataset();
   const std::string& checkpoint = scored.path;
@@ -281,6 +324,17 @@ absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits&
                           figure_source.get());
   if (!model_row.ok()) return model_row.status();
   rows.push_back(*std::move(model_row));
+  std::string draws_json;
+  if (const int draws = absl::GetFlag(FLAGS_draws); draws > 1) {
+    const uint64_t seed = absl::GetFlag(FLAGS_seed);
+    absl::StatusOr<gan::eval::DrawSpread> spread =
+        ScoreDraws(scored, splits, rows[0].report, n_samples, sample_labels, n_valid, draws, seed);
+    if (!spread.ok()) return spread.status();
+    std::printf("The model over %d draws of %lld samples (seeds %llu-%llu): test %.2f, standard deviation %.2f, from %.2f to %.2f\n",
+                draws, static_cast<long long>(n_samples), static_cast<unsigned long long>(seed),
+                static_cast<unsigned long long>(seed + draws - 1), spread->mean, spread->sd, spread->min, spread->max);
+    draws_json = absl::StrCat(",\n  \"draws\": ", DrawSpreadJson(*spread, seed));
+  }
   if (reconstructions != nullptr) {
     const int64_t n = static_cast<int64_t>(reconstructions->size()) / train.dim();
     absl::StatusOr<gan::eval::Table1Row> row = gan::eval::ScoreRow(
@@ -311,7 +365,8 @@ absl::Status WriteTable1(const ScoredGenerator& scored, const gan::data::Splits&
                                   "\",\n  \"update_mode\": \"", gan::UpdateModeName(experiment.update_mode()),
                                   "\",\n  \"step\": ", scored.step, ",\n  \"dataset\": \"", dataset, "\",\n  \"valid_images\": ", n_valid,
                                   ",\n  \"test_images\": ", splits.test.rows(), ",\n  \"sigma_grid\": ", JsonArray(rows[0].report.sigmas),
-                                  ",\n  \"rows\": ", absl::StrReplaceAll(gan::eval::Table1Json(rows), {{"\n", "\n  "}}), "\n}\n");
+                                  ",\n  \"rows\": ", absl::StrReplaceAll(gan::eval::Table1Json(rows), {{"\n", "\n  "}}), draws_json,
+                                  "\n}\n");
   return gan::base::WriteFileAtomically(output_dir + "/parzen.json", json);
 }
 
@@ -426,6 +481,9 @@ int main(int argc, char** argv) {
   const std::string& checkpoint = scored->path;
   const int n_samples = absl::GetFlag(FLAGS_samples), n_valid_flag = absl::GetFlag(FLAGS_valid);
   if (n_samples <= 0 || n_valid_flag <= 0) return gan::tools::Fail(kProgram, absl::InvalidArgumentError("--samples and --valid must be positive"));
+  if (absl::GetFlag(FLAGS_draws) <= 0) {
+    return gan::tools::Fail(kProgram, absl::InvalidArgumentError(absl::StrCat("--draws must be positive, not ", absl::GetFlag(FLAGS_draws))));
+  }
   if (n_samples < 2 && absl::GetFlag(FLAGS_feature_figures)) {
     return gan::tools::Fail(kProgram, absl::InvalidArgumentError("the feature figures need --samples of at least 2 (or --feature_figures=false)"));
   }
@@ -513,7 +571,7 @@ int main(int argc, char** argv) {
 
   if (measurable) {
     if (absl::Status s = find_figure_classifier(); !s.ok()) return gan::tools::Fail(kProgram, s);
-    if (absl::Status s = WriteTable1(*scored, *splits, samples, n_valid, output_dir, figure_classifier,
+    if (absl::Status s = WriteTable1(*scored, *splits, samples, sample_labels, n_valid, output_dir, figure_classifier,
                                   reconstructions.empty() ? nullptr : &reconstructions);
         !s.ok()) {
       return gan::tools::Fail(kProgram, s);

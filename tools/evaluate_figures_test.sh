@@ -3,7 +3,8 @@
 # package): a missing classifier is trained once and cached, then read back; a
 # classifier file given by --classifier is used; every row carries every
 # figure, and real held-out images score a lower Frechet distance than a
-# one-epoch model; an exported generator, conditional or not, scores as its checkpoint; a data set
+# one-epoch model; an exported generator, conditional or not, scores as its checkpoint;
+# --draws scores the model over several draws of its samples; a data set
 # without test images gets its figures only; bad input gets a clear error.
 set -euo pipefail
 export XDG_CACHE_HOME="$TEST_TMPDIR/cache"
@@ -94,6 +95,27 @@ if tools/evaluate --onnx="$TEST_TMPDIR/generator.onnx" --dataset=faces --output_
 fi
 grep -q "its generator makes 784 values per sample, an image of data set 'faces' has [0-9]* (1 x [0-9]* x [0-9]*)" "$TEST_TMPDIR/bad.log" ||
   fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
+
+# 4b. --draws: the model's figure over several draws of samples. Draw d is
+# what a single call with --seed + d scores; the mean and the sample standard
+# deviation are those of the draws' figures; --draws=0 is refused by name.
+# draws member $1 of parzen.json in directory $2, as space-separated values.
+draws() { grep '"draws"' "$2/parzen.json" | grep -oE "\"$1\": (\[[^]]*\]|[-0-9.e+]+)" | sed -E 's/^"[a-z_]+": //; s/[][,]//g'; }
+evaluate --seed=5 --draws=3 --feature_figures=false --reference_rows=false --output_dir="$TEST_TMPDIR/draws" \
+  > "$TEST_TMPDIR/draws.txt" 2> "$TEST_TMPDIR/draws.log" || fail "evaluate --draws failed: $(cat "$TEST_TMPDIR/draws.log")"
+evaluate --seed=7 --feature_figures=false --reference_rows=false --output_dir="$TEST_TMPDIR/seed7" \
+  > /dev/null 2> "$TEST_TMPDIR/seed7.log" || fail "evaluate --seed=7 failed: $(cat "$TEST_TMPDIR/seed7.log")"
+read -r -a tests <<< "$(draws test_mean "$TEST_TMPDIR/draws")"
+[[ "$(draws seeds "$TEST_TMPDIR/draws")" == "5 6 7" && ${#tests[@]} == 3 ]] || fail "draws: $(cat "$TEST_TMPDIR/draws/parzen.json")"
+[[ "${tests[0]}" == "$(figure model test_mean "$TEST_TMPDIR/draws")" ]] || fail "draw 0 is not the model row"
+[[ "${tests[2]}" == "$(figure model test_mean "$TEST_TMPDIR/seed7")" ]] || fail "draw 2 (${tests[2]}) is not --seed=7's figure"
+[[ "${tests[0]}" != "${tests[1]}" ]] || fail "two draws scored the same figure: the noise did not change"
+awk -v a="${tests[0]}" -v b="${tests[1]}" -v c="${tests[2]}" -v mean="$(draws mean "$TEST_TMPDIR/draws")" -v sd="$(draws sd "$TEST_TMPDIR/draws")" \
+  'BEGIN { m = (a + b + c) / 3; s = sqrt(((a - m)^2 + (b - m)^2 + (c - m)^2) / 2);
+           exit !((mean - m)^2 < 1e-6 && (sd - s)^2 < 1e-6 && s > 0) }' || fail "mean or sd is not the draws': $(cat "$TEST_TMPDIR/draws/parzen.json")"
+grep -q "The model over 3 draws of 2000 samples (seeds 5-7): test " "$TEST_TMPDIR/draws.txt" || fail "no spread printed: $(cat "$TEST_TMPDIR/draws.txt")"
+if evaluate --draws=0 --output_dir="$TEST_TMPDIR/bad" 2> "$TEST_TMPDIR/bad.log"; then fail "--draws=0 was accepted"; fi
+grep -q "\-\-draws must be positive, not 0" "$TEST_TMPDIR/bad.log" || fail "unclear error: $(cat "$TEST_TMPDIR/bad.log")"
 
 # 5. A data set without validation and test images (faces): the figures only.
 tools/train --experiment=faces --epochs=1 --output_dir="$TEST_TMPDIR/faces" > /dev/null 2> "$TEST_TMPDIR/faces_train.log" ||
