@@ -280,6 +280,11 @@ absl::StatusOr<std::string> TrainRun(gan::distributed::Group& group, int argc, c
     return absl::FailedPreconditionError(absl::StrCat(
         output_dir, lock < 0 ? ": cannot open its lock file .train.lock" : ": another //tools:train is writing this run directory"));
   }
+  // A fresh start would overwrite the run there and mix its metrics with the old ones.
+  if (lead && !resume && std::filesystem::exists(output_dir + "/checkpoint.ckpt")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        output_dir, ": holds a run already (checkpoint.ckpt); continue it with --resume, or give another --output_dir"));
+  }
   if (lead) std::fprintf(stderr, "output directory: %s\n", output_dir.c_str());
   // The last line, however the run ends: where everything is.
   auto say_where = [&] {

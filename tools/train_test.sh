@@ -108,6 +108,27 @@ grep -q "resumed from" "$TEST_TMPDIR/log3" || fail "resume did not say where it 
   fail "resuming a finished run failed: $(cat "$TEST_TMPDIR/log3b")"
 grep -q "checkpoint.ckpt (epoch [0-9]* of 3)" "$TEST_TMPDIR/log3b" || fail "$(cat "$TEST_TMPDIR/log3b")"
 
+# 2b. Killed (SIGKILL: no checkpoint on the way out) mid-run, then resumed:
+# the same checkpoint and, but for the timing members, the same metrics as a
+# run straight through. gan/run/trainer_test.cc kills between an epoch's line
+# and its checkpoint deterministically.
+small=(--max_train_examples=2000 --epochs=30 --sample_every_epochs=0 --parzen_every_epochs=0)
+"$train" "${small[@]}" --output_dir="$TEST_TMPDIR/straight" 2> "$TEST_TMPDIR/log_straight" || fail "$(cat "$TEST_TMPDIR/log_straight")"
+"$train" "${small[@]}" --output_dir="$TEST_TMPDIR/killed" 2> "$TEST_TMPDIR/log_killed" &
+pid=$!
+for _ in $(seq 200); do [[ -s "$TEST_TMPDIR/killed/metrics.jsonl" && $(wc -l < "$TEST_TMPDIR/killed/metrics.jsonl") -ge 2 ]] && break; sleep 0.05; done
+kill -KILL "$pid"
+wait "$pid" && fail "a killed run exited cleanly"
+epochs_before_kill=$(wc -l < "$TEST_TMPDIR/killed/metrics.jsonl")
+(( epochs_before_kill < 30 )) || fail "the run ended before it was killed: nothing was tested"
+"$train" "${small[@]}" --output_dir="$TEST_TMPDIR/killed" --resume 2> "$TEST_TMPDIR/log_killed_resumed" || fail "$(cat "$TEST_TMPDIR/log_killed_resumed")"
+cmp -s "$TEST_TMPDIR/straight/checkpoint.ckpt" "$TEST_TMPDIR/killed/checkpoint.ckpt" ||
+  fail "killed after $epochs_before_kill epochs and resumed, the run ends with another checkpoint"
+untimed() { sed 's/"started_at": [0-9]*, "seconds": [0-9.]*, "examples_per_second": [0-9.]*, //' "$1/metrics.jsonl"; }
+[[ "$(untimed "$TEST_TMPDIR/straight")" == "$(untimed "$TEST_TMPDIR/killed")" ]] ||
+  fail "killed after $epochs_before_kill epochs and resumed, the run's metrics differ: $(diff <(untimed "$TEST_TMPDIR/straight") <(untimed "$TEST_TMPDIR/killed"))"
+[[ $(untimed "$TEST_TMPDIR/killed" | grep -c '"seconds"') -eq 0 ]] || fail "untimed() left the timing members in"
+
 # 3. Bad input: clear errors, non-zero exit.
 if "$train" --experiment=no_such_experiment 2> "$TEST_TMPDIR/log4"; then fail "unknown experiment accepted"; fi
 grep -q "experiment 'no_such_experiment' not found; tried:" "$TEST_TMPDIR/log4" || fail "$(cat "$TEST_TMPDIR/log4")"
@@ -118,6 +139,9 @@ if env -u GAN_DATA_DIR XDG_CACHE_HOME="$TEST_TMPDIR/empty_cache" "$train" --expe
 fi
 grep -q "mnist data not found: missing train-images-idx3-ubyte.gz" "$TEST_TMPDIR/log5" || fail "$(cat "$TEST_TMPDIR/log5")"
 grep -q "/nonexistent/mnist" "$TEST_TMPDIR/log5" || fail "the error does not list the places searched"
+# A fresh start in a directory that holds a run is refused: it would overwrite the run.
+if "$train" "${small[@]}" --output_dir="$TEST_TMPDIR/straight" 2> "$TEST_TMPDIR/log_again"; then fail "a fresh start overwrote a run"; fi
+grep -q "straight: holds a run already (checkpoint.ckpt); continue it with --resume" "$TEST_TMPDIR/log_again" || fail "$(cat "$TEST_TMPDIR/log_again")"
 if "$train" --resume 2> "$TEST_TMPDIR/log6"; then fail "--resume without --output_dir accepted"; fi
 grep -q -- "--resume needs --output_dir" "$TEST_TMPDIR/log6" || fail "$(cat "$TEST_TMPDIR/log6")"
 echo "train_test: 1 passed, 0 failed"

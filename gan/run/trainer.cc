@@ -7,12 +7,16 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <new>
 #include <tuple>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "base/content_hash.h"
 #include "base/file_bytes.h"
 #include "base/status_macros.h"
@@ -81,6 +85,46 @@ absl::StatusOr<CheckpointReader> ReadCheckpointOfLead(distributed::Group& group,
     return absl::NotFoundError(message.empty() ? path + ": nothing received from rank 0" : message.substr(1));
   }
   return CheckpointReader::Parse(path, message.substr(1));
+}
+
+// Cuts metrics.jsonl at `path` back to the lines of epochs 1 to `epochs`,
+// those a checkpoint of that many finished epochs has seen. An epoch's line is
+// written before its checkpoint, so a process killed between the two leaves a
+// line that the resumed run writes again; that line, and an unfinished last
+// line, are dropped (and said on stderr). A missing file is fine; a line that
+// does not begin as the trainer writes it is an error naming the file and line.
+absl::Status TrimMetricsToEpoch(const std::string& path, int64_t epochs) {
+  if (!std::filesystem::exists(path)) return absl::OkStatus();
+  absl::StatusOr<std::string> bytes = base::ReadFileBytes(path);
+  if (!bytes.ok()) return bytes.status();
+  constexpr absl::string_view kEpochMember = "{\"epoch\": ";
+  std::string kept;
+  int64_t dropped = 0, line_number = 0;
+  for (size_t at = 0; at < bytes->size();) {
+    const size_t end = bytes->find('\n', at);
+    ++line_number;
+    if (end == std::string::npos) {  // unfinished: the process stopped while writing it
+      ++dropped;
+      break;
+    }
+    const absl::string_view line = absl::string_view(*bytes).substr(at, end + 1 - at);
+    at = end + 1;
+    int64_t epoch = 0;
+    const size_t comma = line.find(',');
+    if (!absl::StartsWith(line, kEpochMember) || comma == absl::string_view::npos ||
+        !absl::SimpleAtoi(line.substr(kEpochMember.size(), comma - kEpochMember.size()), &epoch)) {
+      return absl::DataLossError(absl::StrCat(path, " line ", line_number, ": does not begin with {\"epoch\": N, as the trainer writes it"));
+    }
+    if (epoch <= epochs) {
+      kept.append(line.data(), line.size());
+    } else {
+      ++dropped;
+    }
+  }
+  if (dropped == 0) return absl::OkStatus();
+  std::fprintf(stderr, "%s: dropped %lld line(s) past the checkpoint's epoch %lld (written before the process stopped; they are written again)\n",
+               path.c_str(), static_cast<long long>(dropped), static_cast<long long>(epochs));
+  return base::WriteFileAtomically(path, kept);
 }
 
 std::string FormatSeconds(double seconds) {
@@ -280,6 +324,9 @@ absl::Status Trainer::OpenRun() {
   if (options_.resume) {
     GAN_RETURN_IF_ERROR(LoadCheckpoint(checkpoint_path()));
     std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint_path().c_str(), static_cast<long long>(step_));
+    if (writes_outputs()) {
+      GAN_RETURN_IF_ERROR(TrimMetricsToEpoch(options_.output_dir + "/metrics.jsonl", step_ / steps_per_epoch_));
+    }
   } else if (!experiment_.init_from().empty()) {
     // A later stage starts from an earlier one's nets (a resumed run's
     // checkpoint already holds what this stage has learnt).

@@ -254,6 +254,54 @@ std::vector<std::string> MetricsLines(const std::string& dir) {
   return lines;
 }
 
+// A line of metrics.jsonl without the members that time this process.
+std::string Untimed(const std::string& line) {
+  const size_t from = line.find("\"started_at\"");
+  const size_t rate = line.find("\"examples_per_second\"");
+  if (from == std::string::npos || rate == std::string::npos) return line;
+  const size_t to = line.find_first_of(",}", rate);
+  return line.substr(0, from) + line.substr(to);
+}
+
+// An epoch's line is written before its checkpoint: a process killed between
+// the two (or while writing the line) leaves metrics.jsonl ahead of
+// checkpoint.ckpt. The resumed run writes each epoch once, as a straight run.
+TEST(TrainerTest, ResumeDropsMetricsLinesPastTheCheckpoint) {
+  const proto::Experiment e = SmallExperiment();  // 3 epochs
+  auto straight = MakeTrainer(e, TempDir("metrics_straight"));
+  ASSERT_TRUE(straight->Run().ok());
+  const std::vector<std::string> straight_lines = MetricsLines(TempDir("metrics_straight"));
+  ASSERT_EQ(straight_lines.size(), 3u);
+
+  const std::string whole_line = straight_lines[2] + "\n", unfinished_line = straight_lines[2].substr(0, 20);
+  for (const std::string& written_past_checkpoint : {whole_line, unfinished_line}) {
+    const std::string dir = TempDir(written_past_checkpoint == whole_line ? "metrics_killed_after_line" : "metrics_killed_in_line");
+    auto first = MakeTrainer(e, dir, /*max_steps=*/2 * straight->steps_per_epoch());
+    ASSERT_TRUE(first->Run().ok());
+    first.reset();
+    std::ofstream(dir + "/metrics.jsonl", std::ios::app) << written_past_checkpoint;
+    ASSERT_EQ(MetricsLines(dir).size(), 3u);
+    auto resumed = MakeTrainer(e, dir, 0, /*resume=*/true);
+    ASSERT_TRUE(resumed->Run().ok());
+    EXPECT_TRUE(AllParameters(*resumed) == AllParameters(*straight)) << "parameters differ after resume";
+    const std::vector<std::string> lines = MetricsLines(dir);
+    ASSERT_EQ(lines.size(), 3u) << dir;
+    for (size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(Untimed(lines[i]), Untimed(straight_lines[i])) << dir << " line " << i + 1;
+  }
+
+  // A line the trainer did not write is refused by file and line, not dropped.
+  const std::string dir = TempDir("metrics_foreign_line");
+  auto first = MakeTrainer(e, dir, /*max_steps=*/straight->steps_per_epoch());
+  ASSERT_TRUE(first->Run().ok());
+  first.reset();
+  std::ofstream(dir + "/metrics.jsonl", std::ios::app) << "{\"step\": 40}\n";
+  auto resumed = MakeTrainer(e, dir, 0, /*resume=*/true);
+  const absl::Status status = resumed->Run();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_NE(status.message().find(dir + "/metrics.jsonl line 2: does not begin with"), std::string::npos) << status;
+  EXPECT_EQ(MetricsLines(dir).size(), 2u) << "a refused file is left as it was";
+}
+
 // The report's selection figure chooses best.ckpt: the checkpoint of the epoch
 // with the highest figure, kept through a resume.
 TEST(TrainerTest, BestCheckpointIsTheEpochWithTheBestSelectionFigure) {
