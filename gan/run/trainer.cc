@@ -88,11 +88,12 @@ absl::StatusOr<CheckpointReader> ReadCheckpointOfLead(distributed::Group& group,
 }
 
 // Cuts metrics.jsonl at `path` back to the lines of epochs 1 to `epochs`,
-// those a checkpoint of that many finished epochs has seen. An epoch's line is
-// written before its checkpoint, so a process killed between the two leaves a
-// line that the resumed run writes again; that line, and an unfinished last
-// line, are dropped (and said on stderr). A missing file is fine; a line that
-// does not begin as the trainer writes it is an error naming the file and line.
+// those a checkpoint of that many finished epochs has seen (a fresh start: 0,
+// none). An epoch's line is written before its checkpoint, so a process killed
+// between the two leaves a line that the resumed run writes again; that line,
+// and an unfinished last line, are dropped (and said on stderr). A missing
+// file is fine; a line that does not begin as the trainer writes it is an
+// error naming the file and line.
 absl::Status TrimMetricsToEpoch(const std::string& path, int64_t epochs) {
   if (!std::filesystem::exists(path)) return absl::OkStatus();
   absl::StatusOr<std::string> bytes = base::ReadFileBytes(path);
@@ -122,7 +123,7 @@ absl::Status TrimMetricsToEpoch(const std::string& path, int64_t epochs) {
     }
   }
   if (dropped == 0) return absl::OkStatus();
-  std::fprintf(stderr, "%s: dropped %lld line(s) past the checkpoint's epoch %lld (written before the process stopped; they are written again)\n",
+  std::fprintf(stderr, "%s: dropped %lld line(s) past epoch %lld, where this run starts (written before its process stopped; they are written again)\n",
                path.c_str(), static_cast<long long>(dropped), static_cast<long long>(epochs));
   return base::WriteFileAtomically(path, kept);
 }
@@ -324,9 +325,6 @@ absl::Status Trainer::OpenRun() {
   if (options_.resume) {
     GAN_RETURN_IF_ERROR(LoadCheckpoint(checkpoint_path()));
     std::fprintf(stderr, "resumed from %s at step %lld\n", checkpoint_path().c_str(), static_cast<long long>(step_));
-    if (writes_outputs()) {
-      GAN_RETURN_IF_ERROR(TrimMetricsToEpoch(options_.output_dir + "/metrics.jsonl", step_ / steps_per_epoch_));
-    }
   } else if (!experiment_.init_from().empty()) {
     // A later stage starts from an earlier one's nets (a resumed run's
     // checkpoint already holds what this stage has learnt).
@@ -340,8 +338,13 @@ absl::Status Trainer::OpenRun() {
   std::string text;
   google::protobuf::TextFormat::PrintToString(experiment_, &text);
   GAN_RETURN_IF_ERROR(base::WriteFileAtomically(options_.output_dir + "/experiment.pbtxt", text));
-  metrics_ = std::fopen((options_.output_dir + "/metrics.jsonl").c_str(), "a");
-  if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(options_.output_dir, "/metrics.jsonl: cannot write"));
+  const std::string metrics_path = options_.output_dir + "/metrics.jsonl";
+  GAN_RETURN_IF_ERROR(TrimMetricsToEpoch(metrics_path, step_ / steps_per_epoch_));
+  metrics_ = std::fopen(metrics_path.c_str(), "a");
+  if (metrics_ == nullptr) return absl::PermissionDeniedError(absl::StrCat(metrics_path, ": cannot write"));
+  // A checkpoint from the first step on: a process ended in the first epoch
+  // resumes from step 0 as one ended later resumes from its last epoch.
+  if (last_checkpoint_step_ != step_) GAN_RETURN_IF_ERROR(SaveCheckpointIfFinite());
   return absl::OkStatus();
 }
 

@@ -18,7 +18,9 @@
 // An interrupted run (stop flag, max_steps) checkpoints before it returns; a
 // resumed run ends bit-identical to an uninterrupted one with the same seed
 // and thread count; resuming first cuts metrics.jsonl back to the
-// checkpoint's epochs (an epoch's line is written before its checkpoint).
+// checkpoint's epochs (an epoch's line is written before its checkpoint). A
+// run checkpoints before its first step too, so an abrupt end costs at most
+// the epoch in progress.
 //
 // In a group of processes (TrainerOptions::group, data parallelism: every
 // process runs a Trainer of the same experiment), rank 0 alone writes the

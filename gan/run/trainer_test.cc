@@ -302,6 +302,26 @@ TEST(TrainerTest, ResumeDropsMetricsLinesPastTheCheckpoint) {
   EXPECT_EQ(MetricsLines(dir).size(), 2u) << "a refused file is left as it was";
 }
 
+// A run checkpoints before its first step: a process ended in its first
+// epoch resumes from step 0. (Here the first step fails: D's weights, blown up
+// before it, make its loss infinite.)
+TEST(TrainerTest, AFreshRunCheckpointsBeforeItsFirstStep) {
+  const proto::Experiment e = SmallExperiment();
+  const std::string dir = TempDir("first_step_fails");
+  auto trainer = MakeTrainer(e, dir);
+  for (const ParameterRef& p : trainer->net("d")->Parameters()) std::fill(p.value, p.value + p.size, 1e30f);
+  const std::vector<float> initial = AllParameters(*trainer);
+  const absl::Status status = trainer->Run();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("The last good checkpoint is " + dir + "/checkpoint.ckpt (step 0)"), std::string::npos) << status;
+  TrainerOptions load_options;
+  load_options.output_dir = TempDir("first_step_load");
+  auto loaded = Trainer::Create(e, data::FashionMnistTrainingSubset(), load_options).value();
+  ASSERT_TRUE(loaded->LoadCheckpoint(dir + "/checkpoint.ckpt").ok());
+  EXPECT_EQ(loaded->step(), 0);
+  EXPECT_TRUE(AllParameters(*loaded) == initial) << "the step-0 checkpoint does not hold the parameters the run started from";
+}
+
 // The report's selection figure chooses best.ckpt: the checkpoint of the epoch
 // with the highest figure, kept through a resume.
 TEST(TrainerTest, BestCheckpointIsTheEpochWithTheBestSelectionFigure) {
