@@ -1,9 +1,9 @@
-// The shipped MNIST generator: a valid ONNX model whose metadata says where it
-// came from, run in ONNX Runtime on the noise its metadata describes, scores
-// the figure its metadata records (the paper's Parzen protocol on the MNIST
-// test set) within 1.0; and OpenCV's DNN module, the second runtime, loads it
-// and computes what ONNX Runtime computes, as does the file read back into
-// our net (the fixed G of experiments/mnist_inference.pbtxt).
+// Each shipped MNIST generator: a valid ONNX model whose metadata says where
+// it came from, run in ONNX Runtime on the noise its metadata describes,
+// scores the figure its metadata records (the paper's Parzen protocol on the
+// MNIST test set) within 1.0; and OpenCV's DNN module, the second runtime,
+// loads it and computes what ONNX Runtime computes, as does the file read back
+// into our net (the fixed G of experiments/mnist_inference.pbtxt).
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 
@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,14 @@
 namespace gan {
 namespace {
 
-constexpr char kModel[] = "models/mnist_generator.onnx";
+// A shipped file and the experiment its metadata must name.
+struct ShippedGenerator {
+  const char* path;
+  const char* experiment;
+};
+void PrintTo(const ShippedGenerator& shipped, std::ostream* out) { *out << shipped.path; }
+
+class MnistGeneratorTest : public testing::TestWithParam<ShippedGenerator> {};
 
 double Number(const std::map<std::string, std::string>& metadata, const std::string& key) {
   double value = 0;
@@ -39,9 +47,10 @@ double Number(const std::map<std::string, std::string>& metadata, const std::str
   return value;
 }
 
-TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
+TEST_P(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
+  const std::string model_path = GetParam().path;
   onnx::ModelProto model;
-  ASSERT_TRUE(model.ParseFromString(base::ReadFileBytes(kModel).value())) << kModel;
+  ASSERT_TRUE(model.ParseFromString(base::ReadFileBytes(model_path).value())) << model_path;
   ASSERT_TRUE(exporter::CheckModel(model).ok()) << exporter::CheckModel(model);
   std::map<std::string, std::string> metadata;
   for (const auto& entry : model.metadata_props()) metadata[entry.key()] = entry.value();
@@ -49,7 +58,7 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
     EXPECT_FALSE(metadata[key].empty()) << "metadata " << key;
   }
   EXPECT_EQ(metadata["checkpoint_sha256"].size(), 64u);
-  EXPECT_EQ(metadata["experiment"], "mnist");
+  EXPECT_EQ(metadata["experiment"], GetParam().experiment);
 
   // The noise as the metadata states it: the authors' uniform on [-sqrt(3), sqrt(3)].
   ASSERT_EQ(metadata["noise_distribution"], "uniform");
@@ -65,7 +74,7 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
   Rng rng(kEvaluationNoiseSeed);
   const std::vector<float> z = DrawNoise(noise, rng, kSamples);
   absl::StatusOr<exporter::RuntimeResult> run =
-      exporter::RunInOnnxRuntime(kModel, {{"z", z, {kSamples, noise.noise_dim()}}}, "x", nullptr);
+      exporter::RunInOnnxRuntime(model_path, {{"z", z, {kSamples, noise.noise_dim()}}}, "x", nullptr);
   ASSERT_TRUE(run.ok()) << run.status();
   ASSERT_EQ(run->output.size(), static_cast<size_t>(kSamples * 784));
 
@@ -88,7 +97,7 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
   constexpr int kCompared = 100;
   std::vector<float> first(z.begin(), z.begin() + kCompared * noise.noise_dim());
-  cv::dnn::Net net = cv::dnn::readNetFromONNX(kModel);
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(model_path);
   net.setInput(cv::Mat(kCompared, noise.noise_dim(), CV_32F, first.data()), "z");
   const cv::Mat opencv = net.forward("x");
   ASSERT_EQ(opencv.total(), static_cast<size_t>(kCompared * 784));
@@ -102,7 +111,7 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
   // The file read back into experiments/mnist_inference.pbtxt's `generator`
   // (the G its encoder inverts) computes what ONNX Runtime computes.
   proto::Experiment inference = LoadExperimentFile("experiments/mnist_inference.pbtxt").value();
-  inference.mutable_inference()->set_generator_file(kModel);
+  inference.mutable_inference()->set_generator_file(model_path);
   absl::StatusOr<exporter::GeneratorFile> read_back = exporter::LoadGeneratorFile(inference);
   ASSERT_TRUE(read_back.ok()) << read_back.status();
   const std::vector<float> ours = read_back->generator->Infer(first.data(), kCompared);
@@ -111,6 +120,11 @@ TEST(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
   std::fprintf(stderr, "read back into our net against ONNX Runtime, %d samples: largest difference %.2g\n", kCompared, largest_difference);
   EXPECT_LE(largest_difference, 1e-5);
 }
+
+INSTANTIATE_TEST_SUITE_P(Shipped, MnistGeneratorTest,
+                         testing::Values(ShippedGenerator{"models/mnist_generator.onnx", "mnist"},
+                                         ShippedGenerator{"models/mnist_authors_decay_generator.onnx", "mnist_authors_decay"}),
+                         [](const testing::TestParamInfo<ShippedGenerator>& info) { return std::string(info.param.experiment); });
 
 }  // namespace
 }  // namespace gan
