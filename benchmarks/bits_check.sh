@@ -9,7 +9,7 @@
 #
 # OLD_TRAIN and NEW_TRAIN are //tools:train binaries (copy them out of
 # bazel-bin: a rebuild replaces the file). The cases: the authors'
-# simultaneous step (mnist), Algorithm 1 with k = 2, a phase boundary (epoch
+# simultaneous step (mnist_640), Algorithm 1 with k = 2, a phase boundary (epoch
 # 2 starts the recipe's first fine-tuning phase), G's moving average, the
 # quickstart model with Adam, the conditional MNIST nets, and the variational
 # and denoising autoencoders, and the semi-supervised K + 1 recipe (batch
@@ -29,10 +29,10 @@ done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mkdir -p "$out"
 declare -A cases=(
-  [simultaneous]="--experiment=$root/experiments/mnist.pbtxt --epochs=2"
-  [alternating_k2]="--experiment=$root/experiments/mnist.pbtxt --epochs=2 --update_mode=alternating --discriminator_steps=2"
-  [phase_boundary]="--experiment=$root/experiments/mnist.pbtxt --epochs=1"
-  [generator_ema]="--experiment=$root/experiments/mnist.pbtxt --epochs=2 --generator_ema_decay=0.999"
+  [simultaneous]="--experiment=$root/experiments/mnist_640.pbtxt --epochs=2"
+  [alternating_k2]="--experiment=$root/experiments/mnist_640.pbtxt --epochs=2 --update_mode=alternating --discriminator_steps=2"
+  [phase_boundary]="--experiment=$root/experiments/mnist_640.pbtxt --epochs=1"
+  [generator_ema]="--experiment=$root/experiments/mnist_640.pbtxt --epochs=2 --generator_ema_decay=0.999"
   [quickstart_adam]="--experiment=$root/experiments/quickstart.pbtxt --epochs=2"
   [conditional]="--experiment=$root/experiments/mnist_conditional.pbtxt --epochs=2"
   [vae]="--experiment=$root/experiments/mnist_vae.pbtxt --epochs=2"

@@ -16,7 +16,7 @@ namespace {
 TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
   const std::map<std::string, int64_t> data_dims = {
       {"mnist", 784}, {"fashion_mnist", 784}, {"tfd", 48 * 48}, {"cifar10", 3 * 32 * 32}, {"faces", 64 * 64}};
-  for (const char* name : {"quickstart", "mnist", "mnist_authors_decay", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
+  for (const char* name : {"quickstart", "mnist", "mnist_640", "mnist_authors_decay", "fashion_mnist", "tfd", "cifar10_fc", "cifar10_conv", "faces",
                            "mnist_autoencoder", "mnist_denoising_autoencoder", "mnist_vae", "mnist_inference",
                            "mnist_conditional", "mnist_conditional_slow_decay", "mnist_semi_supervised"}) {
     absl::StatusOr<proto::Experiment> e = LoadExperiment(name, {"experiments"});
@@ -49,29 +49,45 @@ TEST(ExperimentsTest, AllFilesAreValidAndFitTheirData) {
   EXPECT_EQ(LoadExperiment("no_such", {"experiments"}).status().code(), absl::StatusCode::kNotFound);
 }
 
-// The uninterrupted decay is the Table 1 recipe but for its schedule: the
-// same nets, noise, step and optimisers.
-TEST(ExperimentsTest, AuthorsDecayIsTheRecipeButItsSchedule) {
+// The Table 1 recipe is the uninterrupted decay's run stopped at epoch 2,300:
+// everything else the same, seed included, so the one command retraces it.
+TEST(ExperimentsTest, TheRecipeIsTheAuthorsDecayStoppedAtEpoch2300) {
   proto::Experiment recipe = LoadExperiment("mnist", {"experiments"}).value();
   proto::Experiment decay = LoadExperiment("mnist_authors_decay", {"experiments"}).value();
-  EXPECT_TRUE(decay.phases().empty());
+  EXPECT_TRUE(recipe.phases().empty());
+  EXPECT_EQ(recipe.epochs(), 2300);
   EXPECT_EQ(decay.epochs(), 5760);
   for (proto::Experiment* e : {&recipe, &decay}) {
+    e->clear_name();
+    e->clear_epochs();
+  }
+  EXPECT_EQ(recipe.DebugString(), decay.DebugString());
+}
+
+// The first recipe is the Table 1 recipe but for its schedule (600 epochs,
+// then two phases), its seed and the moving average it did not keep.
+TEST(ExperimentsTest, The640EpochRecipeIsTheRecipeButItsSchedule) {
+  proto::Experiment recipe = LoadExperiment("mnist", {"experiments"}).value();
+  proto::Experiment first = LoadExperiment("mnist_640", {"experiments"}).value();
+  EXPECT_EQ(first.epochs(), 600);
+  ASSERT_EQ(first.phases_size(), 2);
+  EXPECT_EQ(first.phases(0).epochs() + first.phases(1).epochs(), 40);
+  for (proto::Experiment* e : {&recipe, &first}) {
     e->clear_name();
     e->clear_seed();
     e->clear_epochs();
     e->clear_phases();
     e->clear_generator_ema_decay();
   }
-  EXPECT_EQ(recipe.DebugString(), decay.DebugString());
+  EXPECT_EQ(recipe.DebugString(), first.DebugString());
 }
 
 // The conditional model on the slow decay is the conditional recipe but for
-// its schedule, which is the unconditional recipe's.
+// its schedule, which is the first unconditional recipe's (mnist_640).
 TEST(ExperimentsTest, SlowDecayConditionalIsTheConditionalRecipeOnTheUnconditionalSchedule) {
   proto::Experiment recipe = LoadExperiment("mnist_conditional", {"experiments"}).value();
   proto::Experiment slow = LoadExperiment("mnist_conditional_slow_decay", {"experiments"}).value();
-  const proto::Experiment unconditional = LoadExperiment("mnist", {"experiments"}).value();
+  const proto::Experiment unconditional = LoadExperiment("mnist_640", {"experiments"}).value();
   EXPECT_EQ(slow.epochs(), unconditional.epochs());
   ASSERT_EQ(slow.phases_size(), unconditional.phases_size());
   for (int p = 0; p < slow.phases_size(); ++p) EXPECT_EQ(slow.phases(p).DebugString(), unconditional.phases(p).DebugString());
