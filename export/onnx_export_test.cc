@@ -62,7 +62,7 @@ TEST(OnnxExportTest, GeneratorPassesCheckerAndShapeInference) {
   EXPECT_EQ(metadata["training_step"], "1234");
   EXPECT_EQ(metadata["dataset"], "mnist");
   EXPECT_EQ(metadata["gcn_scale"], "0");
-  EXPECT_EQ(metadata["seed"], "1");
+  EXPECT_EQ(metadata["seed"], "2");  // experiments/mnist.pbtxt's
   EXPECT_EQ(proto.graph().input(0).type().tensor_type().shape().dim(0).dim_param(), "batch");
   EXPECT_EQ(proto.graph().output(0).type().tensor_type().shape().dim(1).dim_value(), 784);
   // Each Gemm's weights are [out, in] with transB = 1, the form OpenCV reads

@@ -122,6 +122,8 @@ TEST_P(MnistGeneratorTest, ScoresItsRecordedFigureInOnnxRuntime) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shipped, MnistGeneratorTest,
+                         // mnist_generator.onnx was trained when experiments/mnist_640.pbtxt was
+                         // experiments/mnist.pbtxt, and its metadata says so.
                          testing::Values(ShippedGenerator{"models/mnist_generator.onnx", "mnist"},
                                          ShippedGenerator{"models/mnist_authors_decay_generator.onnx", "mnist_authors_decay"}),
                          [](const testing::TestParamInfo<ShippedGenerator>& info) { return std::string(info.param.experiment); });
