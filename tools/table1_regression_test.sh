@@ -11,8 +11,9 @@
 set -euo pipefail
 epochs=30
 # Recorded at epoch 30 (step 15000) of `--experiment=mnist`, seed 1 (then the
-# file's seed; the first 600 epochs of every MNIST recipe here are the same,
-# and G's moving average, which the recipe now keeps, never changes G):
+# file's seed; with the same seed the first 600 epochs of every MNIST recipe
+# here are the same, and G's moving average, which the recipe now keeps, never
+# changes G):
 #   131.846 +- 1.521 on an AVX-512 EPYC (2026-11-29; the full run's metrics.jsonl agrees);
 #   107.538 +- 1.6 on an AVX2-only EPYC (2026-12-02), where commit 09e57b7 and
 #   the code that scored it wrote byte-identical checkpoints (2 epochs, 5,000 images):
